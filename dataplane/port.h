@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The port interface: one small set of functions per backend, chosen when a
+ * port is opened (DPDK ethdev, AF_XDP, AF_PACKET under one I/O model each).
+ * Workers call it once per burst, never once per packet.
+ *
+ * A burst is a set of (pointer, length, buffer handle) triples. The backend
+ * that filled it owns the buffers (handle = rte_mbuf *, UMEM address, slot
+ * index ...) until they are handed to a TX function or freed through the
+ * owning port's free_bufs. The pipeline writes headers in place and decides
+ * out[i] (an output port id, or DP_OUT_DROP with reason[i]).
+ *
+ * Burst contract (as DPDK's): tx_burst returns how many of the n packets it
+ * took; the caller owns the rest and frees them with the *owning* port's
+ * free_bufs, counting them as LR_R_TX_FULL. When the buffers belong to
+ * another buffer domain (a packet received on an AF_XDP port sent to a DPDK
+ * port, say) the caller passes foreign = true: the backend copies the bytes
+ * into its own buffers and never keeps the handles; the caller then frees
+ * every one of the n buffers to their owner, counting the unsent as above.
+ */
+#ifndef DP_PORT_H
+#define DP_PORT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "parse.h"
+
+#define DP_BURST LR_BURST_SIZE
+#define DP_OUT_DROP 0xffff
+#define DP_PORT_MAX 32
+#define DP_QUEUE_MAX 16
+#define DP_NAME_MAX 64
+
+struct dp_port;
+
+struct dp_burst {
+	uint16_t n;
+	uint16_t port;  /* input port id */
+	uint16_t queue; /* input queue */
+	uint16_t _pad;
+	uint8_t *data[DP_BURST];
+	uint16_t len[DP_BURST];
+	uint16_t out[DP_BURST];  /* output port id or DP_OUT_DROP */
+	uint8_t reason[DP_BURST]; /* enum lr_reason when out == DP_OUT_DROP */
+	uintptr_t buf[DP_BURST]; /* backend's handle for each buffer */
+	struct dp_parsed meta[DP_BURST];
+};
+
+/* Counters a backend keeps for itself (ethdev xstats, ring stats, syscalls
+ * of an I/O model ...), rendered by name in stats and metrics. */
+struct dp_port_kv {
+	const char *name;
+	uint64_t value;
+};
+
+typedef uint16_t (*dp_rx_burst_fn)(struct dp_port *p, uint16_t q,
+				   struct dp_burst *b);
+typedef uint16_t (*dp_tx_burst_fn)(struct dp_port *p, uint16_t q,
+				   uint8_t *const *data, const uint16_t *len,
+				   const uintptr_t *buf, uint16_t n,
+				   bool foreign);
+typedef void (*dp_free_bufs_fn)(struct dp_port *p, uint16_t q,
+				const uintptr_t *buf, uint16_t n);
+/* Get up to n empty TX buffers of at least len bytes (the generator fills
+ * them); returns how many it got. */
+typedef uint16_t (*dp_alloc_bufs_fn)(struct dp_port *p, uint16_t q,
+				     uint16_t len, uint8_t **data,
+				     uintptr_t *buf, uint16_t n);
+/* Flush anything the backend batched itself (e.g. kick a TX ring). */
+typedef void (*dp_tx_flush_fn)(struct dp_port *p, uint16_t q);
+
+struct dp_port_ops {
+	const char *backend; /* "dpdk", "afxdp", "kernel" */
+	dp_rx_burst_fn rx_burst;
+	dp_tx_burst_fn tx_burst;
+	dp_free_bufs_fn free_bufs;
+	dp_alloc_bufs_fn alloc_bufs;
+	dp_tx_flush_fn tx_flush;  /* may be NULL */
+	/* Cold path. */
+	int (*start)(struct dp_port *p);
+	void (*stop)(struct dp_port *p);
+	void (*close)(struct dp_port *p);
+	/* Fill up to max name/value pairs; returns how many. May be NULL. */
+	int (*xstats)(struct dp_port *p, struct dp_port_kv *kv, int max);
+};
+
+struct dp_port {
+	const struct dp_port_ops *ops;
+	void *priv;            /* backend state */
+	const void *buf_domain; /* buffers of ports with equal domains can be
+				 * handed to each other's TX without a copy */
+	uint16_t id;
+	uint16_t nb_queues;
+	uint16_t mtu;
+	uint8_t mac[6];
+	bool up;
+	char name[DP_NAME_MAX];
+	char mode_desc[DP_NAME_MAX]; /* e.g. "native, copy", "epoll-et" */
+};
+
+#endif
