@@ -22,6 +22,7 @@
 #define DP_PORT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "config.h"
@@ -99,5 +100,42 @@ struct dp_port {
 	char name[DP_NAME_MAX];
 	char mode_desc[DP_NAME_MAX]; /* e.g. "native, copy", "epoll-et" */
 };
+
+/* What the config says about one port; the backend's open function reads
+ * the fields that concern it. */
+struct dp_port_conf {
+	char name[DP_NAME_MAX]; /* the port's name in config and stats */
+	char backend[16];       /* "dpdk", "afxdp", "kernel" */
+	/* dpdk: EAL devargs ("net_null0", "net_ring0", "0000:01:00.0",
+	 * "net_af_packet0,iface=veth0" ...); afxdp, kernel: interface name */
+	char dev[256];
+	char io_model[32];      /* kernel: blocking, busypoll, select, poll,
+				 * epoll-lt, epoll-et, mmsg, uring,
+				 * uring-sqpoll, uring-multishot, tpacket-v3 */
+	uint16_t nb_queues;     /* one per worker that polls this port */
+	uint16_t rx_ring;       /* descriptors per RX queue (0: default) */
+	uint16_t tx_ring;       /* descriptors per TX queue (0: default) */
+	uint16_t mtu;           /* 0: leave as is */
+	bool mac_set;
+	uint8_t mac[6];         /* override the port's MAC when mac_set */
+	/* afxdp */
+	bool xdp_skb;           /* force SKB (generic) mode */
+	bool zerocopy;          /* require zero-copy (fail if unavailable) */
+	bool force;             /* replace another tool's XDP program */
+	/* kernel, uring-sqpoll: CPU of the SQ thread (-1: not pinned) */
+	int sqpoll_cpu;
+};
+
+/*
+ * Backend open functions: fill *p (ops, priv, buf_domain, nb_queues, mac,
+ * mode_desc) from *c. On failure return -errno and write a message naming
+ * the port and the reason into err; nothing stays allocated.
+ */
+int dp_dpdk_open(struct dp_port *p, const struct dp_port_conf *c, char *err,
+		 size_t errlen);
+int dp_afxdp_open(struct dp_port *p, const struct dp_port_conf *c, char *err,
+		  size_t errlen);
+int dp_kern_open(struct dp_port *p, const struct dp_port_conf *c, char *err,
+		 size_t errlen);
 
 #endif
