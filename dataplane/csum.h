@@ -40,6 +40,11 @@ bool dp_l4_csum_ok_ip4(const void *ip4, const void *l4, uint16_t l4_len,
 bool dp_l4_csum_ok_ip6(const void *ip6, const void *l4, uint32_t l4_len,
 		       uint8_t proto);
 
+/* ICMP over IPv4 has no pseudo-header: checksum over len bytes of the
+ * ICMP message (its csum field treated as 0), and verify. */
+uint16_t dp_icmp4_csum(const void *icmp, uint16_t len);
+bool dp_icmp4_csum_ok(const void *icmp, uint16_t len);
+
 /* RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m'), for a 16-bit field (old -> new)
  * and a 32-bit field (two 16-bit halves). Values in network byte order. */
 uint16_t dp_csum_update16(uint16_t csum, uint16_t old, uint16_t new_);
