@@ -248,7 +248,9 @@ parse_one(const uint8_t *p, uint32_t len, struct dp_parsed *out)
 			goto out;
 		}
 		ulen = ld16(p + l4 + 4);
-		if (unlikely(ulen < 8 || l4 + ulen > end)) {
+		/* a first fragment holds only part of the datagram */
+		if (unlikely(ulen < 8 ||
+			     (l4 + ulen > end && !(r.flags & DP_PF_FRAG)))) {
 			r.reason = LR_R_BAD_UDP_LEN;
 			goto out;
 		}
