@@ -1,0 +1,249 @@
+// SPDX-License-Identifier: MIT
+/*
+ * afxdp_fwd: forward between two afxdp ports through the backend's own ops,
+ * without the dataplane, for the integration tests and the benchmark.
+ *
+ *   afxdp_fwd [--mode macswap|io] [--skb] [--force] [--filter ip]
+ *             [--queues N] [--rx-ring N] [--tx-ring N] [--seconds S]
+ *             [--ready FILE] [--xstats] IF_A IF_B
+ *
+ * Frames received on IF_A go out on IF_B and the other way round
+ * (macswap: source and destination MAC swapped, with dp_macswap). One
+ * thread polls every queue of both ports (the pool rule: queue q of both
+ * ports in one thread). Runs until SIGINT/SIGTERM or --seconds, then closes
+ * both ports and prints one summary line:
+ *
+ *   afxdp_fwd: fwd PKTS pkts, busy CYCLES cycles, CPP cycles/pkt, lost N
+ *
+ * busy cycles are TSC cycles of polls that moved at least one packet.
+ * Exit 0; 1 when a port cannot open (message on stderr); 3 when frames
+ * were lost (frame accounting at close).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <x86intrin.h>
+
+#include "afxdp.h"
+#include "csum.h"
+#include "port.h"
+
+static atomic_bool fwd_stop;
+
+static void fwd_on_signal(int sig)
+{
+	atomic_store(&fwd_stop, true);
+}
+
+static uint64_t fwd_now_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000000ull + t.tv_nsec;
+}
+
+struct fwd_stats {
+	uint64_t rx, tx, unsent, busy_cycles;
+};
+
+static void fwd_one(struct dp_port *in, struct dp_port *out, uint16_t q,
+		    bool macswap, struct dp_burst *b, struct fwd_stats *st)
+{
+	uint16_t n, sent;
+	uint64_t t0 = __rdtsc();
+
+	n = in->ops->rx_burst(in, q, b);
+	if (!n)
+		return;
+	if (macswap)
+		for (uint16_t i = 0; i < n; i++)
+			dp_macswap(b->data[i]);
+	sent = out->ops->tx_burst(out, q, b->data, b->len, b->buf, n,
+				  in->buf_domain != out->buf_domain);
+	if (in->buf_domain != out->buf_domain)
+		in->ops->free_bufs(in, q, b->buf, n);
+	else if (sent < n)
+		in->ops->free_bufs(in, q, b->buf + sent, n - sent);
+	st->rx += n;
+	st->tx += sent;
+	st->unsent += n - sent;
+	st->busy_cycles += __rdtsc() - t0;
+}
+
+static void fwd_print_xstats(struct dp_port *p)
+{
+	struct dp_port_kv kv[64];
+	int n;
+
+	if (!p->ops->xstats)
+		return;
+	n = p->ops->xstats(p, kv, 64);
+	for (int i = 0; i < n; i++)
+		printf("xstat %s %s %llu\n", p->name, kv[i].name,
+		       (unsigned long long)kv[i].value);
+}
+
+static void fwd_usage(void)
+{
+	fprintf(stderr,
+		"usage: afxdp_fwd [--mode macswap|io] [--skb] [--force] "
+		"[--filter ip] [--queues N] [--rx-ring N] [--tx-ring N] "
+		"[--seconds S] [--ready FILE] [--xstats] IF_A IF_B\n");
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option lopts[] = {
+		{ "mode", required_argument, NULL, 'm' },
+		{ "skb", no_argument, NULL, 's' },
+		{ "force", no_argument, NULL, 'f' },
+		{ "filter", required_argument, NULL, 'F' },
+		{ "queues", required_argument, NULL, 'q' },
+		{ "rx-ring", required_argument, NULL, 'r' },
+		{ "tx-ring", required_argument, NULL, 't' },
+		{ "seconds", required_argument, NULL, 'S' },
+		{ "ready", required_argument, NULL, 'R' },
+		{ "xstats", no_argument, NULL, 'x' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct dp_port_conf conf[2] = {};
+	struct dp_port port[2] = {};
+	struct fwd_stats st = {};
+	struct dp_burst *b;
+	const char *ready = NULL, *filter = NULL;
+	bool macswap = true, xstats = false;
+	double seconds = 0;
+	uint64_t deadline = 0, lost;
+	char err[256];
+	int opt, ret = 0, nopen = 0;
+
+	memset(conf, 0, sizeof(conf));
+	conf[0].nb_queues = conf[1].nb_queues = 1;
+	while ((opt = getopt_long(argc, argv, "", lopts, NULL)) != -1) {
+		switch (opt) {
+		case 'm':
+			if (!strcmp(optarg, "io"))
+				macswap = false;
+			else if (strcmp(optarg, "macswap"))
+				goto usage;
+			break;
+		case 's':
+			conf[0].xdp_skb = conf[1].xdp_skb = true;
+			break;
+		case 'f':
+			conf[0].force = conf[1].force = true;
+			break;
+		case 'F':
+			filter = optarg;
+			break;
+		case 'q':
+			conf[0].nb_queues = conf[1].nb_queues = atoi(optarg);
+			break;
+		case 'r':
+			conf[0].rx_ring = conf[1].rx_ring = atoi(optarg);
+			break;
+		case 't':
+			conf[0].tx_ring = conf[1].tx_ring = atoi(optarg);
+			break;
+		case 'S':
+			seconds = atof(optarg);
+			break;
+		case 'R':
+			ready = optarg;
+			break;
+		case 'x':
+			xstats = true;
+			break;
+		default:
+			goto usage;
+		}
+	}
+	if (argc - optind != 2)
+		goto usage;
+
+	signal(SIGINT, fwd_on_signal);
+	signal(SIGTERM, fwd_on_signal);
+	b = calloc(1, sizeof(*b));
+	if (!b)
+		return 1;
+	for (int i = 0; i < 2; i++) {
+		snprintf(conf[i].name, sizeof(conf[i].name), "p%d", i);
+		snprintf(conf[i].backend, sizeof(conf[i].backend), "afxdp");
+		snprintf(conf[i].dev, sizeof(conf[i].dev), "%s%s%s",
+			 argv[optind + i], filter ? ",filter=" : "",
+			 filter ? filter : "");
+		port[i].id = i;
+		ret = dp_afxdp_open(&port[i], &conf[i], err, sizeof(err));
+		if (ret) {
+			fprintf(stderr, "afxdp_fwd: %s\n", err);
+			ret = 1;
+			goto out;
+		}
+		nopen++;
+		printf("afxdp_fwd: port %s on %s: %s\n", port[i].name,
+		       argv[optind + i], port[i].mode_desc);
+	}
+	for (int i = 0; i < 2; i++) {
+		ret = port[i].ops->start(&port[i]);
+		if (ret) {
+			fprintf(stderr, "afxdp_fwd: start %s: %s\n",
+				port[i].name, strerror(-ret));
+			ret = 1;
+			goto out;
+		}
+	}
+	if (ready) {
+		FILE *f = fopen(ready, "w");
+
+		if (f)
+			fclose(f);
+	}
+	fflush(stdout);
+	if (seconds > 0)
+		deadline = fwd_now_ns() + (uint64_t)(seconds * 1e9);
+	for (uint64_t loop = 0; !atomic_load_explicit(&fwd_stop,
+						       memory_order_relaxed);
+	     loop++) {
+		for (uint16_t q = 0; q < port[0].nb_queues; q++) {
+			fwd_one(&port[0], &port[1], q, macswap, b, &st);
+			fwd_one(&port[1], &port[0], q, macswap, b, &st);
+		}
+		if ((loop & 1023) == 0) {
+			for (int i = 0; i < 2; i++)
+				for (uint16_t q = 0; q < port[i].nb_queues; q++)
+					port[i].ops->tx_flush(&port[i], q);
+			if (deadline && fwd_now_ns() > deadline)
+				break;
+		}
+	}
+	ret = 0;
+	if (xstats)
+		for (int i = 0; i < 2; i++)
+			fwd_print_xstats(&port[i]);
+out:
+	for (int i = 0; i < nopen; i++) {
+		if (port[i].up)
+			port[i].ops->stop(&port[i]);
+		port[i].ops->close(&port[i]);
+	}
+	lost = dp_afxdp_lost_frames();
+	printf("afxdp_fwd: fwd %llu pkts, unsent %llu, busy %llu cycles, "
+	       "%.1f cycles/pkt, lost %llu\n",
+	       (unsigned long long)st.tx, (unsigned long long)st.unsent,
+	       (unsigned long long)st.busy_cycles,
+	       st.rx ? (double)st.busy_cycles / st.rx : 0.0,
+	       (unsigned long long)lost);
+	free(b);
+	if (!ret && lost)
+		ret = 3;
+	return ret;
+usage:
+	fwd_usage();
+	return 2;
+}

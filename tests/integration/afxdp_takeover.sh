@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+#
+# Description: the XDP program's life cycle across runs.
+# 1. afxdp_fwd is SIGKILLed: its program stays attached (netlink XDP
+#    outlives the process). The next start recognises it as ours, replaces
+#    it (logs its id), and traffic flows again with the right bytes.
+# 2. Another tool's program (other_pass, attached with `ip link set xdpdrv`)
+#    on the second interface: without --force the start fails naming the
+#    program and its id, leaves it attached, and leaves nothing of ours on
+#    the first interface. With --force it is replaced and traffic flows;
+#    after close neither interface has a program.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/afxdp_lab.sh"
+
+fwd=${AFXDP_FWD:?AFXDP_FWD: path to afxdp_fwd}
+wire=${AFXDP_WIRE:-$here/afxdp_wire.py}
+other=${AFXDP_OTHER_PROG:?AFXDP_OTHER_PROG: path to other_pass.bpf.o}
+tmp=$(mktemp -d)
+LAB_PIDS=
+cleanup() { lab_down; rm -rf "$tmp"; }
+
+lab_up 1
+trap cleanup EXIT
+d0=$(lab_mac "$LAB_D" lrxd-d0)
+
+fail() { echo "FAIL: $*"; cat "$tmp"/out* "$tmp"/err* 2>/dev/null; exit 1; }
+
+# start_fwd TAG [ARGS...]: start afxdp_fwd in the DUT, wait until ready
+start_fwd() {
+	local tag=$1; shift
+	rm -f "$tmp/ready"
+	ip netns exec "$LAB_D" "$fwd" --seconds 60 --ready "$tmp/ready" "$@" \
+		lrxd-d0 lrxd-d1 >"$tmp/out.$tag" 2>"$tmp/err.$tag" &
+	pid=$!
+	LAB_PIDS=$pid
+	lab_wait_file "$tmp/ready" 10 "$pid" || fail "afxdp_fwd ($tag) did not start"
+}
+
+stop_fwd() {
+	local rc=0
+	kill -TERM "$pid"
+	wait "$pid" || rc=$?
+	LAB_PIDS=
+	[ "$rc" = 0 ] || fail "afxdp_fwd exit $rc"
+	grep -q "lost 0$" "$tmp/out.$1" || fail "frames lost ($1)"
+}
+
+traffic() {
+	ip netns exec "$LAB_G" python3 "$wire" --tx lrxd-g0 --rx lrxd-g1 \
+		--dst-mac "$d0" --count 100 --expect macswap || fail "traffic ($1)"
+}
+
+# 1. crash, then restart replaces the stale program.
+start_fwd crash
+old=$(lab_xdp_id "$LAB_D" lrxd-d0)
+[ -n "$old" ] || fail "no program attached"
+traffic crash
+kill -KILL "$pid"; wait "$pid" 2>/dev/null || true
+LAB_PIDS=
+[ "$(lab_xdp_id "$LAB_D" lrxd-d0)" = "$old" ] ||
+	fail "program $old should still be attached after SIGKILL"
+echo "after SIGKILL: program id $old still attached to lrxd-d0"
+
+start_fwd restart
+new=$(lab_xdp_id "$LAB_D" lrxd-d0)
+grep -q "replacing stale linerate XDP program 'lr_xdp_xsk' (id $old" \
+	"$tmp/err.restart" || fail "stale program $old not recognised"
+[ -n "$new" ] && [ "$new" != "$old" ] || fail "program not replaced ($old -> $new)"
+echo "restart replaced program $old with $new"
+traffic restart
+stop_fwd restart
+
+# 2. another tool's program on lrxd-d1.
+ip -n "$LAB_D" link set dev lrxd-d1 xdpdrv obj "$other" sec xdp ||
+	fail "cannot attach the other tool's program"
+foreign=$(lab_xdp_id "$LAB_D" lrxd-d1)
+[ -n "$foreign" ] || fail "other_pass not attached"
+rc=0
+ip netns exec "$LAB_D" "$fwd" --seconds 5 lrxd-d0 lrxd-d1 \
+	>"$tmp/out.noforce" 2>"$tmp/err.noforce" || rc=$?
+[ "$rc" = 1 ] || fail "start over another tool's program: exit $rc, want 1"
+grep -q "'other_pass' (id $foreign" "$tmp/err.noforce" ||
+	fail "the error does not name other_pass (id $foreign)"
+grep "already has XDP program" "$tmp/err.noforce"
+[ "$(lab_xdp_id "$LAB_D" lrxd-d1)" = "$foreign" ] ||
+	fail "other_pass was removed without --force"
+[ -z "$(lab_xdp_id "$LAB_D" lrxd-d0)" ] ||
+	fail "failed start left our program on lrxd-d0"
+
+start_fwd force --force
+grep -q "replacing foreign (force) XDP program 'other_pass' (id $foreign" \
+	"$tmp/err.force" || fail "--force did not say what it replaced"
+traffic force
+stop_fwd force
+for i in 0 1; do
+	[ -z "$(lab_xdp_id "$LAB_D" lrxd-d$i)" ] ||
+		fail "program left on lrxd-d$i after close"
+done
+echo "PASS"
