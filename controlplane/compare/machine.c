@@ -1,0 +1,70 @@
+// SPDX-License-Identifier: MIT
+/* The machine the numbers came from: CPU model, cores, clock, kernel, and
+ * whether it runs under a hypervisor (the "hypervisor" CPU flag). */
+#include <stdio.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "compare.h"
+
+static void trim(char *s)
+{
+	size_t n = strlen(s);
+
+	while (n && (s[n - 1] == '\n' || s[n - 1] == ' '))
+		s[--n] = '\0';
+}
+
+void cp_cmp_machine_probe(struct cp_cmp_machine *m)
+{
+	struct utsname u;
+	char line[1024];
+	FILE *f;
+
+	memset(m, 0, sizeof(*m));
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	m->cores = n > 0 ? (unsigned int)n : 0;
+	if (uname(&u) == 0)
+		snprintf(m->kernel, sizeof(m->kernel), "%s %s", u.sysname,
+			 u.release);
+	f = fopen("/proc/cpuinfo", "r");
+	if (f) {
+		while (fgets(line, sizeof(line), f)) {
+			char *v = strchr(line, ':');
+
+			if (!v)
+				continue;
+			v += 1 + (v[1] == ' ');
+			trim(v);
+			if (!m->cpu[0] && !strncmp(line, "model name", 10))
+				snprintf(m->cpu, sizeof(m->cpu), "%s", v);
+			else if (m->mhz == 0 && !strncmp(line, "cpu MHz", 7))
+				sscanf(v, "%lf", &m->mhz);
+			else if (!strncmp(line, "flags", 5) &&
+				 strstr(line, " hypervisor"))
+				m->virtualised = true;
+		}
+		fclose(f);
+	}
+	f = fopen("/sys/hypervisor/type", "r");
+	if (f) {
+		if (fgets(line, sizeof(line), f)) {
+			trim(line);
+			snprintf(m->hypervisor, sizeof(m->hypervisor), "%s",
+				 line);
+		}
+		fclose(f);
+	}
+	f = fopen("/sys/class/dmi/id/sys_vendor", "r");
+	if (f && !m->hypervisor[0]) {
+		if (fgets(line, sizeof(line), f)) {
+			trim(line);
+			snprintf(m->hypervisor, sizeof(m->hypervisor), "%s",
+				 line);
+		}
+	}
+	if (f)
+		fclose(f);
+}

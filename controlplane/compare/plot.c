@@ -1,0 +1,152 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Charts through gnuplot (scripts/plot-compare.gp): the runner writes the
+ * CSV, gnuplot draws Mpps and cycles/packet per mode and, when the kernel
+ * models' descriptor-scaling CSV exists, its curves. gnuplot runs as a child
+ * with its stderr in OUTDIR/gnuplot.log; never in a worker, never in the
+ * daemon's event loop (the CLI or scripts/compare.sh call this).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "compare.h"
+
+extern char **environ;
+
+#ifndef CP_CMP_PLOT_SCRIPT
+#define CP_CMP_PLOT_SCRIPT "scripts/plot-compare.gp"
+#endif
+
+static bool quotable(const char *s)
+{
+	return !strchr(s, '\'') && !strchr(s, '\n');
+}
+
+int cp_cmp_plot(const char *script, const char *csv, const char *desc_csv,
+		const char *outdir, char *err, size_t errlen)
+{
+	posix_spawn_file_actions_t fa;
+	char expr[4096], log[4096], line[256];
+	const char *argv[5];
+	struct stat stb;
+	pid_t pid;
+	int rc, status;
+	FILE *f;
+
+	if (!script)
+		script = getenv("LR_PLOT_SCRIPT");
+	if (!script)
+		script = CP_CMP_PLOT_SCRIPT;
+	if (access(script, R_OK)) {
+		rc = -errno;
+		snprintf(err, errlen, "plot: script %s: %s", script,
+			 strerror(errno));
+		return rc;
+	}
+	if (!desc_csv || stat(desc_csv, &stb) || !S_ISREG(stb.st_mode))
+		desc_csv = "";
+	if (!quotable(csv) || !quotable(desc_csv) || !quotable(outdir)) {
+		snprintf(err, errlen, "plot: paths must not hold a quote");
+		return -EINVAL;
+	}
+	rc = snprintf(expr, sizeof(expr), "csv='%s'; outdir='%s'; desc='%s'",
+		      csv, outdir, desc_csv);
+	if (rc < 0 || (size_t)rc >= sizeof(expr)) {
+		snprintf(err, errlen, "plot: paths too long");
+		return -ENAMETOOLONG;
+	}
+	snprintf(log, sizeof(log), "%s/gnuplot.log", outdir);
+	argv[0] = "gnuplot";
+	argv[1] = "-e";
+	argv[2] = expr;
+	argv[3] = script;
+	argv[4] = NULL;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 2, log,
+					 O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	rc = posix_spawnp(&pid, "gnuplot", &fa, NULL, (char *const *)argv,
+			  environ);
+	posix_spawn_file_actions_destroy(&fa);
+	if (rc) {
+		snprintf(err, errlen, "plot: cannot run gnuplot: %s",
+			 strerror(rc));
+		return -rc;
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR) {
+			snprintf(err, errlen, "plot: waitpid: %s",
+				 strerror(errno));
+			return -errno;
+		}
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return 0;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 127) {
+		snprintf(err, errlen, "plot: gnuplot not installed");
+		return -ENOENT;
+	}
+	line[0] = '\0';
+	f = fopen(log, "r");
+	if (f) {
+		while (fgets(line, sizeof(line), f))
+			if (strstr(line, "rror"))
+				break;
+		fclose(f);
+	}
+	line[strcspn(line, "\n")] = '\0';
+	snprintf(err, errlen, "plot: gnuplot failed (%s): %s", log, line);
+	return -EIO;
+}
+
+int cp_cmp_write_all(const char *outdir, const struct cp_cmp_conf *c,
+		     const struct cp_cmp_result *res, unsigned int n,
+		     const char *desc_csv, char *err, size_t errlen)
+{
+	struct cp_cmp_machine m;
+	char path[4096], csv[4096];
+	FILE *f;
+	int rc;
+
+	if (mkdir(outdir, 0755) && errno != EEXIST) {
+		rc = -errno;
+		snprintf(err, errlen, "compare: mkdir %s: %s", outdir,
+			 strerror(errno));
+		return rc;
+	}
+	cp_cmp_machine_probe(&m);
+	snprintf(path, sizeof(path), "%s/results.json", outdir);
+	rc = cp_cmp_json_write(path, c, &m, res, n);
+	if (rc)
+		goto fail;
+	snprintf(csv, sizeof(csv), "%s/results.csv", outdir);
+	rc = cp_cmp_csv_write(csv, res, n);
+	if (rc) {
+		snprintf(path, sizeof(path), "%s", csv);
+		goto fail;
+	}
+	snprintf(path, sizeof(path), "%s/table.txt", outdir);
+	f = fopen(path, "w");
+	if (!f) {
+		rc = -errno;
+		goto fail;
+	}
+	fprintf(f, "# %s, %u cores at %.0f MHz, %s%s%s\n", m.cpu, m.cores,
+		m.mhz, m.kernel, m.virtualised ? ", virtualised " : "",
+		m.hypervisor);
+	cp_cmp_table_print(f, res, n);
+	if (fclose(f)) {
+		rc = -errno;
+		goto fail;
+	}
+	return cp_cmp_plot(NULL, csv, desc_csv, outdir, err, errlen);
+fail:
+	snprintf(err, errlen, "compare: %s: %s", path, strerror(-rc));
+	return rc;
+}

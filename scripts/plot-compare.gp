@@ -1,0 +1,92 @@
+# SPDX-License-Identifier: MIT
+#
+# plot-compare.gp — charts of a `linerate compare` run, from its CSV.
+#
+#   gnuplot -e "csv='results.csv'; outdir='out'; desc='desc.csv'" plot-compare.gp
+#
+# Writes, as PNG (pngcairo when gnuplot has it, else png) and SVG:
+#   mpps.*          forwarded Mpps per mode (median, min-max bar), NDR, PDR
+#   cycles.*        DUT cycles per packet per mode (median, min-max bar)
+#   desc-scaling.*  only when desc names a file: the kernel models'
+#                   descriptor-scaling CSV (first column = descriptors, every
+#                   other column one series, header line = series names)
+# Columns of the results CSV are read by name (see cp_cmp_csv_header).
+
+if (!exists("csv")) csv = 'results.csv'
+if (!exists("outdir")) outdir = '.'
+if (!exists("desc")) desc = ''
+
+set datafile separator comma
+set datafile columnheaders
+set datafile missing ''
+
+# pngcairo when compiled in, libgd png otherwise
+pngterm = 'png'
+if (strstrt(GPVAL_TERMINALS, 'pngcairo') > 0) pngterm = 'pngcairo'
+
+stats csv using 0 nooutput
+nrows = STATS_records
+width = (nrows * 60 + 300 > 800) ? nrows * 60 + 300 : 800
+
+label(i) = sprintf("%s %dB %df", strcol("mode"), column("frame"), column("flows"))
+
+set style fill solid 0.6 border -1
+set boxwidth 0.6
+set grid ytics
+set xtics rotate by -40 left font ",9" nomirror
+set key outside top center horizontal
+set bmargin 10
+set xrange [-0.7:nrows - 0.3]
+set yrange [0:*]
+
+do for [fmt in "png svg"] {
+	if (fmt eq "png") {
+		set terminal @pngterm size width,600 noenhanced
+	} else {
+		set terminal svg size width,600 noenhanced dynamic
+	}
+
+	set output outdir . '/mpps.' . fmt
+	set title 'forwarded Mpps per mode (median, bar = min..max over repetitions)'
+	set ylabel 'Mpps'
+	plot csv using 0:(column("forwarded_mpps")):xtic(label(0)) \
+		with boxes lc rgb '#4477aa' title 'forwarded (MRR)', \
+	     '' using 0:(column("forwarded_mpps")):(column("forwarded_min")):(column("forwarded_max")) \
+		with yerrorbars pt -1 lc rgb 'black' notitle, \
+	     '' using 0:(column("offered_mpps")) with points pt 6 ps 1.2 lc rgb '#666666' title 'offered', \
+	     '' using 0:(column("ndr_mpps")) with points pt 7 ps 1.3 lc rgb '#228833' title 'NDR', \
+	     '' using 0:(column("pdr_mpps")) with points pt 9 ps 1.3 lc rgb '#ee6677' title 'PDR (0.5% loss)'
+
+	set output outdir . '/cycles.' . fmt
+	set title 'DUT cycles per packet per mode (median, bar = min..max)'
+	set ylabel 'TSC cycles / packet'
+	plot csv using 0:(column("cycles_per_pkt")):xtic(label(0)) \
+		with boxes lc rgb '#aa3377' title 'at max offered rate', \
+	     '' using 0:(column("cycles_per_pkt")):(column("cycles_min")):(column("cycles_max")) \
+		with yerrorbars pt -1 lc rgb 'black' notitle, \
+	     '' using 0:(column("ndr_cycles_per_pkt")) with points pt 7 ps 1.3 lc rgb '#228833' title 'at NDR'
+	unset output
+}
+
+if (desc ne '') {
+	unset xrange
+	unset xtics
+	set xtics nomirror
+	set bmargin
+	set logscale x 2
+	stats desc using 0 nooutput
+	ncols = STATS_columns
+	do for [fmt in "png svg"] {
+		if (fmt eq "png") {
+			set terminal @pngterm size 900,600 noenhanced
+		} else {
+			set terminal svg size 900,600 noenhanced dynamic
+		}
+		set output outdir . '/desc-scaling.' . fmt
+		set title 'kernel models: descriptor scaling'
+		set xlabel 'descriptors'
+		set ylabel 'Mpps'
+		plot for [i=2:ncols] desc using 1:i with linespoints title columnhead(i)
+		unset output
+	}
+}
