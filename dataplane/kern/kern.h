@@ -155,6 +155,9 @@ struct kern_port {
 struct kern_tunables {
 	int rcvbuf;            /* SO_RCVBUFFORCE bytes, 0: default 4 MiB */
 	uint32_t ms_buffers;   /* uring-multishot provided buffers, 0: ring */
+	bool tx_only;          /* bind with protocol 0: the socket sends but
+				* receives nothing (a second handle for
+				* sending on a port another thread reads) */
 };
 extern struct kern_tunables kern_tun;
 

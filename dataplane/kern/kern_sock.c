@@ -696,7 +696,7 @@ __attribute__((cold)) static int kern_queue_open(struct kern_port *kp,
 	const struct kern_model *m = kp->m;
 	struct sockaddr_ll sll = {
 		.sll_family = AF_PACKET,
-		.sll_protocol = htons(ETH_P_ALL),
+		.sll_protocol = kern_tun.tx_only ? 0 : htons(ETH_P_ALL),
 		.sll_ifindex = kp->ifindex,
 	};
 	struct packet_mreq mr = {

@@ -1,34 +1,537 @@
 // SPDX-License-Identifier: MIT
-/* I/O models "uring", "uring-sqpoll", "uring-multishot" (work in progress). */
+/*
+ * I/O models "uring", "uring-sqpoll" and "uring-multishot": the AF_PACKET
+ * socket driven through an io_uring (liburing 2.3). Variants of one model,
+ * so one file: they share the ring, the completion reaping and TX.
+ *
+ * uring: DP_BURST reads stay armed on the socket (READ_FIXED into slots of
+ *   the queue's slab, registered once as a fixed buffer; the socket is a
+ *   registered file). rx_burst reaps completions, re-arms as many reads and
+ *   submits them together with the TX SQEs queued since the last call: one
+ *   io_uring_enter per burst. Reads issued while packets are queued complete
+ *   inline during that enter, so under load each syscall moves a burst.
+ * uring-sqpoll: the same with IORING_SETUP_SQPOLL (the SQ thread pinned to
+ *   conf->sqpoll_cpu when >= 0): submitting is a store to the SQ tail, a
+ *   syscall only when the SQ thread went idle and needs a wakeup.
+ * uring-multishot: one multishot recv with a provided buffer ring (built by
+ *   hand: liburing 2.3 has no io_uring_setup_buf_ring) posts a CQE per
+ *   packet until the ring runs out of buffers; a CQE without
+ *   IORING_CQE_F_MORE ends it (ENOBUFS when the ring ran dry) and it is
+ *   re-armed once buffers are back, each re-arm counted.
+ *
+ * TX: WRITE_FIXED from a slot; foreign buffers are copied into a slot first
+ * (the caller frees them when tx_burst returns, the SQE may run later), our
+ * own are kept until their completion. Waiting: when nothing completed,
+ * the ring's fd waits in the thread's poll() with the other queues.
+ * CQ overflow is checked every burst and counted, never silent.
+ * Features are probed at open (SQPOLL, registered files/buffers, buffer
+ * rings) and every fallback is logged.
+ */
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <liburing.h>
+#include <sys/mman.h>
 
 #include "kern.h"
 
-static int uring_init(struct kern_queue *q, char *err, size_t errlen)
+#define UR_RX 1ull
+#define UR_TX 2ull
+#define UR_MS 3ull
+#define UR_UD(kind, slot) (((kind) << 32) | (uint32_t)(slot))
+#define UR_BGID 0
+#define UR_SQ_IDLE_MS 50
+
+enum ur_variant { UR_PLAIN, UR_SQPOLL, UR_MULTISHOT };
+
+struct ur {
+	struct io_uring ring;
+	bool sqpoll;
+	bool multishot;
+	bool fixed_file;
+	bool fixed_bufs;
+	bool overflowing;
+	bool ms_armed;
+	bool ms_enobufs;   /* the last multishot ended with ENOBUFS */
+	unsigned int armed; /* single-shot reads outstanding */
+	unsigned int pending; /* SQEs prepared, not submitted */
+	unsigned int koverflow;
+	/* multishot: slots [0, nrx) live in the provided buffer ring */
+	struct io_uring_buf_ring *br;
+	size_t br_len;
+	uint32_t nrx;
+	int br_mask;
+	int br_added;
+	uint32_t br_avail;
+};
+
+static int ur_fd(struct ur *u, struct kern_queue *q)
 {
-	snprintf(err, errlen, "port %s: io_model %s not implemented yet",
-		 q->kp->p->name, q->kp->m->name);
-	return -ENOTSUP;
+	return u->fixed_file ? 0 : q->fd;
 }
 
-static uint16_t uring_rx(struct dp_port *p, uint16_t qid, struct dp_burst *b)
+static void ur_flags(struct ur *u, struct io_uring_sqe *sqe)
 {
+	if (u->fixed_file)
+		sqe->flags |= IOSQE_FIXED_FILE;
+}
+
+/* A slot is free again: back to the buffer ring or to the free list. */
+static void ur_put_slot(struct kern_queue *q, struct ur *u, uint32_t s)
+{
+	if (u->multishot && s < u->nrx)
+		io_uring_buf_ring_add(u->br, kern_slot(q, s), KERN_SLOT_SIZE,
+				      (unsigned short)s, u->br_mask,
+				      u->br_added++);
+	else
+		kern_slot_put(q, s);
+}
+
+static void ur_br_publish(struct ur *u)
+{
+	if (u->br_added) {
+		io_uring_buf_ring_advance(u->br, u->br_added);
+		u->br_avail += (uint32_t)u->br_added;
+		u->br_added = 0;
+	}
+}
+
+static void ur_submit(struct kern_queue *q, struct ur *u)
+{
+	unsigned int kf = IO_URING_READ_ONCE(*u->ring.sq.kflags);
+	int r;
+
+	/* liburing enters the kernel unless SQPOLL runs and is awake and no
+	 * overflowed CQEs wait to be flushed: count the same way. */
+	if (!u->sqpoll || (kf & (IORING_SQ_NEED_WAKEUP | IORING_SQ_CQ_OVERFLOW)))
+		q->st.syscalls++;
+	r = io_uring_submit(&u->ring);
+	if (r < 0 && r != -EAGAIN && r != -EBUSY)
+		q->st.rx_err++;
+	u->pending = 0;
+}
+
+static struct io_uring_sqe *ur_sqe(struct kern_queue *q, struct ur *u)
+{
+	struct io_uring_sqe *sqe = io_uring_get_sqe(&u->ring);
+
+	if (!sqe) {
+		ur_submit(q, u);
+		sqe = io_uring_get_sqe(&u->ring);
+	}
+	if (sqe)
+		u->pending++;
+	return sqe;
+}
+
+static void ur_check_overflow(struct kern_queue *q, struct ur *u)
+{
+	unsigned int ko = IO_URING_READ_ONCE(*u->ring.cq.koverflow);
+	bool of = io_uring_cq_has_overflow(&u->ring);
+
+	if (of && !u->overflowing) {
+		/* CQEs are parked in the kernel (IORING_FEAT_NODROP); count
+		 * the event and have them flushed into the CQ. */
+		q->st.cq_overflow++;
+		q->st.syscalls++;
+		io_uring_get_events(&u->ring);
+	}
+	u->overflowing = of;
+	if (ko != u->koverflow) {
+		q->st.cq_overflow += ko - u->koverflow; /* dropped CQEs */
+		u->koverflow = ko;
+	}
+}
+
+static void ur_arm(struct kern_queue *q, struct ur *u)
+{
+	struct io_uring_sqe *sqe;
+	uint32_t s;
+
+	if (u->multishot) {
+		if (u->ms_armed || u->br_avail == 0)
+			return;
+		sqe = ur_sqe(q, u);
+		if (!sqe)
+			return;
+		io_uring_prep_recv_multishot(sqe, ur_fd(u, q), NULL, 0, 0);
+		ur_flags(u, sqe);
+		sqe->flags |= IOSQE_BUFFER_SELECT;
+		sqe->buf_group = UR_BGID;
+		io_uring_sqe_set_data64(sqe, UR_UD(UR_MS, 0));
+		u->ms_armed = true;
+		q->st.rearm++;
+		if (u->ms_enobufs)
+			q->st.rearm_enobufs++;
+		u->ms_enobufs = false;
+		return;
+	}
+	while (u->armed < DP_BURST) {
+		if (!kern_slot_get(q, &s)) {
+			q->st.no_buf++;
+			return;
+		}
+		sqe = ur_sqe(q, u);
+		if (!sqe) {
+			kern_slot_put(q, s);
+			return;
+		}
+		if (u->fixed_bufs)
+			io_uring_prep_read_fixed(sqe, ur_fd(u, q), kern_slot(q, s),
+						 KERN_SLOT_SIZE, 0, 0);
+		else
+			io_uring_prep_recv(sqe, ur_fd(u, q), kern_slot(q, s),
+					   KERN_SLOT_SIZE, 0);
+		ur_flags(u, sqe);
+		io_uring_sqe_set_data64(sqe, UR_UD(UR_RX, s));
+		u->armed++;
+	}
+}
+
+/* Reap completions: TX ones are retired, RX ones fill b up to a burst. */
+static uint16_t ur_reap(struct kern_queue *q, struct ur *u, struct dp_burst *b)
+{
+	struct io_uring_cqe *cqe;
+	unsigned int head, seen = 0;
+	uint16_t n = 0;
+
+	io_uring_for_each_cqe(&u->ring, head, cqe) {
+		uint64_t kind = cqe->user_data >> 32;
+		uint32_t s = (uint32_t)cqe->user_data;
+		int res = cqe->res;
+
+		if (kind != UR_TX && n == DP_BURST)
+			break;
+		seen++;
+		if (kind == UR_TX) {
+			if (res < 0) {
+				kern_tx_error(q, -res);
+			} else {
+				q->st.tx_pkts++;
+				q->st.tx_bytes += (uint64_t)res;
+			}
+			ur_put_slot(q, u, s);
+		} else if (kind == UR_RX) {
+			u->armed--;
+			if (res <= 0) {
+				kern_slot_put(q, s);
+				if (res < 0 && res != -EAGAIN && res != -EINTR &&
+				    res != -ECANCELED)
+					kern_rx_error(q, -res);
+				continue;
+			}
+			kern_burst_put(b, n++, kern_slot(q, s), (uint16_t)res,
+				       s);
+			q->st.rx_bytes += (uint64_t)res;
+		} else {
+			if (cqe->flags & IORING_CQE_F_BUFFER) {
+				s = cqe->flags >> IORING_CQE_BUFFER_SHIFT;
+				u->br_avail--;
+				if (res > 0) {
+					kern_burst_put(b, n++, kern_slot(q, s),
+						       (uint16_t)res, s);
+					q->st.rx_bytes += (uint64_t)res;
+				} else {
+					ur_put_slot(q, u, s);
+				}
+			}
+			if (!(cqe->flags & IORING_CQE_F_MORE)) {
+				u->ms_armed = false;
+				if (res == -ENOBUFS)
+					u->ms_enobufs = true;
+				else if (res < 0 && res != -ECANCELED)
+					kern_rx_error(q, -res);
+			}
+		}
+	}
+	io_uring_cq_advance(&u->ring, seen);
+	ur_br_publish(u);
+	q->st.rx_pkts += n;
+	return n;
+}
+
+static uint16_t ur_rx(struct dp_port *p, uint16_t qid, struct dp_burst *b)
+{
+	struct kern_queue *q = kern_q(p, qid);
+	struct ur *u = q->model;
+	uint16_t n;
+
 	b->n = 0;
+	if (!p->up)
+		return 0;
+	kern_sample(q);
+	ur_check_overflow(q, u);
+	n = ur_reap(q, u, b);
+	ur_arm(q, u);
+	if (u->pending)
+		ur_submit(q, u);
+	if (n == 0) {
+		q->ready = false;
+		if (kern_wait_ready(q, KERN_WAIT_POLL)) {
+			q->ready = false;
+			n = ur_reap(q, u, b);
+		}
+	}
+	b->n = n;
+	b->port = p->id;
+	b->queue = qid;
+	return n;
+}
+
+static uint16_t ur_tx(struct dp_port *p, uint16_t qid, uint8_t *const *data,
+		      const uint16_t *len, const uintptr_t *buf, uint16_t n,
+		      bool foreign)
+{
+	struct kern_queue *q = kern_q(p, qid);
+	struct ur *u = q->model;
+	struct io_uring_sqe *sqe;
+	uint16_t i;
+	uint32_t s;
+
+	if (!p->up)
+		return 0;
+	for (i = 0; i < n; i++) {
+		if (foreign) {
+			if (len[i] > KERN_SLOT_SIZE || !kern_slot_get(q, &s)) {
+				q->st.tx_full++;
+				break;
+			}
+			memcpy(kern_slot(q, s), data[i], len[i]);
+			q->st.tx_copy++;
+		} else {
+			s = (uint32_t)buf[i];
+		}
+		sqe = ur_sqe(q, u);
+		if (!sqe) {
+			if (foreign)
+				kern_slot_put(q, s);
+			q->st.tx_full++;
+			break;
+		}
+		if (u->fixed_bufs)
+			io_uring_prep_write_fixed(sqe, ur_fd(u, q),
+						  kern_slot(q, s), len[i], 0, 0);
+		else
+			io_uring_prep_send(sqe, ur_fd(u, q), kern_slot(q, s),
+					   len[i], 0);
+		ur_flags(u, sqe);
+		io_uring_sqe_set_data64(sqe, UR_UD(UR_TX, s));
+	}
+	return i;
+}
+
+static void ur_tx_flush(struct dp_port *p, uint16_t qid)
+{
+	struct kern_queue *q = kern_q(p, qid);
+	struct ur *u = q->model;
+
+	if (p->up && u->pending)
+		ur_submit(q, u);
+}
+
+static void ur_free(struct dp_port *p, uint16_t qid, const uintptr_t *buf,
+		    uint16_t n)
+{
+	struct kern_queue *q = kern_q(p, qid);
+	struct ur *u = q->model;
+	uint16_t i;
+
+	for (i = 0; i < n; i++)
+		ur_put_slot(q, u, (uint32_t)buf[i]);
+	ur_br_publish(u);
+}
+
+static uint32_t pow2_floor(uint32_t v)
+{
+	uint32_t r = 1;
+
+	while (r * 2 <= v)
+		r *= 2;
+	return r;
+}
+
+__attribute__((cold)) static int ur_setup_br(struct kern_queue *q,
+					     struct ur *u)
+{
+	struct io_uring_buf_reg reg = { 0 };
+	uint32_t n, i, want;
+	int ret;
+
+	want = kern_tun.ms_buffers ? kern_tun.ms_buffers : q->kp->rx_ring;
+	n = pow2_floor(want < q->nslots / 2 ? want : q->nslots / 2);
+	if (n > 32768)
+		n = 32768;
+	u->br_len = (size_t)n * sizeof(struct io_uring_buf);
+	u->br = mmap(NULL, u->br_len, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (u->br == MAP_FAILED) {
+		u->br = NULL;
+		return -ENOMEM;
+	}
+	io_uring_buf_ring_init(u->br);
+	reg.ring_addr = (uint64_t)(uintptr_t)u->br;
+	reg.ring_entries = n;
+	reg.bgid = UR_BGID;
+	ret = io_uring_register_buf_ring(&u->ring, &reg, 0);
+	if (ret < 0) {
+		munmap(u->br, u->br_len);
+		u->br = NULL;
+		return ret;
+	}
+	u->nrx = n;
+	u->multishot = true;
+	u->br_mask = io_uring_buf_ring_mask(n);
+	/* Slots [0, n) go to the buffer ring, the rest stay for TX copies. */
+	q->nfree = 0;
+	for (i = q->nslots; i > n; i--)
+		kern_slot_put(q, i - 1);
+	for (i = 0; i < n; i++)
+		ur_put_slot(q, u, i);
+	ur_br_publish(u);
 	return 0;
 }
 
-static const struct dp_port_ops uring_ops = {
-	KERN_COMMON_OPS,
-	.rx_burst = uring_rx,
-	.tx_burst = kern_tx_nonblock,
+__attribute__((cold)) static int ur_init(struct kern_queue *q, char *err,
+					 size_t errlen, enum ur_variant v)
+{
+	struct kern_port *kp = q->kp;
+	struct io_uring_params par = { 0 };
+	unsigned int entries = 2 * DP_BURST + kp->tx_ring;
+	struct iovec iov = { q->slab, q->slab_len };
+	struct ur *u;
+	int ret;
+
+	u = calloc(1, sizeof(*u));
+	if (!u) {
+		snprintf(err, errlen, "port %s: out of memory", kp->p->name);
+		return -ENOMEM;
+	}
+	q->model = u;
+	par.flags = IORING_SETUP_CQSIZE;
+	par.cq_entries = 4 * entries;
+	if (v == UR_SQPOLL) {
+		par.flags |= IORING_SETUP_SQPOLL;
+		par.sq_thread_idle = UR_SQ_IDLE_MS;
+		if (kp->sqpoll_cpu >= 0) {
+			par.flags |= IORING_SETUP_SQ_AFF;
+			par.sq_thread_cpu = (unsigned int)kp->sqpoll_cpu;
+		}
+	}
+	ret = io_uring_queue_init_params(entries, &u->ring, &par);
+	if (ret < 0 && v == UR_SQPOLL) {
+		fprintf(stderr,
+			"kern: port %s: SQPOLL unavailable (%s), falling back to a plain ring\n",
+			kp->p->name, strerror(-ret));
+		memset(&par, 0, sizeof(par));
+		par.flags = IORING_SETUP_CQSIZE;
+		par.cq_entries = 4 * entries;
+		ret = io_uring_queue_init_params(entries, &u->ring, &par);
+	} else if (ret == 0 && v == UR_SQPOLL) {
+		u->sqpoll = true;
+	}
+	if (ret < 0) {
+		free(u);
+		q->model = NULL;
+		snprintf(err, errlen, "port %s: io_uring_queue_init: %s",
+			 kp->p->name, strerror(-ret));
+		return ret;
+	}
+	if (!(par.features & IORING_FEAT_NODROP))
+		fprintf(stderr,
+			"kern: port %s: kernel may drop CQEs on overflow (no IORING_FEAT_NODROP); drops are counted\n",
+			kp->p->name);
+	ret = io_uring_register_files(&u->ring, &q->fd, 1);
+	u->fixed_file = ret == 0;
+	if (ret < 0)
+		fprintf(stderr, "kern: port %s: registered files unavailable (%s), using the plain descriptor\n",
+			kp->p->name, strerror(-ret));
+	if (v != UR_MULTISHOT) {
+		ret = io_uring_register_buffers(&u->ring, &iov, 1);
+		u->fixed_bufs = ret == 0;
+		if (ret < 0)
+			fprintf(stderr, "kern: port %s: registered buffers unavailable (%s), using recv/send\n",
+				kp->p->name, strerror(-ret));
+	} else {
+		/* Provided buffers for rx; tx copies/sends from slots, which
+		 * are registered too when possible. */
+		ret = ur_setup_br(q, u);
+		if (ret < 0) {
+			fprintf(stderr,
+				"kern: port %s: provided buffer rings unavailable (%s): multishot recv needs them, falling back to single-shot reads\n",
+				kp->p->name, strerror(-ret));
+		}
+		ret = io_uring_register_buffers(&u->ring, &iov, 1);
+		u->fixed_bufs = ret == 0;
+	}
+	q->wait_fd = u->ring.ring_fd;
+	snprintf(kp->p->mode_desc, sizeof(kp->p->mode_desc), "%s%s%s%s",
+		 v == UR_MULTISHOT ? (u->multishot ? "uring-multishot" :
+						     "uring (multishot fallback)") :
+		 v == UR_SQPOLL ? (u->sqpoll ? "uring-sqpoll" :
+					       "uring (sqpoll fallback)") :
+				  "uring",
+		 u->fixed_file ? ", fixed file" : "",
+		 u->fixed_bufs ? ", fixed bufs" : "", "");
+	return 0;
+}
+
+static int ur_init_plain(struct kern_queue *q, char *err, size_t errlen)
+{
+	return ur_init(q, err, errlen, UR_PLAIN);
+}
+
+static int ur_init_sqpoll(struct kern_queue *q, char *err, size_t errlen)
+{
+	return ur_init(q, err, errlen, UR_SQPOLL);
+}
+
+static int ur_init_ms(struct kern_queue *q, char *err, size_t errlen)
+{
+	return ur_init(q, err, errlen, UR_MULTISHOT);
+}
+
+static void ur_fini(struct kern_queue *q)
+{
+	struct ur *u = q->model;
+
+	if (!u)
+		return;
+	io_uring_queue_exit(&u->ring);
+	if (u->br)
+		munmap(u->br, u->br_len);
+	free(u);
+	q->model = NULL;
+}
+
+static const struct dp_port_ops ur_ops = {
+	KERN_BASE_OPS,
+	.free_bufs = ur_free,
+	.rx_burst = ur_rx,
+	.tx_burst = ur_tx,
+	.tx_flush = ur_tx_flush,
 };
 
 const struct kern_model kern_model_uring = {
-	.name = "uring", .ops = &uring_ops, .queue_init = uring_init,
+	.name = "uring",
+	.ops = &ur_ops,
+	.wait = KERN_WAIT_POLL,
+	.queue_init = ur_init_plain,
+	.queue_fini = ur_fini,
 };
+
 const struct kern_model kern_model_uring_sqpoll = {
-	.name = "uring-sqpoll", .ops = &uring_ops, .queue_init = uring_init,
+	.name = "uring-sqpoll",
+	.ops = &ur_ops,
+	.wait = KERN_WAIT_POLL,
+	.queue_init = ur_init_sqpoll,
+	.queue_fini = ur_fini,
 };
+
 const struct kern_model kern_model_uring_multishot = {
-	.name = "uring-multishot", .ops = &uring_ops, .queue_init = uring_init,
+	.name = "uring-multishot",
+	.ops = &ur_ops,
+	.wait = KERN_WAIT_POLL,
+	.queue_init = ur_init_ms,
+	.queue_fini = ur_fini,
 };
