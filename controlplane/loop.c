@@ -14,7 +14,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "config.h"
 #include "log.h"
 #include "loop_int.h"
 
@@ -80,7 +79,7 @@ int cp_loop_new(struct cp_loop **out, enum cp_loop_backend b)
 	if (!l)
 		return -ENOMEM;
 	l->sig_io.fd = -1;
-#if LR_HAVE_URING
+#if CP_HAVE_URING
 	if (b == CP_LOOP_URING || b == CP_LOOP_AUTO) {
 		ret = loop_try(l, &cp_loop_uring_ops, CP_LOOP_URING);
 		if (ret == 0)

@@ -30,7 +30,6 @@
 
 #include <cmocka.h>
 
-#include "config.h"
 #include "log.h"
 #include "loop.h"
 
@@ -483,7 +482,7 @@ int main(void)
 	int fails = 0;
 
 	cp_log_set_level(CP_LOG_WARN);
-#if LR_HAVE_URING
+#if CP_HAVE_URING
 	struct cp_loop *probe;
 
 	if (cp_loop_new(&probe, CP_LOOP_URING) == 0) {

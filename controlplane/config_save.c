@@ -1,0 +1,290 @@
+// SPDX-License-Identifier: MIT
+/*
+ * YAML emitter of the config model, the inverse of config.c's loader: the
+ * same keys, in a fixed order, every value written explicitly (defaults
+ * too), so emit(load(emit(m))) == emit(m) byte for byte.
+ *
+ * Saving is atomic: write "<path>.tmp.<pid>" in the same directory, fsync
+ * it, rename over path, fsync the directory. A failure at any step leaves
+ * path as it was and removes the temporary file.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config_save.h"
+#include "cp_addr.h"
+
+static const char *yes(bool b)
+{
+	return b ? "true" : "false";
+}
+
+/* Double-quoted YAML scalar (names and device strings may hold ':' ','). */
+static void emit_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			fputc('\\', f);
+		fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+static void emit_prefix(FILE *f, const struct dp_addr *a, unsigned int plen)
+{
+	char buf[64];
+
+	fprintf(f, "%s/%u", cp_addr_fmt(a, buf, sizeof(buf)), plen);
+}
+
+static const char *port_ref(const struct dp_config *c, uint16_t id)
+{
+	return id < c->nb_ports ? c->ports[id].conf.name : "";
+}
+
+static const char *rx_role_name(enum dp_rx_role r)
+{
+	switch (r) {
+	case DP_RX_SINK:
+		return "sink";
+	case DP_RX_DROP:
+		return "drop";
+	default:
+		return "forward";
+	}
+}
+
+static void emit_gen(FILE *f, const struct dp_gen_conf *g)
+{
+	char a[64], mac[24];
+
+	fprintf(f, "    gen:\n");
+	fprintf(f, "      enabled: %s\n", yes(g->enabled));
+	fprintf(f, "      autostart: %s\n", yes(g->autostart));
+	fprintf(f, "      ip_version: %u\n", g->ip_version);
+	fprintf(f, "      imix: %s\n", yes(g->imix));
+	fprintf(f, "      frame_size: %u\n", g->frame_size);
+	fprintf(f, "      flows: %u\n", g->flows);
+	fprintf(f, "      rate_pps: %llu\n", (unsigned long long)g->rate_pps);
+	fprintf(f, "      count: %llu\n", (unsigned long long)g->count);
+	if (g->src_mac_set)
+		fprintf(f, "      src_mac: \"%s\"\n",
+			cp_mac_fmt(g->src_mac, mac, sizeof(mac)));
+	fprintf(f, "      dst_mac: \"%s\"\n",
+		cp_mac_fmt(g->dst_mac, mac, sizeof(mac)));
+	if (g->src4.family)
+		fprintf(f, "      src4: \"%s\"\n", cp_addr_fmt(&g->src4, a, 64));
+	if (g->dst4.family)
+		fprintf(f, "      dst4: \"%s\"\n", cp_addr_fmt(&g->dst4, a, 64));
+	if (g->src6.family)
+		fprintf(f, "      src6: \"%s\"\n", cp_addr_fmt(&g->src6, a, 64));
+	if (g->dst6.family)
+		fprintf(f, "      dst6: \"%s\"\n", cp_addr_fmt(&g->dst6, a, 64));
+	fprintf(f, "      sport: %u\n", g->sport);
+	fprintf(f, "      dport: %u\n", g->dport);
+}
+
+static void emit_ports(FILE *f, const struct dp_config *c,
+		       const struct cp_dp_ops *ops)
+{
+	char mac[24];
+
+	fprintf(f, "ports:\n");
+	for (uint16_t i = 0; i < c->nb_ports; i++) {
+		const struct dp_port_entry *p = &c->ports[i];
+		const struct dp_port_conf *pc = &p->conf;
+
+		fprintf(f, "  - name: ");
+		emit_str(f, pc->name);
+		fprintf(f, "\n    backend: %s\n    dev: ", pc->backend);
+		emit_str(f, pc->dev);
+		fputc('\n', f);
+		if (pc->io_model[0])
+			fprintf(f, "    io_model: %s\n", pc->io_model);
+		fprintf(f, "    queues: %u\n", pc->nb_queues);
+		fprintf(f, "    rx_ring: %u\n    tx_ring: %u\n", pc->rx_ring,
+			pc->tx_ring);
+		fprintf(f, "    mtu: %u\n", pc->mtu);
+		if (pc->mac_set)
+			fprintf(f, "    mac: \"%s\"\n",
+				cp_mac_fmt(pc->mac, mac, sizeof(mac)));
+		fprintf(f, "    xdp_skb: %s\n    zerocopy: %s\n    force: %s\n",
+			yes(pc->xdp_skb), yes(pc->zerocopy), yes(pc->force));
+		fprintf(f, "    sqpoll_cpu: %d\n", pc->sqpoll_cpu);
+		fprintf(f, "    mode: %s\n", ops->mode_name(p->mode));
+		fprintf(f, "    rx: %s\n", rx_role_name(p->rx_role));
+		fprintf(f, "    acl: %s\n", yes(p->acl));
+		fprintf(f, "    peer: ");
+		emit_str(f, port_ref(c, p->peer));
+		fputc('\n', f);
+		emit_gen(f, &p->gen);
+	}
+}
+
+int cp_config_emit(const struct dp_config *c, const struct cp_dp_ops *ops,
+		   FILE *f)
+{
+	const struct dp_eal_conf *e = &c->eal;
+	char a[64], mac[24];
+
+	fprintf(f, "# linerated configuration (written by config save)\n");
+	fprintf(f, "eal:\n  file_prefix: ");
+	emit_str(f, e->file_prefix);
+	fprintf(f, "\n  mem_mb: %u\n", e->mem_mb);
+	fprintf(f, "  hugepages: %s\n",
+		e->hugepages < 0 ? "auto" : e->hugepages ? "true" : "false");
+	fprintf(f, "  in_memory: %s\n", yes(e->in_memory));
+	fprintf(f, "  main_core: %d\n", e->main_core);
+	fprintf(f, "  log_level: ");
+	emit_str(f, e->log_level);
+	fprintf(f, "\n  args: [");
+	for (int i = 0; i < e->nb_args; i++) {
+		fprintf(f, i ? ", " : "");
+		emit_str(f, e->args[i]);
+	}
+	fprintf(f, "]\n");
+	emit_ports(f, c, ops);
+	fprintf(f, "workers:\n");
+	for (uint16_t w = 0; w < c->nb_workers; w++) {
+		fprintf(f, "  - core: %d\n    ports: [", c->workers[w].core);
+		for (uint16_t k = 0; k < c->workers[w].nb_ports; k++) {
+			fprintf(f, k ? ", " : "");
+			emit_str(f, port_ref(c, c->workers[w].ports[k]));
+		}
+		fprintf(f, "]\n");
+	}
+	fprintf(f, "l2:\n  learning: %s\n  flood: %s\n  aging_s: %u\n"
+		   "  size: %u\n",
+		yes(c->l2.learning), yes(c->l2.flood), c->l2.aging_s,
+		c->l2.size);
+	fprintf(f, "routes:\n");
+	for (size_t i = 0; i < c->nb_routes; i++) {
+		const struct dp_route_conf *r = &c->routes[i];
+
+		fprintf(f, "  - prefix: ");
+		emit_prefix(f, &r->prefix, r->plen);
+		fprintf(f, "\n    port: ");
+		emit_str(f, port_ref(c, r->port));
+		fputc('\n', f);
+		if (r->via.family)
+			fprintf(f, "    via: %s\n",
+				cp_addr_fmt(&r->via, a, sizeof(a)));
+	}
+	if (c->routes_gen.count) {
+		fprintf(f, "routes_gen:\n  count: %u\n  seed: %u\n  port: ",
+			c->routes_gen.count, c->routes_gen.seed);
+		emit_str(f, port_ref(c, c->routes_gen.port));
+		fprintf(f, "\n  via: %s\n",
+			cp_addr_fmt(&c->routes_gen.via, a, sizeof(a)));
+	}
+	fprintf(f, "neighbours:\n");
+	for (size_t i = 0; i < c->nb_neighs; i++) {
+		const struct dp_neigh_conf *n = &c->neighs[i];
+
+		fprintf(f, "  - addr: %s\n    mac: \"%s\"\n",
+			cp_addr_fmt(&n->addr, a, sizeof(a)),
+			cp_mac_fmt(n->mac, mac, sizeof(mac)));
+		if (n->port != DP_NO_PORT) {
+			fprintf(f, "    port: ");
+			emit_str(f, port_ref(c, n->port));
+			fputc('\n', f);
+		}
+	}
+	fprintf(f, "acl_default: %s\n",
+		c->acl_default == DP_ACL_DENY ? "deny" : "permit");
+	fprintf(f, "acl:\n");
+	for (size_t i = 0; i < c->nb_acl; i++) {
+		const struct dp_acl_rule_conf *r = &c->acl[i];
+
+		fprintf(f, "  - action: %s\n",
+			r->action == DP_ACL_DENY ? "deny" : "permit");
+		if (r->family && !r->src.family && !r->dst.family)
+			fprintf(f, "    family: %u\n", r->family);
+		if (r->src.family) {
+			fprintf(f, "    src: ");
+			emit_prefix(f, &r->src, r->src_plen);
+			fputc('\n', f);
+		}
+		if (r->dst.family) {
+			fprintf(f, "    dst: ");
+			emit_prefix(f, &r->dst, r->dst_plen);
+			fputc('\n', f);
+		}
+		if (r->proto)
+			fprintf(f, "    proto: %u\n", r->proto);
+		if (r->sport_lo || r->sport_hi != 65535)
+			fprintf(f, "    sport: \"%s\"\n",
+				cp_range_fmt(r->sport_lo, r->sport_hi, a,
+					     sizeof(a)));
+		if (r->dport_lo || r->dport_hi != 65535)
+			fprintf(f, "    dport: \"%s\"\n",
+				cp_range_fmt(r->dport_lo, r->dport_hi, a,
+					     sizeof(a)));
+	}
+	fprintf(f, "macs:\n");
+	for (size_t i = 0; i < c->nb_macs; i++) {
+		fprintf(f, "  - mac: \"%s\"\n    port: ",
+			cp_mac_fmt(c->macs[i].mac, mac, sizeof(mac)));
+		emit_str(f, port_ref(c, c->macs[i].port));
+		fputc('\n', f);
+	}
+	fprintf(f, "stats_interval_ms: %u\n", c->stats_interval_ms);
+	fprintf(f, "duration_ms: %u\n", c->duration_ms);
+	return ferror(f) ? -EIO : 0;
+}
+
+int cp_config_save(const struct dp_config *c, const struct cp_dp_ops *ops,
+		   const char *path, char *err, size_t errlen)
+{
+	char tmp[4096], dir[4096];
+	FILE *f = NULL;
+	int fd = -1, dfd, ret;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid()) >=
+	    (int)sizeof(tmp)) {
+		snprintf(err, errlen, "%s: path too long", path);
+		return -ENAMETOOLONG;
+	}
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		ret = -errno;
+		snprintf(err, errlen, "%s: %s", tmp, strerror(-ret));
+		return ret;
+	}
+	f = fdopen(fd, "w");
+	if (!f) {
+		ret = -errno;
+		close(fd);
+		goto fail;
+	}
+	ret = cp_config_emit(c, ops, f);
+	if (ret == 0 && fflush(f) != 0)
+		ret = -errno;
+	if (ret == 0 && fsync(fileno(f)) < 0)
+		ret = -errno;
+	if (fclose(f) != 0 && ret == 0)
+		ret = -errno;
+	if (ret < 0)
+		goto fail;
+	if (rename(tmp, path) < 0) {
+		ret = -errno;
+		goto fail;
+	}
+	snprintf(dir, sizeof(dir), "%s", path);
+	dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0) {
+		fsync(dfd);
+		close(dfd);
+	}
+	return 0;
+fail:
+	snprintf(err, errlen, "writing %s: %s", path, strerror(-ret));
+	unlink(tmp);
+	return ret;
+}
