@@ -229,6 +229,39 @@ static void test_ip4_set_addr(void **state)
 	}
 }
 
+/* A rewrite whose UDP checksum comes out as 0 must store 0xffff (0 means
+ * "no checksum"); TCP keeps the 0. */
+static void test_set_addr_zero_result(void **state)
+{
+	uint8_t pkt[20 + 40], copy[sizeof(pkt)];
+	uint8_t protos[] = { IPPROTO_UDP, IPPROTO_TCP };
+	int k;
+
+	srand(11);
+	for (k = 0; k < 2; k++) {
+		uint8_t proto = protos[k];
+		int off = proto == IPPROTO_UDP ? 6 : 16;
+		uint32_t lo, a = 0;
+		int found = 0;
+
+		rand_ip4_l4(pkt, 40, proto, 0);
+		/* find a destination whose full recompute gives 0 */
+		for (lo = 0; lo <= 0xffff && !found; lo++) {
+			uint8_t b[4] = { 10, 0, (uint8_t)(lo >> 8), (uint8_t)lo };
+
+			memcpy(&a, b, 4);
+			memcpy(copy, pkt, sizeof(pkt));
+			memcpy(copy + 16, &a, 4);
+			found = dp_l4_csum_ip4(copy, copy + 20, 40, proto) == 0;
+		}
+		assert_true(found);
+		dp_ip4_set_addr(pkt, 1, a, pkt + 20, proto);
+		assert_int_equal(ld16(pkt + 20 + off),
+				 proto == IPPROTO_UDP ? 0xffff : 0);
+		assert_true(dp_l4_csum_ok_ip4(pkt, pkt + 20, 40, proto));
+	}
+}
+
 static void test_ip6_set_addr(void **state)
 {
 	static const uint8_t protos[] = { IPPROTO_UDP, IPPROTO_TCP,
@@ -294,6 +327,7 @@ int main(void)
 		cmocka_unit_test(test_update_vs_recompute),
 		cmocka_unit_test(test_ip4_hdr_and_ttl),
 		cmocka_unit_test(test_ip4_set_addr),
+		cmocka_unit_test(test_set_addr_zero_result),
 		cmocka_unit_test(test_ip6_set_addr),
 		cmocka_unit_test(test_hop_dec),
 	};
