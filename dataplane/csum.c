@@ -107,7 +107,7 @@ uint32_t dp_csum_partial(const void *buf, size_t len, uint32_t sum)
 	}
 	if (len) {
 		/* the odd byte is the high-order byte of a zero-padded word */
-		uint8_t last[2] = { p[0], 0 };
+		uint8_t last[2] = {p[0], 0};
 
 		acc += ld16(last);
 	}
@@ -155,8 +155,8 @@ static uint32_t pseudo_ip6(const uint8_t *ip6, uint32_t l4_len, uint8_t proto)
 }
 
 /* Sum of the L4 bytes with the stored checksum taken out (x - c = x + ~c). */
-static uint32_t l4_sum_nocsum(const uint8_t *l4, uint32_t l4_len,
-			      uint8_t proto, uint32_t sum)
+static uint32_t l4_sum_nocsum(const uint8_t *l4, uint32_t l4_len, uint8_t proto,
+			      uint32_t sum)
 {
 	int off = l4_csum_off(proto);
 
@@ -189,9 +189,8 @@ bool dp_l4_csum_ok_ip4(const void *ip4, const void *l4, uint16_t l4_len,
 		return false;
 	if (proto == IPPROTO_UDP && ld16((const uint8_t *)l4 + 6) == 0)
 		return true;
-	return dp_csum_fold(dp_csum_partial(l4, l4_len,
-					    pseudo_ip4(ip4, l4_len, proto))) ==
-	       0;
+	return dp_csum_fold(dp_csum_partial(
+		       l4, l4_len, pseudo_ip4(ip4, l4_len, proto))) == 0;
 }
 
 bool dp_l4_csum_ok_ip6(const void *ip6, const void *l4, uint32_t l4_len,
@@ -204,9 +203,8 @@ bool dp_l4_csum_ok_ip6(const void *ip6, const void *l4, uint32_t l4_len,
 	/* RFC 8200 8.1: a zero UDP checksum over IPv6 is invalid */
 	if (proto == IPPROTO_UDP && ld16((const uint8_t *)l4 + 6) == 0)
 		return false;
-	return dp_csum_fold(dp_csum_partial(l4, l4_len,
-					    pseudo_ip6(ip6, l4_len, proto))) ==
-	       0;
+	return dp_csum_fold(dp_csum_partial(
+		       l4, l4_len, pseudo_ip6(ip6, l4_len, proto))) == 0;
 }
 
 uint16_t dp_icmp4_csum(const void *icmp, uint16_t len)
@@ -239,8 +237,8 @@ uint16_t dp_csum_update32(uint16_t csum, uint32_t old, uint32_t new_)
 {
 	uint32_t sum = (uint16_t)~csum;
 
-	sum += (uint16_t)~(old & 0xffff);
-	sum += (uint16_t)~(old >> 16);
+	sum += (uint16_t) ~(old & 0xffff);
+	sum += (uint16_t) ~(old >> 16);
 	sum += new_ & 0xffff;
 	sum += new_ >> 16;
 	return (uint16_t)~fold16(sum);
@@ -307,8 +305,8 @@ void dp_ip4_set_addr(void *ip4, int which, uint32_t addr, void *l4,
 
 	memcpy(a, &addr, 4);
 	st16(h + 10, dp_csum_update32(ld16(h + 10), old, addr));
-	diff = (uint16_t)~(old & 0xffff);
-	diff += (uint16_t)~(old >> 16);
+	diff = (uint16_t) ~(old & 0xffff);
+	diff += (uint16_t) ~(old >> 16);
 	diff += (addr & 0xffff) + (addr >> 16);
 	l4_csum_apply(l4, proto, diff);
 }

@@ -18,20 +18,20 @@
 
 #include "parse.h"
 
-#define ETH_HLEN_ 14
-#define ETHERTYPE_IP4 0x0800
-#define ETHERTYPE_ARP 0x0806
+#define ETH_HLEN_      14
+#define ETHERTYPE_IP4  0x0800
+#define ETHERTYPE_ARP  0x0806
 #define ETHERTYPE_VLAN 0x8100
 #define ETHERTYPE_QINQ 0x88a8
-#define ETHERTYPE_IP6 0x86dd
+#define ETHERTYPE_IP6  0x86dd
 
-#define IP6_NH_HOPOPTS 0
-#define IP6_NH_ROUTING 43
+#define IP6_NH_HOPOPTS	0
+#define IP6_NH_ROUTING	43
 #define IP6_NH_FRAGMENT 44
-#define IP6_NH_AH 51
-#define IP6_NH_DSTOPTS 60
+#define IP6_NH_AH	51
+#define IP6_NH_DSTOPTS	60
 
-#define likely(x) __builtin_expect(!!(x), 1)
+#define likely(x)   __builtin_expect(!!(x), 1)
 #define unlikely(x) __builtin_expect(!!(x), 0)
 
 /* How many frames ahead dp_parse_burst prefetches (l3fwd uses 3). */
@@ -53,8 +53,7 @@ static inline int is_vlan(uint16_t et)
 static inline int is_ip6_ext(uint8_t nh)
 {
 	return nh == IP6_NH_HOPOPTS || nh == IP6_NH_ROUTING ||
-	       nh == IP6_NH_FRAGMENT || nh == IP6_NH_AH ||
-	       nh == IP6_NH_DSTOPTS;
+	       nh == IP6_NH_FRAGMENT || nh == IP6_NH_AH || nh == IP6_NH_DSTOPTS;
 }
 
 /*
@@ -110,8 +109,7 @@ static inline uint8_t ip6_ext_walk(const uint8_t *p, uint32_t *off,
  * building a local struct and copying it out cost a store-forwarding stall
  * per packet. */
 static inline __attribute__((always_inline)) void
-parse_one(const uint8_t *restrict p, uint32_t len,
-	  struct dp_parsed *restrict r)
+parse_one(const uint8_t *restrict p, uint32_t len, struct dp_parsed *restrict r)
 {
 	uint32_t off, end, l4, hl;
 	uint16_t et;
@@ -277,8 +275,8 @@ parse_one(const uint8_t *restrict p, uint32_t len,
 	case IPPROTO_ICMP:
 	case IPPROTO_ICMPV6:
 		if (unlikely(end < l4 + 8)) {
-			r->reason = proto == IPPROTO_ICMP ? LR_R_TRUNC_ICMP :
-							   LR_R_TRUNC_ICMP6;
+			r->reason = proto == IPPROTO_ICMP ? LR_R_TRUNC_ICMP
+							  : LR_R_TRUNC_ICMP6;
 			goto out;
 		}
 		r->sport = p[l4];

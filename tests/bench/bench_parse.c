@@ -23,9 +23,9 @@
 #include "frames.h"
 #include "parse.h"
 
-#define POOL 2048
+#define POOL   2048
 #define STRIDE 256
-#define BURST 32
+#define BURST  32
 #define TRIALS 7
 
 static uint8_t *pool;
@@ -99,9 +99,9 @@ static void fill_same(const char *name)
  * branch predictor cannot learn one path. */
 static void fill_malformed(void)
 {
-	static const char *const good[] = { "eth_ip4_udp", "vlan_ip6_tcp",
-					    "eth_ip4opts_tcp", "ip6_ext_udp",
-					    "eth_arp", "ip4_frag_later" };
+	static const char *const good[] = {"eth_ip4_udp",     "vlan_ip6_tcp",
+					   "eth_ip4opts_tcp", "ip6_ext_udp",
+					   "eth_arp",	      "ip4_frag_later"};
 	unsigned int seed = 42;
 	int i;
 
@@ -207,11 +207,11 @@ int main(int argc, char **argv)
 	static const struct {
 		const char *label, *fixture;
 	} sc[] = {
-		{ "eth/ipv4/udp", "eth_ip4_udp" },
-		{ "eth/vlan/ipv6/tcp", "vlan_ip6_tcp" },
-		{ "eth/ipv4+opts/tcp", "eth_ip4opts_tcp" },
-		{ "eth/ipv6/3ext/udp", "ip6_ext_udp" },
-		{ "malformed mix", NULL },
+		{"eth/ipv4/udp", "eth_ip4_udp"},
+		{"eth/vlan/ipv6/tcp", "vlan_ip6_tcp"},
+		{"eth/ipv4+opts/tcp", "eth_ip4opts_tcp"},
+		{"eth/ipv6/3ext/udp", "ip6_ext_udp"},
+		{"malformed mix", NULL},
 	};
 	for (i = 0; i < (int)(sizeof(sc) / sizeof(sc[0])); i++) {
 		if (sc[i].fixture)

@@ -21,13 +21,13 @@
 
 #define BURST 32
 
-#define CHECK(c)                                                          \
-	do {                                                              \
-		if (!(c)) {                                               \
-			fprintf(stderr, "invariant failed: %s (line %d)\n", \
-				#c, __LINE__);                            \
-			abort();                                          \
-		}                                                         \
+#define CHECK(c)                                                               \
+	do {                                                                   \
+		if (!(c)) {                                                    \
+			fprintf(stderr, "invariant failed: %s (line %d)\n",    \
+				#c, __LINE__);                                 \
+			abort();                                               \
+		}                                                              \
 	} while (0)
 
 /* The layer each stop reason leaves (parse.h); NONE: -1, any >= DP_L2. */
@@ -103,11 +103,11 @@ static void check_invariants(const struct dp_parsed *r, size_t size)
 		CHECK(!r->sport && !r->dport);
 }
 
-static int l4_ok(const uint8_t *l3, const uint8_t *l4, uint32_t l4_len,
-		 int v4, uint8_t proto)
+static int l4_ok(const uint8_t *l3, const uint8_t *l4, uint32_t l4_len, int v4,
+		 uint8_t proto)
 {
-	return v4 ? dp_l4_csum_ok_ip4(l3, l4, (uint16_t)l4_len, proto) :
-		    dp_l4_csum_ok_ip6(l3, l4, l4_len, proto);
+	return v4 ? dp_l4_csum_ok_ip4(l3, l4, (uint16_t)l4_len, proto)
+		  : dp_l4_csum_ok_ip6(l3, l4, l4_len, proto);
 }
 
 static void exercise_helpers(const uint8_t *data, size_t size,
@@ -162,8 +162,8 @@ static void exercise_helpers(const uint8_t *data, size_t size,
 	if (l4_known) {
 		CHECK(!l4c || l4_ok(l3, l4, l4_len, v4, r->l4_proto));
 		(void)(v4 ? dp_l4_csum_ip4(l3, l4, (uint16_t)l4_len,
-					   r->l4_proto) :
-			    dp_l4_csum_ip6(l3, l4, l4_len, r->l4_proto));
+					   r->l4_proto)
+			  : dp_l4_csum_ip6(l3, l4, l4_len, r->l4_proto));
 	}
 out:
 	free(p);
@@ -178,8 +178,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint16_t lens[BURST];
 	size_t n, i, off, chunk;
 
-	dp_parse(data, (uint32_t)(size > UINT32_MAX ? UINT32_MAX : size),
-		 &one);
+	dp_parse(data, (uint32_t)(size > UINT32_MAX ? UINT32_MAX : size), &one);
 	check_invariants(&one, size);
 	dp_parse(data, (uint32_t)size, &again);
 	CHECK(!memcmp(&one, &again, sizeof(one)));

@@ -59,8 +59,8 @@ static void fill_random(uint8_t *p, size_t len)
 static void test_rfc1071_example(void **state)
 {
 	/* RFC 1071 section 3: the sum of these bytes is ddf2 */
-	static const uint8_t b[] = { 0x00, 0x01, 0xf2, 0x03,
-				     0xf4, 0xf5, 0xf6, 0xf7 };
+	static const uint8_t b[] = {0x00, 0x01, 0xf2, 0x03,
+				    0xf4, 0xf5, 0xf6, 0xf7};
 
 	assert_int_equal(dp_csum_partial(b, sizeof(b), 0), htons(0xddf2));
 	assert_int_equal(dp_csum_fold(dp_csum_partial(b, sizeof(b), 0)),
@@ -73,9 +73,9 @@ static void test_rfc1624_example(void **state)
 	/* RFC 1624 section 4: HC = 0xDD2F, m = 0x5555 -> m' = 0x3285 gives
 	 * 0x0000 with eqn. 3 (eqn. 2 would give the wrong 0xFFFF) */
 	assert_int_equal(dp_csum_update16(0xdd2f, 0x5555, 0x3285), 0x0000);
-	assert_int_equal(dp_csum_update16(htons(0xdd2f), htons(0x5555),
-					  htons(0x3285)),
-			 0x0000);
+	assert_int_equal(
+		dp_csum_update16(htons(0xdd2f), htons(0x5555), htons(0x3285)),
+		0x0000);
 	/* and back */
 	assert_int_equal(dp_csum_update16(0x0000, 0x3285, 0x5555), 0xdd2f);
 }
@@ -234,7 +234,7 @@ static void test_ip4_set_addr(void **state)
 static void test_set_addr_zero_result(void **state)
 {
 	uint8_t pkt[20 + 40], copy[sizeof(pkt)];
-	uint8_t protos[] = { IPPROTO_UDP, IPPROTO_TCP };
+	uint8_t protos[] = {IPPROTO_UDP, IPPROTO_TCP};
 	int k;
 
 	srand(11);
@@ -247,7 +247,7 @@ static void test_set_addr_zero_result(void **state)
 		rand_ip4_l4(pkt, 40, proto, 0);
 		/* find a destination whose full recompute gives 0 */
 		for (lo = 0; lo <= 0xffff && !found; lo++) {
-			uint8_t b[4] = { 10, 0, (uint8_t)(lo >> 8), (uint8_t)lo };
+			uint8_t b[4] = {10, 0, (uint8_t)(lo >> 8), (uint8_t)lo};
 
 			memcpy(&a, b, 4);
 			memcpy(copy, pkt, sizeof(pkt));
@@ -264,16 +264,17 @@ static void test_set_addr_zero_result(void **state)
 
 static void test_ip6_set_addr(void **state)
 {
-	static const uint8_t protos[] = { IPPROTO_UDP, IPPROTO_TCP,
-					  IPPROTO_ICMPV6 };
+	static const uint8_t protos[] = {IPPROTO_UDP, IPPROTO_TCP,
+					 IPPROTO_ICMPV6};
 	uint8_t pkt[40 + 200], addr[16];
 	int i;
 
 	srand(10);
 	for (i = 0; i < ROUNDS / 4; i++) {
 		uint8_t proto = protos[i % 3];
-		int off = proto == IPPROTO_UDP ? 6 : proto == IPPROTO_TCP ? 16 :
-									    2;
+		int off = proto == IPPROTO_UDP	 ? 6
+			  : proto == IPPROTO_TCP ? 16
+						 : 2;
 		uint16_t l4_len = (uint16_t)(20 + rand() % 180), c;
 		uint8_t *l4 = pkt + 40;
 
@@ -303,7 +304,7 @@ static void test_ip6_set_addr(void **state)
 
 static void test_hop_dec(void **state)
 {
-	uint8_t ip6[40] = { 0x60 };
+	uint8_t ip6[40] = {0x60};
 	int h;
 
 	for (h = 0; h < 256; h++) {

@@ -22,14 +22,14 @@
 #include "frames.h"
 #include "parse.h"
 
-#define EXPECT_EQ(ctx, got, want)                                            \
-	do {                                                                 \
-		long long g_ = (long long)(got), w_ = (long long)(want);     \
-		if (g_ != w_) {                                              \
-			print_error("%s: %s = %lld, want %lld\n", ctx, #got, \
-				    g_, w_);                                 \
-			fail();                                              \
-		}                                                            \
+#define EXPECT_EQ(ctx, got, want)                                              \
+	do {                                                                   \
+		long long g_ = (long long)(got), w_ = (long long)(want);       \
+		if (g_ != w_) {                                                \
+			print_error("%s: %s = %lld, want %lld\n", ctx, #got,   \
+				    g_, w_);                                   \
+			fail();                                                \
+		}                                                              \
 	} while (0)
 
 static const struct lr_fixture *fx_find(const char *name)
@@ -142,8 +142,8 @@ static void check_cut(const struct lr_fixture *f, uint32_t len, int shrink,
 
 	snprintf(ctx, sizeof(ctx), "%s cut to %u%s", f->name, len,
 		 shrink ? " (IP length shrunk)" : "");
-	rg = shrink ? region(f->shrink, f->n_shrink, len) :
-		      region(f->cut, f->n_cut, len);
+	rg = shrink ? region(f->shrink, f->n_shrink, len)
+		    : region(f->cut, f->n_cut, len);
 	if (rg) {
 		want.reason = rg->reason;
 		want.layer = rg->layer;
@@ -191,15 +191,16 @@ static void test_fixture_shrinks(void **state)
 		const struct lr_fixture *f = &lr_fixtures[i];
 		int v4 = f->want.ethertype == 0x0800;
 
-		if (f->want.layer < DP_L3 ||
-		    (f->want.ethertype != 0x0800 && f->want.ethertype != 0x86dd))
+		if (f->want.layer < DP_L3 || (f->want.ethertype != 0x0800 &&
+					      f->want.ethertype != 0x86dd))
 			continue;
 		l3 = f->want.l3_off;
 		hdr_end = l3 + (v4 ? (f->frame[l3] & 0x0f) * 4u : 40u);
 		ip_end = l3 + f->want.l3_len;
 		for (len = hdr_end; len <= ip_end; len++) {
 			uint8_t *p = heap_copy(f->frame, len);
-			uint16_t v = htons((uint16_t)(len - l3 - (v4 ? 0 : 40)));
+			uint16_t v =
+				htons((uint16_t)(len - l3 - (v4 ? 0 : 40)));
 			struct dp_parsed r;
 
 			memcpy(p + l3 + (v4 ? 2 : 4), &v, 2);
@@ -218,54 +219,53 @@ struct mutation {
 	const char *fx;
 	enum base base;
 	uint16_t off;
-	uint8_t width;    /* 1 or 2 bytes */
-	int rel;          /* value is (bytes from base to frame end) + val */
+	uint8_t width; /* 1 or 2 bytes */
+	int rel; /* value is (bytes from base to frame end) + val */
 	int32_t val;
 	uint8_t reason;
 	uint8_t layer;
 };
 
 static const struct mutation mutations[] = {
-	{ "eth_ip4_udp", L3, 0, 1, 0, 0x44, LR_R_BAD_IP4_IHL, DP_L2 },
-	{ "eth_ip4_udp", L3, 0, 1, 0, 0x40, LR_R_BAD_IP4_IHL, DP_L2 },
-	{ "eth_ip4_udp", L3, 0, 1, 0, 0x65, LR_R_BAD_IP4_VER, DP_L2 },
-	{ "eth_ip4_udp", L3, 0, 1, 0, 0x05, LR_R_BAD_IP4_VER, DP_L2 },
-	{ "qinq_ip4_udp", L3, 0, 1, 0, 0x60, LR_R_BAD_IP4_VER, DP_L2 },
-	{ "eth_ip4_udp", L3, 0, 1, 0, 0x4f, LR_R_TRUNC_IP4, DP_L2 },
-	{ "eth_ip4_udp", L3, 2, 2, 1, 1, LR_R_BAD_IP4_LEN, DP_L2 },
-	{ "eth_ip4_udp", L3, 2, 2, 0, 0xffff, LR_R_BAD_IP4_LEN, DP_L2 },
-	{ "eth_ip4_udp", L3, 2, 2, 0, 19, LR_R_BAD_IP4_LEN, DP_L2 },
-	{ "eth_ip4_udp", L3, 2, 2, 0, 0, LR_R_BAD_IP4_LEN, DP_L2 },
-	{ "eth_ip4opts_tcp", L3, 2, 2, 0, 20, LR_R_BAD_IP4_LEN, DP_L2 },
-	{ "eth_ip4opts_tcp", L3, 2, 2, 0, 31, LR_R_BAD_IP4_LEN, DP_L2 },
-	{ "eth_ip4_udp", L3, 2, 2, 0, 20, LR_R_TRUNC_UDP, DP_L3 },
-	{ "ip6_udp", L3, 0, 1, 0, 0x40, LR_R_BAD_IP6_VER, DP_L2 },
-	{ "vlan_ip6_tcp", L3, 0, 1, 0, 0x45, LR_R_BAD_IP6_VER, DP_L2 },
-	{ "ip6_udp", L3, 4, 2, 1, -39, LR_R_BAD_IP6_LEN, DP_L2 },
-	{ "ip6_udp", L3, 4, 2, 0, 0xffff, LR_R_BAD_IP6_LEN, DP_L2 },
-	{ "ip6_udp", L3, 4, 2, 0, 7, LR_R_TRUNC_UDP, DP_L3 },
-	{ "eth_ip4_udp", L4, 4, 2, 0, 7, LR_R_BAD_UDP_LEN, DP_L3 },
-	{ "eth_ip4_udp", L4, 4, 2, 0, 0, LR_R_BAD_UDP_LEN, DP_L3 },
-	{ "eth_ip4_udp", L4, 4, 2, 1, 1, LR_R_BAD_UDP_LEN, DP_L3 },
-	{ "ip6_udp", L4, 4, 2, 0, 7, LR_R_BAD_UDP_LEN, DP_L3 },
-	{ "ip6_udp", L4, 4, 2, 0, 0xffff, LR_R_BAD_UDP_LEN, DP_L3 },
-	{ "qinq_ip4_udp", L4, 4, 2, 1, 1, LR_R_BAD_UDP_LEN, DP_L3 },
-	{ "eth_ip4opts_tcp", L4, 12, 1, 0, 0x40, LR_R_BAD_TCP_DOFF, DP_L3 },
-	{ "eth_ip4opts_tcp", L4, 12, 1, 0, 0x00, LR_R_BAD_TCP_DOFF, DP_L3 },
-	{ "eth_ip4opts_tcp", L4, 12, 1, 0, 0xf0, LR_R_BAD_TCP_DOFF, DP_L3 },
-	{ "vlan_ip6_tcp", L4, 12, 1, 0, 0x40, LR_R_BAD_TCP_DOFF, DP_L3 },
+	{"eth_ip4_udp", L3, 0, 1, 0, 0x44, LR_R_BAD_IP4_IHL, DP_L2},
+	{"eth_ip4_udp", L3, 0, 1, 0, 0x40, LR_R_BAD_IP4_IHL, DP_L2},
+	{"eth_ip4_udp", L3, 0, 1, 0, 0x65, LR_R_BAD_IP4_VER, DP_L2},
+	{"eth_ip4_udp", L3, 0, 1, 0, 0x05, LR_R_BAD_IP4_VER, DP_L2},
+	{"qinq_ip4_udp", L3, 0, 1, 0, 0x60, LR_R_BAD_IP4_VER, DP_L2},
+	{"eth_ip4_udp", L3, 0, 1, 0, 0x4f, LR_R_TRUNC_IP4, DP_L2},
+	{"eth_ip4_udp", L3, 2, 2, 1, 1, LR_R_BAD_IP4_LEN, DP_L2},
+	{"eth_ip4_udp", L3, 2, 2, 0, 0xffff, LR_R_BAD_IP4_LEN, DP_L2},
+	{"eth_ip4_udp", L3, 2, 2, 0, 19, LR_R_BAD_IP4_LEN, DP_L2},
+	{"eth_ip4_udp", L3, 2, 2, 0, 0, LR_R_BAD_IP4_LEN, DP_L2},
+	{"eth_ip4opts_tcp", L3, 2, 2, 0, 20, LR_R_BAD_IP4_LEN, DP_L2},
+	{"eth_ip4opts_tcp", L3, 2, 2, 0, 31, LR_R_BAD_IP4_LEN, DP_L2},
+	{"eth_ip4_udp", L3, 2, 2, 0, 20, LR_R_TRUNC_UDP, DP_L3},
+	{"ip6_udp", L3, 0, 1, 0, 0x40, LR_R_BAD_IP6_VER, DP_L2},
+	{"vlan_ip6_tcp", L3, 0, 1, 0, 0x45, LR_R_BAD_IP6_VER, DP_L2},
+	{"ip6_udp", L3, 4, 2, 1, -39, LR_R_BAD_IP6_LEN, DP_L2},
+	{"ip6_udp", L3, 4, 2, 0, 0xffff, LR_R_BAD_IP6_LEN, DP_L2},
+	{"ip6_udp", L3, 4, 2, 0, 7, LR_R_TRUNC_UDP, DP_L3},
+	{"eth_ip4_udp", L4, 4, 2, 0, 7, LR_R_BAD_UDP_LEN, DP_L3},
+	{"eth_ip4_udp", L4, 4, 2, 0, 0, LR_R_BAD_UDP_LEN, DP_L3},
+	{"eth_ip4_udp", L4, 4, 2, 1, 1, LR_R_BAD_UDP_LEN, DP_L3},
+	{"ip6_udp", L4, 4, 2, 0, 7, LR_R_BAD_UDP_LEN, DP_L3},
+	{"ip6_udp", L4, 4, 2, 0, 0xffff, LR_R_BAD_UDP_LEN, DP_L3},
+	{"qinq_ip4_udp", L4, 4, 2, 1, 1, LR_R_BAD_UDP_LEN, DP_L3},
+	{"eth_ip4opts_tcp", L4, 12, 1, 0, 0x40, LR_R_BAD_TCP_DOFF, DP_L3},
+	{"eth_ip4opts_tcp", L4, 12, 1, 0, 0x00, LR_R_BAD_TCP_DOFF, DP_L3},
+	{"eth_ip4opts_tcp", L4, 12, 1, 0, 0xf0, LR_R_BAD_TCP_DOFF, DP_L3},
+	{"vlan_ip6_tcp", L4, 12, 1, 0, 0x40, LR_R_BAD_TCP_DOFF, DP_L3},
 	/* a third tag: the inner tag's ethertype says "another tag" */
-	{ "qinq_ip4_udp", ABS, 20, 2, 0, 0x8100, LR_R_VLAN_DEPTH, DP_L0 },
-	{ "qinq_ip4_udp", ABS, 20, 2, 0, 0x88a8, LR_R_VLAN_DEPTH, DP_L0 },
+	{"qinq_ip4_udp", ABS, 20, 2, 0, 0x8100, LR_R_VLAN_DEPTH, DP_L0},
+	{"qinq_ip4_udp", ABS, 20, 2, 0, 0x88a8, LR_R_VLAN_DEPTH, DP_L0},
 	/* IPv4 ethertype over an IPv6 header and vice versa */
-	{ "ip6_udp", ABS, 12, 2, 0, 0x0800, LR_R_BAD_IP4_VER, DP_L2 },
-	{ "eth_arp", ABS, 12, 2, 0, 0x86dd, LR_R_TRUNC_IP6, DP_L2 },
-	{ "eth_ip4opts_tcp", ABS, 12, 2, 0, 0x86dd, LR_R_BAD_IP6_VER, DP_L2 },
-	{ "eth_arp", L3, 4, 1, 0, 0xff, LR_R_TRUNC_ARP, DP_L2 },
+	{"ip6_udp", ABS, 12, 2, 0, 0x0800, LR_R_BAD_IP4_VER, DP_L2},
+	{"eth_arp", ABS, 12, 2, 0, 0x86dd, LR_R_TRUNC_IP6, DP_L2},
+	{"eth_ip4opts_tcp", ABS, 12, 2, 0, 0x86dd, LR_R_BAD_IP6_VER, DP_L2},
+	{"eth_arp", L3, 4, 1, 0, 0xff, LR_R_TRUNC_ARP, DP_L2},
 	/* extension headers whose length runs past the IPv6 payload */
-	{ "ip6_ext_udp", L3, 41, 1, 0, 0xff, LR_R_TRUNC_IP6_EXT, DP_L3 },
-	{ "ip6_routing_ah_tcp", L3, 49, 1, 0, 0xc8, LR_R_TRUNC_IP6_EXT,
-	  DP_L3 },
+	{"ip6_ext_udp", L3, 41, 1, 0, 0xff, LR_R_TRUNC_IP6_EXT, DP_L3},
+	{"ip6_routing_ah_tcp", L3, 49, 1, 0, 0xc8, LR_R_TRUNC_IP6_EXT, DP_L3},
 };
 
 static void test_malformed(void **state)
@@ -276,9 +276,9 @@ static void test_malformed(void **state)
 		const struct mutation *m = &mutations[i];
 		const struct lr_fixture *f = fx_find(m->fx);
 		uint8_t *p = heap_copy(f->frame, f->len);
-		uint32_t at = m->base == ABS ? 0 :
-			      m->base == L3  ? f->want.l3_off :
-					       f->want.l4_off;
+		uint32_t at = m->base == ABS  ? 0
+			      : m->base == L3 ? f->want.l3_off
+					      : f->want.l4_off;
 		int32_t v = m->rel ? (int32_t)(f->len - at) + m->val : m->val;
 		struct dp_parsed r;
 		char ctx[96];
@@ -397,15 +397,16 @@ static void test_checksums_vs_scapy(void **state)
 			if (f->l4_csum == 0 && w->l4_proto == IPPROTO_UDP) {
 				assert_int_equal(ld16(l4 + 6), 0);
 			} else {
-				assert_int_equal(c, htons((uint16_t)f->l4_csum));
+				assert_int_equal(c,
+						 htons((uint16_t)f->l4_csum));
 				/* a flipped bit must be caught (payload, or
 				 * the type byte when there is none) */
-				p[w->pay_off < w->l3_off + w->l3_len ?
-					  w->pay_off :
-					  w->l4_off] ^= 0x01;
+				p[w->pay_off < w->l3_off + w->l3_len
+					  ? w->pay_off
+					  : w->l4_off] ^= 0x01;
 				if (w->l4_proto == IPPROTO_ICMP)
-					assert_false(dp_icmp4_csum_ok(l4,
-								      l4_len));
+					assert_false(
+						dp_icmp4_csum_ok(l4, l4_len));
 				else if (v4)
 					assert_false(dp_l4_csum_ok_ip4(
 						l3, l4, l4_len, w->l4_proto));
