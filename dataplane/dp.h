@@ -47,6 +47,8 @@ struct dp;
 int dp_eal_init(const struct dp_config *conf, const char *argv0, char *err,
 		size_t errlen);
 void dp_eal_cleanup(void);
+/* The dataplane's own messages (stderr): 0 errors .. 3 debug; default 2. */
+void dp_log_set_level(int level);
 
 /* Build the dataplane from a validated model (copied; conf may be freed
  * afterwards). Opens every port; when one fails, err names it and nothing
@@ -59,6 +61,9 @@ int dp_start(struct dp *dp, char *err, size_t errlen);
 /* Stop workers (join), flush their TX buffers, stop ports. Idempotent. */
 void dp_stop(struct dp *dp);
 void dp_destroy(struct dp *dp);
+/* Periodic work on the control thread, about once a second: L2 aging.
+ * Cheap when there is nothing to do. */
+void dp_housekeeping(struct dp *dp);
 /* True once every worker's generator has sent its configured count
  * (or when there are none with a count). For bounded runs. */
 bool dp_gen_done(const struct dp *dp);
@@ -148,6 +153,8 @@ double dp_stats_avg_burst(const struct dp_worker_stats *s);
 /* Percentile p (0..100) of the sink's latency, in nanoseconds. */
 double dp_sink_lat_pct_ns(const struct dp_sink_stats *s, uint64_t tsc_hz,
 			  double p);
+/* Upper bound (exclusive), in TSC cycles, of latency bucket i. */
+uint64_t dp_lat_bucket_upper(unsigned int i);
 /* a -= b, field by field (for rates between two snapshots). */
 void dp_stats_sub(struct dp_worker_stats *a, const struct dp_worker_stats *b);
 

@@ -25,6 +25,7 @@
 #define DP_WORKER_MAX 16
 #define DP_EAL_ARGS_MAX 16
 #define DP_NO_PORT 0xffff
+#define DP_GEN_FLOWS_MAX 65536
 
 /* An IPv4 or IPv6 address, network byte order, IPv4 in a[0..3]. */
 struct dp_addr {
@@ -68,6 +69,7 @@ struct dp_gen_conf {
 	struct dp_addr src4, dst4; /* base addresses; flows vary the dst */
 	struct dp_addr src6, dst6;
 	uint16_t sport, dport; /* base ports; flows vary the sport */
+	uint32_t dst_step;     /* flow f's dst = dst + f * dst_step (0: 1) */
 };
 
 struct dp_port_entry {
@@ -167,6 +169,12 @@ struct dp_config {
 /* Defaults for everything (no ports, no workers). */
 void dp_config_init(struct dp_config *c);
 void dp_config_free(struct dp_config *c);
+/* Defaults of one port entry (id: its own index, the io peer default) and
+ * of a generator. */
+void dp_port_entry_init(struct dp_port_entry *p, uint16_t id);
+void dp_gen_conf_init(struct dp_gen_conf *g);
+/* Deep copy (the table arrays too); -ENOMEM leaves dst empty. */
+int dp_config_copy(struct dp_config *dst, const struct dp_config *src);
 /* Port id of a port named name, or -ENOENT. */
 int dp_config_port_find(const struct dp_config *c, const char *name);
 

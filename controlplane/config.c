@@ -1,0 +1,1088 @@
+// SPDX-License-Identifier: MIT
+/*
+ * YAML config loader (schema in config.h). libyaml loads the file as a node
+ * tree (every node keeps its line and column); one walker per section fills
+ * the model and checks each value as it goes; a final pass resolves names
+ * (peers, worker ports, routes, MACs) and checks the whole. Nothing is
+ * applied here: the caller gets a complete model or an error.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <yaml.h>
+
+#include "config.h"
+
+struct ctx {
+	const char *file;
+	yaml_document_t *doc;
+	char *err;
+	size_t errlen;
+	char path[256];
+	struct dp_config *c;
+	/* Names resolved at the end, with their nodes for messages. */
+	char peer_name[DP_PORT_MAX][DP_NAME_MAX];
+	yaml_node_t *peer_node[DP_PORT_MAX];
+	char wport_name[DP_WORKER_MAX][DP_PORT_MAX][DP_NAME_MAX];
+	yaml_node_t *wport_node[DP_WORKER_MAX][DP_PORT_MAX];
+	bool workers_given;
+	/* Port names of routes/neighbours/macs/routes_generate, resolved
+	 * when all ports are known (ports may come after them). */
+	char (*rport)[DP_NAME_MAX];
+	char (*nport)[DP_NAME_MAX];
+	char (*mport)[DP_NAME_MAX];
+	yaml_node_t **rnode, **nnode, **mnode;
+	char gport[DP_NAME_MAX];
+	yaml_node_t *gnode;
+};
+
+__attribute__((format(printf, 3, 4))) static int
+fail(struct ctx *x, const yaml_node_t *n, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (n)
+		snprintf(x->err, x->errlen, "%s:%zu:%zu: %s: %s", x->file,
+			 n->start_mark.line + 1, n->start_mark.column + 1,
+			 x->path[0] ? x->path : "(top)", msg);
+	else
+		snprintf(x->err, x->errlen, "%s: %s: %s", x->file,
+			 x->path[0] ? x->path : "(top)", msg);
+	return -EINVAL;
+}
+
+static size_t path_push(struct ctx *x, const char *fmt, ...)
+{
+	size_t old = strlen(x->path);
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(x->path + old, sizeof(x->path) - old, fmt, ap);
+	va_end(ap);
+	return old;
+}
+
+static void path_pop(struct ctx *x, size_t old)
+{
+	x->path[old] = '\0';
+}
+
+static yaml_node_t *node(struct ctx *x, int id)
+{
+	return yaml_document_get_node(x->doc, id);
+}
+
+static int want_scalar(struct ctx *x, yaml_node_t *n, const char **s)
+{
+	if (n->type != YAML_SCALAR_NODE)
+		return fail(x, n, "expected a single value");
+	*s = (const char *)n->data.scalar.value;
+	return 0;
+}
+
+static int get_str(struct ctx *x, yaml_node_t *n, char *out, size_t len)
+{
+	const char *s;
+	int ret = want_scalar(x, n, &s);
+
+	if (ret)
+		return ret;
+	if (strlen(s) >= len)
+		return fail(x, n, "longer than %zu characters", len - 1);
+	if (len > 1 && s[0] == '\0')
+		return fail(x, n, "must not be empty");
+	strcpy(out, s);
+	return 0;
+}
+
+static int get_int(struct ctx *x, yaml_node_t *n, long long lo, long long hi,
+		   long long *out)
+{
+	const char *s;
+	char *end;
+	long long v;
+	int ret = want_scalar(x, n, &s);
+
+	if (ret)
+		return ret;
+	errno = 0;
+	v = strtoll(s, &end, 0);
+	if (errno || end == s || *end)
+		return fail(x, n, "'%s' is not an integer", s);
+	if (v < lo || v > hi)
+		return fail(x, n, "%lld is not in %lld..%lld", v, lo, hi);
+	*out = v;
+	return 0;
+}
+
+#define GET_INT(x, n, lo, hi, dst)                                         \
+	({                                                                 \
+		long long v_;                                              \
+		int r_ = get_int(x, n, lo, hi, &v_);                       \
+		if (!r_)                                                   \
+			(dst) = v_;                                        \
+		r_;                                                        \
+	})
+
+static int get_bool(struct ctx *x, yaml_node_t *n, bool *out)
+{
+	const char *s;
+	int ret = want_scalar(x, n, &s);
+
+	if (ret)
+		return ret;
+	if (!strcmp(s, "true") || !strcmp(s, "yes") || !strcmp(s, "on"))
+		*out = true;
+	else if (!strcmp(s, "false") || !strcmp(s, "no") || !strcmp(s, "off"))
+		*out = false;
+	else
+		return fail(x, n, "'%s' is not true or false", s);
+	return 0;
+}
+
+static int get_mac(struct ctx *x, yaml_node_t *n, uint8_t *mac)
+{
+	unsigned int b[6];
+	const char *s;
+	char tail;
+	int ret = want_scalar(x, n, &s), i;
+
+	if (ret)
+		return ret;
+	if (sscanf(s, "%x:%x:%x:%x:%x:%x%c", &b[0], &b[1], &b[2], &b[3],
+		   &b[4], &b[5], &tail) != 6)
+		return fail(x, n, "'%s' is not a MAC address (aa:bb:cc:dd:ee:ff)",
+			    s);
+	for (i = 0; i < 6; i++) {
+		if (b[i] > 255)
+			return fail(x, n, "'%s' is not a MAC address", s);
+		mac[i] = (uint8_t)b[i];
+	}
+	return 0;
+}
+
+static int parse_addr(const char *s, struct dp_addr *a)
+{
+	memset(a, 0, sizeof(*a));
+	if (inet_pton(AF_INET, s, a->a) == 1) {
+		a->family = 4;
+		return 0;
+	}
+	if (inet_pton(AF_INET6, s, a->a) == 1) {
+		a->family = 6;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+static int get_addr(struct ctx *x, yaml_node_t *n, struct dp_addr *a,
+		    int family)
+{
+	const char *s;
+	int ret = want_scalar(x, n, &s);
+
+	if (ret)
+		return ret;
+	if (parse_addr(s, a))
+		return fail(x, n, "'%s' is not an IPv4 or IPv6 address", s);
+	if (family && a->family != family)
+		return fail(x, n, "'%s' is not an IPv%d address", s, family);
+	return 0;
+}
+
+static int get_prefix(struct ctx *x, yaml_node_t *n, struct dp_addr *a,
+		      uint8_t *plen)
+{
+	char buf[80], *slash, *end;
+	const char *s;
+	long len;
+	int ret = want_scalar(x, n, &s), i, max;
+
+	if (ret)
+		return ret;
+	if (strlen(s) >= sizeof(buf))
+		return fail(x, n, "'%s' is not a prefix", s);
+	strcpy(buf, s);
+	slash = strchr(buf, '/');
+	if (slash)
+		*slash = '\0';
+	if (parse_addr(buf, a))
+		return fail(x, n, "'%s' is not an address/length prefix", s);
+	max = a->family == 4 ? 32 : 128;
+	len = max;
+	if (slash) {
+		len = strtol(slash + 1, &end, 10);
+		if (end == slash + 1 || *end || len < 0 || len > max)
+			return fail(x, n, "'%s': length must be 0..%d", s,
+				    max);
+	}
+	for (i = (int)len; i < max; i++)
+		if (a->a[i / 8] & (0x80 >> (i % 8)))
+			return fail(x, n, "'%s': host bits set beyond /%ld", s,
+				    len);
+	*plen = (uint8_t)len;
+	return 0;
+}
+
+static int get_range(struct ctx *x, yaml_node_t *n, uint16_t *lo,
+		     uint16_t *hi)
+{
+	const char *s;
+	char *end;
+	unsigned long a, b;
+	int ret = want_scalar(x, n, &s);
+
+	if (ret)
+		return ret;
+	if (!strcmp(s, "any")) {
+		*lo = 0;
+		*hi = 65535;
+		return 0;
+	}
+	a = strtoul(s, &end, 10);
+	b = a;
+	if (end != s && *end == '-') {
+		const char *t = end + 1;
+
+		b = strtoul(t, &end, 10);
+		if (end == t)
+			goto bad;
+	}
+	if (end == s || *end || a > 65535 || b > 65535 || a > b)
+		goto bad;
+	*lo = (uint16_t)a;
+	*hi = (uint16_t)b;
+	return 0;
+bad:
+	return fail(x, n, "'%s' is not a port or range (N, N-M, any)", s);
+}
+
+/* Iterate over a mapping: calls fn(x, key, value, arg) for each pair. */
+typedef int (*pair_fn)(struct ctx *x, const char *k, yaml_node_t *v,
+		       void *arg);
+
+static int each_pair(struct ctx *x, yaml_node_t *n, pair_fn fn, void *arg)
+{
+	yaml_node_pair_t *p;
+
+	if (n->type != YAML_MAPPING_NODE)
+		return fail(x, n, "expected a mapping (key: value)");
+	for (p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top;
+	     p++) {
+		yaml_node_t *k = node(x, p->key), *v = node(x, p->value);
+		const char *ks;
+		size_t old;
+		int ret;
+
+		if (k->type != YAML_SCALAR_NODE)
+			return fail(x, k, "keys must be plain names");
+		ks = (const char *)k->data.scalar.value;
+		old = path_push(x, "%s%s", x->path[0] ? "." : "", ks);
+		ret = fn(x, ks, v, arg);
+		if (ret == -ENOENT)
+			ret = fail(x, k, "unknown key '%s'", ks);
+		if (ret)
+			return ret;
+		path_pop(x, old);
+	}
+	return 0;
+}
+
+typedef int (*item_fn)(struct ctx *x, yaml_node_t *v, size_t i, void *arg);
+
+static int each_item(struct ctx *x, yaml_node_t *n, item_fn fn, void *arg)
+{
+	yaml_node_item_t *it;
+	size_t i = 0;
+
+	if (n->type != YAML_SEQUENCE_NODE)
+		return fail(x, n, "expected a list");
+	for (it = n->data.sequence.items.start; it < n->data.sequence.items.top;
+	     it++, i++) {
+		size_t old = path_push(x, "[%zu]", i);
+		int ret = fn(x, node(x, *it), i, arg);
+
+		if (ret)
+			return ret;
+		path_pop(x, old);
+	}
+	return 0;
+}
+
+static size_t seq_len(yaml_node_t *n)
+{
+	return n->type == YAML_SEQUENCE_NODE
+		       ? (size_t)(n->data.sequence.items.top -
+				  n->data.sequence.items.start)
+		       : 0;
+}
+
+/* ---- eal ---- */
+
+static int eal_arg(struct ctx *x, yaml_node_t *v, size_t i, void *arg)
+{
+	struct dp_eal_conf *e = arg;
+
+	if (e->nb_args >= DP_EAL_ARGS_MAX)
+		return fail(x, v, "more than %d arguments", DP_EAL_ARGS_MAX);
+	return get_str(x, v, e->args[e->nb_args++], sizeof(e->args[0]));
+}
+
+static int eal_pair(struct ctx *x, const char *k, yaml_node_t *v, void *arg)
+{
+	struct dp_eal_conf *e = &x->c->eal;
+	const char *s;
+
+	if (!strcmp(k, "file_prefix"))
+		return get_str(x, v, e->file_prefix, sizeof(e->file_prefix));
+	if (!strcmp(k, "memory_mb"))
+		return GET_INT(x, v, 0, 1 << 20, e->mem_mb);
+	if (!strcmp(k, "hugepages")) {
+		bool b;
+
+		if (v->type == YAML_SCALAR_NODE &&
+		    !strcmp((const char *)v->data.scalar.value, "auto")) {
+			e->hugepages = -1;
+			return 0;
+		}
+		if (get_bool(x, v, &b))
+			return fail(x, v, "must be auto, true or false");
+		e->hugepages = b;
+		return 0;
+	}
+	if (!strcmp(k, "in_memory"))
+		return get_bool(x, v, &e->in_memory);
+	if (!strcmp(k, "main_core"))
+		return GET_INT(x, v, -1, 1023, e->main_core);
+	if (!strcmp(k, "log_level")) {
+		int ret = want_scalar(x, v, &s);
+
+		if (ret)
+			return ret;
+		return get_str(x, v, e->log_level, sizeof(e->log_level));
+	}
+	if (!strcmp(k, "args"))
+		return each_item(x, v, eal_arg, e);
+	return -ENOENT;
+}
+
+/* ---- ports ---- */
+
+static int gen_pair(struct ctx *x, const char *k, yaml_node_t *v, void *arg)
+{
+	struct dp_gen_conf *g = arg;
+	const char *s;
+
+	if (!strcmp(k, "ip_version")) {
+		long long ipv;
+		int ret = get_int(x, v, 4, 46, &ipv);
+
+		if (ret)
+			return ret;
+		if (ipv != 4 && ipv != 6 && ipv != 46)
+			return fail(x, v, "must be 4, 6 or 46");
+		g->ip_version = (uint8_t)ipv;
+		return 0;
+	}
+	if (!strcmp(k, "frame_size")) {
+		if (v->type == YAML_SCALAR_NODE &&
+		    !strcmp((const char *)v->data.scalar.value, "imix")) {
+			g->imix = true;
+			return 0;
+		}
+		g->imix = false;
+		return GET_INT(x, v, 64, 1518, g->frame_size);
+	}
+	if (!strcmp(k, "flows"))
+		return GET_INT(x, v, 1, DP_GEN_FLOWS_MAX, g->flows);
+	if (!strcmp(k, "rate_pps")) {
+		if (v->type == YAML_SCALAR_NODE &&
+		    !strcmp((const char *)v->data.scalar.value, "max")) {
+			g->rate_pps = 0;
+			return 0;
+		}
+		return GET_INT(x, v, 0, 1000000000000LL, g->rate_pps);
+	}
+	if (!strcmp(k, "count"))
+		return GET_INT(x, v, 0, LLONG_MAX, g->count);
+	if (!strcmp(k, "src_mac")) {
+		g->src_mac_set = true;
+		return get_mac(x, v, g->src_mac);
+	}
+	if (!strcmp(k, "dst_mac"))
+		return get_mac(x, v, g->dst_mac);
+	if (!strcmp(k, "src_ip"))
+		return get_addr(x, v, &g->src4, 4);
+	if (!strcmp(k, "dst_ip"))
+		return get_addr(x, v, &g->dst4, 4);
+	if (!strcmp(k, "src_ip6"))
+		return get_addr(x, v, &g->src6, 6);
+	if (!strcmp(k, "dst_ip6"))
+		return get_addr(x, v, &g->dst6, 6);
+	if (!strcmp(k, "sport"))
+		return GET_INT(x, v, 0, 65535, g->sport);
+	if (!strcmp(k, "dport"))
+		return GET_INT(x, v, 0, 65535, g->dport);
+	if (!strcmp(k, "dst_step"))
+		return GET_INT(x, v, 0, UINT32_MAX, g->dst_step);
+	if (!strcmp(k, "autostart"))
+		return get_bool(x, v, &g->autostart);
+	(void)s;
+	return -ENOENT;
+}
+
+static int port_pair(struct ctx *x, const char *k, yaml_node_t *v, void *arg)
+{
+	uint16_t id = (uint16_t)(uintptr_t)arg;
+	struct dp_port_entry *p = &x->c->ports[id];
+	const char *s;
+	int ret;
+
+	if (!strcmp(k, "name"))
+		return get_str(x, v, p->conf.name, sizeof(p->conf.name));
+	if (!strcmp(k, "backend")) {
+		ret = get_str(x, v, p->conf.backend, sizeof(p->conf.backend));
+		if (ret)
+			return ret;
+		if (strcmp(p->conf.backend, "dpdk") &&
+		    strcmp(p->conf.backend, "afxdp") &&
+		    strcmp(p->conf.backend, "kernel"))
+			return fail(x, v, "'%s': backend is dpdk, afxdp or "
+				    "kernel", p->conf.backend);
+		return 0;
+	}
+	if (!strcmp(k, "dev"))
+		return get_str(x, v, p->conf.dev, sizeof(p->conf.dev));
+	if (!strcmp(k, "io_model"))
+		return get_str(x, v, p->conf.io_model,
+			       sizeof(p->conf.io_model));
+	if (!strcmp(k, "rx_ring"))
+		return GET_INT(x, v, 0, 32768, p->conf.rx_ring);
+	if (!strcmp(k, "tx_ring"))
+		return GET_INT(x, v, 0, 32768, p->conf.tx_ring);
+	if (!strcmp(k, "mtu"))
+		return GET_INT(x, v, 0, 16000, p->conf.mtu);
+	if (!strcmp(k, "mac")) {
+		p->conf.mac_set = true;
+		return get_mac(x, v, p->conf.mac);
+	}
+	if (!strcmp(k, "xdp_skb"))
+		return get_bool(x, v, &p->conf.xdp_skb);
+	if (!strcmp(k, "zerocopy"))
+		return get_bool(x, v, &p->conf.zerocopy);
+	if (!strcmp(k, "force"))
+		return get_bool(x, v, &p->conf.force);
+	if (!strcmp(k, "sqpoll_cpu"))
+		return GET_INT(x, v, -1, 1023, p->conf.sqpoll_cpu);
+	if (!strcmp(k, "mode")) {
+		int m;
+
+		ret = want_scalar(x, v, &s);
+		if (ret)
+			return ret;
+		m = dp_fwd_mode_parse(s);
+		if (m < 0)
+			return fail(x, v, "'%s': mode is io, macswap, l2 or l3",
+				    s);
+		p->mode = (enum dp_fwd_mode)m;
+		return 0;
+	}
+	if (!strcmp(k, "peer")) {
+		x->peer_node[id] = v;
+		return get_str(x, v, x->peer_name[id], DP_NAME_MAX);
+	}
+	if (!strcmp(k, "acl"))
+		return get_bool(x, v, &p->acl);
+	if (!strcmp(k, "rx")) {
+		ret = want_scalar(x, v, &s);
+		if (ret)
+			return ret;
+		if (!strcmp(s, "forward"))
+			p->rx_role = DP_RX_FORWARD;
+		else if (!strcmp(s, "sink"))
+			p->rx_role = DP_RX_SINK;
+		else if (!strcmp(s, "drop"))
+			p->rx_role = DP_RX_DROP;
+		else
+			return fail(x, v, "'%s': rx is forward, sink or drop",
+				    s);
+		return 0;
+	}
+	if (!strcmp(k, "generator")) {
+		p->gen.enabled = true;
+		return each_pair(x, v, gen_pair, &p->gen);
+	}
+	return -ENOENT;
+}
+
+static int port_item(struct ctx *x, yaml_node_t *v, size_t i, void *arg)
+{
+	struct dp_config *c = x->c;
+	uint16_t id = (uint16_t)i;
+	int ret;
+
+	if (i >= DP_PORT_MAX)
+		return fail(x, v, "more than %d ports", DP_PORT_MAX);
+	dp_port_entry_init(&c->ports[id], id);
+	c->ports[id].line = (unsigned int)v->start_mark.line + 1;
+	c->ports[id].col = (unsigned int)v->start_mark.column + 1;
+	c->nb_ports = id + 1;
+	ret = each_pair(x, v, port_pair, (void *)(uintptr_t)id);
+	if (ret)
+		return ret;
+	if (!c->ports[id].conf.name[0])
+		return fail(x, v, "missing 'name'");
+	if (!c->ports[id].conf.dev[0])
+		return fail(x, v, "missing 'dev'");
+	if (!strcmp(c->ports[id].conf.backend, "kernel") &&
+	    !c->ports[id].conf.io_model[0])
+		strcpy(c->ports[id].conf.io_model, "epoll-lt");
+	for (i = 0; i < id; i++)
+		if (!strcmp(c->ports[i].conf.name, c->ports[id].conf.name))
+			return fail(x, v, "port name '%s' used twice",
+				    c->ports[id].conf.name);
+	return 0;
+}
+
+/* ---- workers ---- */
+
+static int wport_item(struct ctx *x, yaml_node_t *v, size_t i, void *arg)
+{
+	size_t w = (size_t)(uintptr_t)arg;
+
+	if (i >= DP_PORT_MAX)
+		return fail(x, v, "more than %d ports", DP_PORT_MAX);
+	x->wport_node[w][i] = v;
+	x->c->workers[w].nb_ports = (uint16_t)(i + 1);
+	return get_str(x, v, x->wport_name[w][i], DP_NAME_MAX);
+}
+
+static int worker_pair(struct ctx *x, const char *k, yaml_node_t *v,
+		       void *arg)
+{
+	size_t w = (size_t)(uintptr_t)arg;
+	struct dp_worker_conf *wc = &x->c->workers[w];
+
+	if (!strcmp(k, "core")) {
+		long ncpu = sysconf(_SC_NPROCESSORS_CONF);
+
+		return GET_INT(x, v, 0, ncpu > 0 ? ncpu - 1 : 1023, wc->core);
+	}
+	if (!strcmp(k, "ports")) {
+		wc->nb_ports = 0;
+		return each_item(x, v, wport_item, arg);
+	}
+	return -ENOENT;
+}
+
+static int worker_item(struct ctx *x, yaml_node_t *v, size_t i, void *arg)
+{
+	if (i >= DP_WORKER_MAX)
+		return fail(x, v, "more than %d workers", DP_WORKER_MAX);
+	x->c->nb_workers = (uint16_t)(i + 1);
+	x->c->workers[i].core = -1;
+	x->c->workers[i].nb_ports = DP_NO_PORT; /* "all", resolved later */
+	return each_pair(x, v, worker_pair, (void *)(uintptr_t)i);
+}
+
+/* ---- tables ---- */
+
+static int route_pair(struct ctx *x, const char *k, yaml_node_t *v, void *a)
+{
+	size_t i = (size_t)(uintptr_t)a;
+	struct dp_route_conf *r = &x->c->routes[i];
+
+	if (!strcmp(k, "prefix"))
+		return get_prefix(x, v, &r->prefix, &r->plen);
+	if (!strcmp(k, "via"))
+		return get_addr(x, v, &r->via, 0);
+	if (!strcmp(k, "port")) {
+		x->rnode[i] = v;
+		return get_str(x, v, x->rport[i], DP_NAME_MAX);
+	}
+	return -ENOENT;
+}
+
+static int route_item(struct ctx *x, yaml_node_t *v, size_t i, void *arg)
+{
+	struct dp_route_conf *r = &x->c->routes[i];
+	int ret = each_pair(x, v, route_pair, (void *)(uintptr_t)i);
+
+	if (ret)
+		return ret;
+	if (!r->prefix.family)
+		return fail(x, v, "missing 'prefix'");
+	if (!x->rport[i][0])
+		return fail(x, v, "missing 'port'");
+	if (r->via.family && r->via.family != r->prefix.family)
+		return fail(x, v, "'via' is not of the prefix's family");
+	x->c->nb_routes = i + 1;
+	return 0;
+}
+
+static int neigh_pair(struct ctx *x, const char *k, yaml_node_t *v, void *a)
+{
+	size_t i = (size_t)(uintptr_t)a;
+	struct dp_neigh_conf *n = &x->c->neighs[i];
+
+	if (!strcmp(k, "ip"))
+		return get_addr(x, v, &n->addr, 0);
+	if (!strcmp(k, "mac"))
+		return get_mac(x, v, n->mac);
+	if (!strcmp(k, "port")) {
+		x->nnode[i] = v;
+		return get_str(x, v, x->nport[i], DP_NAME_MAX);
+	}
+	return -ENOENT;
+}
+
+static int neigh_item(struct ctx *x, yaml_node_t *v, size_t i, void *arg)
+{
+	struct dp_neigh_conf *n = &x->c->neighs[i];
+	bool mac = false;
+	yaml_node_pair_t *p;
+	int ret;
+
+	n->port = DP_NO_PORT;
+	ret = each_pair(x, v, neigh_pair, (void *)(uintptr_t)i);
+	if (ret)
+		return ret;
+	for (p = v->data.mapping.pairs.start; p < v->data.mapping.pairs.top;
+	     p++)
+		mac |= !strcmp((const char *)node(x, p->key)->data.scalar.value,
+			       "mac");
+	if (!n->addr.family || !mac)
+		return fail(x, v, "needs 'ip' and 'mac'");
+	x->c->nb_neighs = i + 1;
+	return 0;
+}
+
+static int mac_pair(struct ctx *x, const char *k, yaml_node_t *v, void *a)
+{
+	size_t i = (size_t)(uintptr_t)a;
+
+	if (!strcmp(k, "mac"))
+		return get_mac(x, v, x->c->macs[i].mac);
+	if (!strcmp(k, "port")) {
+		x->mnode[i] = v;
+		return get_str(x, v, x->mport[i], DP_NAME_MAX);
+	}
+	return -ENOENT;
+}
+
+static int mac_item(struct ctx *x, yaml_node_t *v, size_t i, void *arg)
+{
+	int ret = each_pair(x, v, mac_pair, (void *)(uintptr_t)i);
+
+	if (ret)
+		return ret;
+	if (!x->mport[i][0])
+		return fail(x, v, "missing 'port'");
+	x->c->nb_macs = i + 1;
+	return 0;
+}
+
+static int rgen_pair(struct ctx *x, const char *k, yaml_node_t *v, void *a)
+{
+	struct dp_routes_gen *g = &x->c->routes_gen;
+
+	if (!strcmp(k, "count"))
+		return GET_INT(x, v, 0, 16000000, g->count);
+	if (!strcmp(k, "seed"))
+		return GET_INT(x, v, 0, UINT32_MAX, g->seed);
+	if (!strcmp(k, "via"))
+		return get_addr(x, v, &g->via, 4);
+	if (!strcmp(k, "port")) {
+		x->gnode = v;
+		return get_str(x, v, x->gport, DP_NAME_MAX);
+	}
+	return -ENOENT;
+}
+
+static int l2_pair(struct ctx *x, const char *k, yaml_node_t *v, void *a)
+{
+	struct dp_l2_conf *l = &x->c->l2;
+
+	if (!strcmp(k, "learning"))
+		return get_bool(x, v, &l->learning);
+	if (!strcmp(k, "flood"))
+		return get_bool(x, v, &l->flood);
+	if (!strcmp(k, "aging_s"))
+		return GET_INT(x, v, 0, 86400 * 365, l->aging_s);
+	if (!strcmp(k, "size"))
+		return GET_INT(x, v, 16, 1 << 24, l->size);
+	return -ENOENT;
+}
+
+static int acl_rule_pair(struct ctx *x, const char *k, yaml_node_t *v,
+			 void *a)
+{
+	struct dp_acl_rule_conf *r = &x->c->acl[(size_t)(uintptr_t)a];
+	const char *s;
+	int ret;
+
+	if (!strcmp(k, "action")) {
+		ret = want_scalar(x, v, &s);
+		if (ret)
+			return ret;
+		if (!strcmp(s, "permit"))
+			r->action = DP_ACL_PERMIT;
+		else if (!strcmp(s, "deny"))
+			r->action = DP_ACL_DENY;
+		else
+			return fail(x, v, "'%s': action is permit or deny", s);
+		return 0;
+	}
+	if (!strcmp(k, "proto")) {
+		ret = want_scalar(x, v, &s);
+		if (ret)
+			return ret;
+		if (!strcmp(s, "any"))
+			r->proto = 0;
+		else if (!strcmp(s, "tcp"))
+			r->proto = 6;
+		else if (!strcmp(s, "udp"))
+			r->proto = 17;
+		else if (!strcmp(s, "icmp"))
+			r->proto = 1;
+		else if (!strcmp(s, "icmp6") || !strcmp(s, "ipv6-icmp"))
+			r->proto = 58;
+		else
+			return GET_INT(x, v, 0, 255, r->proto);
+		return 0;
+	}
+	if (!strcmp(k, "src"))
+		return get_prefix(x, v, &r->src, &r->src_plen);
+	if (!strcmp(k, "dst"))
+		return get_prefix(x, v, &r->dst, &r->dst_plen);
+	if (!strcmp(k, "sport"))
+		return get_range(x, v, &r->sport_lo, &r->sport_hi);
+	if (!strcmp(k, "dport"))
+		return get_range(x, v, &r->dport_lo, &r->dport_hi);
+	return -ENOENT;
+}
+
+static int acl_rule_item(struct ctx *x, yaml_node_t *v, size_t i, void *arg)
+{
+	struct dp_acl_rule_conf *r = &x->c->acl[i];
+	int ret;
+
+	memset(r, 0, sizeof(*r));
+	r->sport_hi = r->dport_hi = 65535;
+	ret = each_pair(x, v, acl_rule_pair, (void *)(uintptr_t)i);
+	if (ret)
+		return ret;
+	if (r->src.family && r->dst.family && r->src.family != r->dst.family)
+		return fail(x, v, "src and dst are of different families");
+	r->family = r->src.family ? r->src.family : r->dst.family;
+	x->c->nb_acl = i + 1;
+	return 0;
+}
+
+static int acl_pair(struct ctx *x, const char *k, yaml_node_t *v, void *a)
+{
+	const char *s;
+	int ret;
+
+	if (!strcmp(k, "default")) {
+		ret = want_scalar(x, v, &s);
+		if (ret)
+			return ret;
+		if (!strcmp(s, "permit"))
+			x->c->acl_default = DP_ACL_PERMIT;
+		else if (!strcmp(s, "deny"))
+			x->c->acl_default = DP_ACL_DENY;
+		else
+			return fail(x, v, "'%s': default is permit or deny",
+				    s);
+		return 0;
+	}
+	if (!strcmp(k, "rules")) {
+		size_t n = seq_len(v);
+
+		x->c->acl = calloc(n ? n : 1, sizeof(*x->c->acl));
+		if (x->c->acl == NULL)
+			return fail(x, v, "out of memory");
+		return each_item(x, v, acl_rule_item, NULL);
+	}
+	return -ENOENT;
+}
+
+/* Allocate a table and its name/node side arrays for n items. */
+static int alloc_side(struct ctx *x, yaml_node_t *v, void **arr, size_t sz,
+		      char (**names)[DP_NAME_MAX], yaml_node_t ***nodes)
+{
+	size_t n = seq_len(v) ? seq_len(v) : 1;
+
+	*arr = calloc(n, sz);
+	*names = calloc(n, DP_NAME_MAX);
+	*nodes = calloc(n, sizeof(**nodes));
+	if (*arr == NULL || *names == NULL || *nodes == NULL)
+		return fail(x, v, "out of memory");
+	return 0;
+}
+
+static int top_pair(struct ctx *x, const char *k, yaml_node_t *v, void *a)
+{
+	struct dp_config *c = x->c;
+	int ret;
+
+	if (!strcmp(k, "eal"))
+		return each_pair(x, v, eal_pair, NULL);
+	if (!strcmp(k, "ports"))
+		return each_item(x, v, port_item, NULL);
+	if (!strcmp(k, "workers")) {
+		x->workers_given = true;
+		return each_item(x, v, worker_item, NULL);
+	}
+	if (!strcmp(k, "l2"))
+		return each_pair(x, v, l2_pair, NULL);
+	if (!strcmp(k, "routes")) {
+		ret = alloc_side(x, v, (void **)&c->routes, sizeof(*c->routes),
+				 &x->rport, &x->rnode);
+		return ret ? ret : each_item(x, v, route_item, NULL);
+	}
+	if (!strcmp(k, "neighbours") || !strcmp(k, "neighbors")) {
+		ret = alloc_side(x, v, (void **)&c->neighs, sizeof(*c->neighs),
+				 &x->nport, &x->nnode);
+		return ret ? ret : each_item(x, v, neigh_item, NULL);
+	}
+	if (!strcmp(k, "macs")) {
+		ret = alloc_side(x, v, (void **)&c->macs, sizeof(*c->macs),
+				 &x->mport, &x->mnode);
+		return ret ? ret : each_item(x, v, mac_item, NULL);
+	}
+	if (!strcmp(k, "routes_generate"))
+		return each_pair(x, v, rgen_pair, NULL);
+	if (!strcmp(k, "acl"))
+		return each_pair(x, v, acl_pair, NULL);
+	if (!strcmp(k, "stats_interval_ms"))
+		return GET_INT(x, v, 0, 3600000, c->stats_interval_ms);
+	if (!strcmp(k, "duration_ms"))
+		return GET_INT(x, v, 0, 86400000LL * 365, c->duration_ms);
+	return -ENOENT;
+}
+
+/* ---- cross references and whole-model checks ---- */
+
+static int resolve(struct ctx *x, const char *name, yaml_node_t *n,
+		   const char *what, uint16_t *out)
+{
+	int id = dp_config_port_find(x->c, name);
+
+	if (id < 0)
+		return fail(x, n, "%s '%s' is not a configured port", what,
+			    name);
+	*out = (uint16_t)id;
+	return 0;
+}
+
+static int check(struct ctx *x, yaml_node_t *root)
+{
+	struct dp_config *c = x->c;
+	bool polled[DP_PORT_MAX] = { false };
+	size_t i;
+	uint16_t p, k, w;
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	int ret;
+
+	if (c->nb_ports == 0)
+		return fail(x, root, "no ports: the 'ports' list is needed");
+	for (p = 0; p < c->nb_ports; p++) {
+		snprintf(x->path, sizeof(x->path), "ports[%u].peer", p);
+		if (x->peer_name[p][0]) {
+			ret = resolve(x, x->peer_name[p], x->peer_node[p],
+				      "peer", &c->ports[p].peer);
+			if (ret)
+				return ret;
+		}
+	}
+	if (!x->workers_given) {
+		c->nb_workers = 1;
+		c->workers[0].core = ncpu > 1 ? (int)ncpu - 1 : 0;
+		c->workers[0].nb_ports = DP_NO_PORT;
+	}
+	for (w = 0; w < c->nb_workers; w++) {
+		struct dp_worker_conf *wc = &c->workers[w];
+
+		snprintf(x->path, sizeof(x->path), "workers[%u]", w);
+		if (wc->core < 0)
+			return fail(x, NULL, "missing 'core'");
+		if (wc->nb_ports == DP_NO_PORT) {
+			wc->nb_ports = c->nb_ports;
+			for (p = 0; p < c->nb_ports; p++)
+				wc->ports[p] = p;
+		} else {
+			for (k = 0; k < wc->nb_ports; k++) {
+				snprintf(x->path, sizeof(x->path),
+					 "workers[%u].ports[%u]", w, k);
+				ret = resolve(x, x->wport_name[w][k],
+					      x->wport_node[w][k], "port",
+					      &wc->ports[k]);
+				if (ret)
+					return ret;
+				for (p = 0; p < k; p++)
+					if (wc->ports[p] == wc->ports[k])
+						return fail(x,
+							    x->wport_node[w][k],
+							    "port '%s' listed "
+							    "twice",
+							    x->wport_name[w][k]);
+			}
+		}
+		for (k = 0; k < wc->nb_ports; k++)
+			polled[wc->ports[k]] = true;
+	}
+	for (p = 0; p < c->nb_ports; p++) {
+		snprintf(x->path, sizeof(x->path), "ports[%u]", p);
+		if (c->ports[p].gen.enabled && !polled[p])
+			return fail(x, NULL,
+				    "port '%s' has a generator but no worker "
+				    "lists it",
+				    c->ports[p].conf.name);
+		if (c->ports[p].rx_role == DP_RX_SINK && !polled[p])
+			return fail(x, NULL,
+				    "port '%s' is a sink but no worker lists it",
+				    c->ports[p].conf.name);
+	}
+	for (i = 0; i < c->nb_routes; i++) {
+		snprintf(x->path, sizeof(x->path), "routes[%zu].port", i);
+		ret = resolve(x, x->rport[i], x->rnode[i], "port",
+			      &c->routes[i].port);
+		if (ret)
+			return ret;
+	}
+	for (i = 0; i < c->nb_neighs; i++) {
+		if (!x->nport[i][0])
+			continue;
+		snprintf(x->path, sizeof(x->path), "neighbours[%zu].port", i);
+		ret = resolve(x, x->nport[i], x->nnode[i], "port",
+			      &c->neighs[i].port);
+		if (ret)
+			return ret;
+	}
+	for (i = 0; i < c->nb_macs; i++) {
+		snprintf(x->path, sizeof(x->path), "macs[%zu].port", i);
+		ret = resolve(x, x->mport[i], x->mnode[i], "port",
+			      &c->macs[i].port);
+		if (ret)
+			return ret;
+	}
+	if (c->routes_gen.count) {
+		snprintf(x->path, sizeof(x->path), "routes_generate");
+		if (!x->gport[0] || !c->routes_gen.via.family)
+			return fail(x, NULL, "needs 'port' and 'via'");
+		ret = resolve(x, x->gport, x->gnode, "port",
+			      &c->routes_gen.port);
+		if (ret)
+			return ret;
+	}
+	x->path[0] = '\0';
+	return 0;
+}
+
+static void ctx_free(struct ctx *x)
+{
+	free(x->rport);
+	free(x->nport);
+	free(x->mport);
+	free(x->rnode);
+	free(x->nnode);
+	free(x->mnode);
+}
+
+static int load(yaml_parser_t *yp, const char *name, struct dp_config *out,
+		char *err, size_t errlen)
+{
+	yaml_document_t doc;
+	yaml_node_t *root;
+	struct ctx *x;
+	int ret;
+
+	dp_config_init(out);
+	snprintf(out->path, sizeof(out->path), "%s", name);
+	if (!yaml_parser_load(yp, &doc)) {
+		snprintf(err, errlen, "%s:%zu:%zu: YAML: %s %s", name,
+			 yp->problem_mark.line + 1,
+			 yp->problem_mark.column + 1,
+			 yp->problem ? yp->problem : "syntax error",
+			 yp->context ? yp->context : "");
+		return -EINVAL;
+	}
+	x = calloc(1, sizeof(*x));
+	if (x == NULL) {
+		yaml_document_delete(&doc);
+		snprintf(err, errlen, "%s: out of memory", name);
+		return -ENOMEM;
+	}
+	x->file = name;
+	x->doc = &doc;
+	x->err = err;
+	x->errlen = errlen;
+	x->c = out;
+	root = yaml_document_get_root_node(&doc);
+	if (root == NULL)
+		ret = fail(x, NULL, "empty config");
+	else
+		ret = each_pair(x, root, top_pair, NULL);
+	if (!ret)
+		ret = check(x, root);
+	ctx_free(x);
+	free(x);
+	yaml_document_delete(&doc);
+	if (ret)
+		dp_config_free(out);
+	return ret;
+}
+
+int cp_config_parse(const char *yaml, size_t len, const char *name,
+		    struct dp_config *out, char *err, size_t errlen)
+{
+	yaml_parser_t yp;
+	int ret;
+
+	if (!yaml_parser_initialize(&yp)) {
+		snprintf(err, errlen, "%s: YAML parser: out of memory", name);
+		return -ENOMEM;
+	}
+	yaml_parser_set_input_string(&yp, (const unsigned char *)yaml, len);
+	ret = load(&yp, name, out, err, errlen);
+	yaml_parser_delete(&yp);
+	return ret;
+}
+
+int cp_config_load(const char *path, struct dp_config *out, char *err,
+		   size_t errlen)
+{
+	yaml_parser_t yp;
+	FILE *f;
+	int ret;
+
+	f = fopen(path, "r");
+	if (f == NULL) {
+		ret = -errno;
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		dp_config_init(out);
+		return ret;
+	}
+	if (!yaml_parser_initialize(&yp)) {
+		fclose(f);
+		snprintf(err, errlen, "%s: YAML parser: out of memory", path);
+		return -ENOMEM;
+	}
+	yaml_parser_set_input_file(&yp, f);
+	ret = load(&yp, path, out, err, errlen);
+	yaml_parser_delete(&yp);
+	fclose(f);
+	return ret;
+}

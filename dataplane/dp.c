@@ -1,0 +1,1118 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The dataplane's life cycle and control-side API (dp.h): EAL start-up,
+ * queue plan, mempool, ports, tables, workers, counters, RCU publishes.
+ * Everything here runs on the control thread; the hot path is worker.c and
+ * the fwd_*.c stages.
+ *
+ * Queue plan: port p gets one RX queue per worker that polls it (queue =
+ * the worker's rank among them). DPDK ports get one TX queue per worker
+ * (any worker may transmit on any DPDK port); other backends pair TX with
+ * RX queues, so a worker transmits on them only when it polls them (else
+ * its packets for them count as PORT_DOWN; config validation warns).
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_log.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <rte_rcu_qsbr.h>
+
+#include "dp_internal.h"
+
+#define DP_MP_CACHE 256
+
+static int log_level = DP_LOG_INFO;
+
+void dp_log_set_level(int level)
+{
+	log_level = level;
+}
+
+void dp_logf(int lvl, const char *fmt, ...)
+{
+	static const char *const pfx[] = { "error", "warning", "info",
+					   "debug" };
+	va_list ap;
+
+	if (lvl > log_level)
+		return;
+	fprintf(stderr, "linerated: %s: ", pfx[lvl]);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* ---- EAL ---- */
+
+static bool eal_up;
+
+static long free_hugepages_mb(void)
+{
+	FILE *f = fopen("/sys/kernel/mm/hugepages/hugepages-2048kB/"
+			"free_hugepages",
+			"r");
+	long n = 0;
+
+	if (f == NULL)
+		return 0;
+	if (fscanf(f, "%ld", &n) != 1)
+		n = 0;
+	fclose(f);
+	return n * 2;
+}
+
+static bool is_pci(const char *dev)
+{
+	unsigned int a, b, c, d;
+
+	return sscanf(dev, "%x:%x:%x.%x", &a, &b, &c, &d) == 4 ||
+	       sscanf(dev, "%x:%x.%x", &b, &c, &d) == 3;
+}
+
+static bool uses_backend(const struct dp_config *c, const char *be)
+{
+	uint16_t i;
+
+	for (i = 0; i < c->nb_ports; i++)
+		if (strcmp(c->ports[i].conf.backend, be) == 0)
+			return true;
+	return false;
+}
+
+static uint32_t mbufs_needed(const struct dp_config *c)
+{
+	uint32_t n = 0, nw = c->nb_workers ? c->nb_workers : 1;
+	uint16_t i;
+
+	for (i = 0; i < c->nb_ports; i++) {
+		const struct dp_port_conf *pc = &c->ports[i].conf;
+		uint32_t rx = pc->rx_ring ? pc->rx_ring : 1024;
+		uint32_t tx = pc->tx_ring ? pc->tx_ring : 1024;
+		uint32_t nq = 0, w, k;
+
+		if (strcmp(pc->backend, "dpdk") != 0)
+			continue;
+		for (w = 0; w < c->nb_workers; w++)
+			for (k = 0; k < c->workers[w].nb_ports; k++)
+				nq += c->workers[w].ports[k] == i;
+		n += (nq ? nq : 1) * rx + nw * tx;
+	}
+	/* Per worker: mempool cache, a TX buffer per port, the burst in
+	 * flight, a generator burst; then some slack. */
+	n += nw * (DP_MP_CACHE * 3 / 2 + DP_BURST * (c->nb_ports + 2));
+	return n + 1024;
+}
+
+static uint32_t eal_mem_mb(const struct dp_config *c)
+{
+	uint64_t mb = (uint64_t)mbufs_needed(c) *
+			      (RTE_MBUF_DEFAULT_BUF_SIZE + 256) >>
+		      20;
+
+	/* Tables: ~32 MiB per IPv4 FIB plus its RIB, room for a replacement
+	 * to be built beside the live one. */
+	if (c->nb_routes || c->routes_gen.count)
+		mb += 2 * (48 + (uint64_t)c->routes_gen.count * 96 / 1000000 +
+			   c->nb_routes / 1000);
+	return (uint32_t)(mb + 64);
+}
+
+int dp_eal_init(const struct dp_config *c, const char *argv0, char *err,
+		size_t errlen)
+{
+	char *argv[32 + DP_EAL_ARGS_MAX];
+	char buf[8][160];
+	int argc = 0, nb = 0, ret, i;
+	uint32_t mem = c->eal.mem_mb ? c->eal.mem_mb : eal_mem_mb(c);
+	long free_mb = free_hugepages_mb();
+	bool huge = c->eal.hugepages == 1 ||
+		    (c->eal.hugepages == -1 && free_mb >= (long)mem);
+	bool pci = false;
+	uint16_t p;
+
+	if (eal_up)
+		return 0;
+	if (c->eal.hugepages == 1 && free_mb < (long)mem) {
+		snprintf(err, errlen,
+			 "eal: hugepages required but only %ld MiB free "
+			 "(%u MiB wanted): reserve more "
+			 "(scripts/setup.sh --hugepages N)",
+			 free_mb, mem);
+		return -ENOMEM;
+	}
+	for (p = 0; p < c->nb_ports; p++)
+		pci |= strcmp(c->ports[p].conf.backend, "dpdk") == 0 &&
+		       is_pci(c->ports[p].conf.dev);
+	argv[argc++] = (char *)argv0;
+	if (c->eal.main_core >= 0) {
+		snprintf(buf[nb], sizeof(buf[nb]), "-l%d", c->eal.main_core);
+		argv[argc++] = buf[nb++];
+	}
+	if (c->eal.file_prefix[0])
+		snprintf(buf[nb], sizeof(buf[nb]), "--file-prefix=%s",
+			 c->eal.file_prefix);
+	else
+		snprintf(buf[nb], sizeof(buf[nb]), "--file-prefix=lr-%d",
+			 (int)getpid());
+	argv[argc++] = buf[nb++];
+	if (huge) {
+		if (c->eal.mem_mb) {
+			snprintf(buf[nb], sizeof(buf[nb]), "-m%u", mem);
+			argv[argc++] = buf[nb++];
+		}
+		if (!c->eal.in_memory)
+			argv[argc++] = "--huge-unlink";
+	} else {
+		argv[argc++] = "--no-huge";
+		snprintf(buf[nb], sizeof(buf[nb]), "-m%u", mem);
+		argv[argc++] = buf[nb++];
+	}
+	if (c->eal.in_memory)
+		argv[argc++] = "--in-memory";
+	if (!pci)
+		argv[argc++] = "--no-pci";
+	snprintf(buf[nb], sizeof(buf[nb]), "--log-level=%s",
+		 c->eal.log_level[0] ? c->eal.log_level : "notice");
+	argv[argc++] = buf[nb++];
+	for (i = 0; i < c->eal.nb_args; i++)
+		argv[argc++] = (char *)c->eal.args[i];
+	argv[argc] = NULL;
+
+	if (huge)
+		dp_log(DP_LOG_INFO, "eal: hugepages (%ld MiB free, ~%u MiB "
+		       "wanted)", free_mb, mem);
+	else
+		dp_log(DP_LOG_WARN,
+		       "eal: no hugepages %s (%ld MiB free, %u MiB wanted): "
+		       "running with --no-huge -m %u, expect ~3x lower rates; "
+		       "reserve some with scripts/setup.sh",
+		       c->eal.hugepages == 0 ? "by config" : "available",
+		       free_mb, mem, mem);
+	{
+		char line[1024];
+		size_t o = 0;
+
+		for (i = 1; i < argc && o < sizeof(line); i++)
+			o += (size_t)snprintf(line + o, sizeof(line) - o,
+					      " %s", argv[i]);
+		dp_log(DP_LOG_DEBUG, "eal args:%s", line);
+	}
+	ret = rte_eal_init(argc, argv);
+	if (ret < 0) {
+		snprintf(err, errlen, "eal: rte_eal_init failed: %s",
+			 rte_strerror(rte_errno));
+		return -rte_errno ? -rte_errno : -EINVAL;
+	}
+	eal_up = true;
+	return 0;
+}
+
+void dp_eal_cleanup(void)
+{
+	if (eal_up)
+		rte_eal_cleanup();
+	eal_up = false;
+}
+
+/* ---- create / start / stop / destroy ---- */
+
+static int open_port(struct dp *dp, uint16_t id, char *err, size_t errlen)
+{
+	const struct dp_port_conf *c = &dp->conf.ports[id].conf;
+	struct dp_port *p = &dp->ports[id];
+	struct dp_port_conf pc = *c;
+	int ret;
+
+	memset(p, 0, sizeof(*p));
+	p->id = id;
+	snprintf(p->name, sizeof(p->name), "%s", c->name);
+	pc.nb_queues = dp->rt[id].nb_pollers ? dp->rt[id].nb_pollers : 1;
+	if (strcmp(c->backend, "dpdk") == 0) {
+		ret = dp_dpdk_open(p, &pc, err, errlen);
+#if LR_HAVE_AFXDP_PORT
+	} else if (strcmp(c->backend, "afxdp") == 0) {
+		ret = dp_afxdp_open(p, &pc, err, errlen);
+#endif
+#if LR_HAVE_KERN_PORT
+	} else if (strcmp(c->backend, "kernel") == 0) {
+		ret = dp_kern_open(p, &pc, err, errlen);
+#endif
+	} else {
+		snprintf(err, errlen,
+			 "port %s: backend '%s' is not built into this "
+			 "linerated",
+			 c->name, c->backend);
+		ret = -ENOTSUP;
+	}
+	if (ret < 0)
+		return ret;
+	p->id = id;
+	snprintf(p->name, sizeof(p->name), "%s", c->name);
+	dp->opened[id] = true;
+	dp->rt[id].nb_txq = strcmp(c->backend, "dpdk") == 0
+				    ? (uint16_t)dp->nb_workers
+				    : p->nb_queues;
+	return 0;
+}
+
+static void plan_queues(struct dp *dp)
+{
+	unsigned int w, k;
+
+	for (w = 0; w < dp->nb_workers; w++) {
+		const struct dp_worker_conf *wc = &dp->conf.workers[w];
+
+		for (k = 0; k < wc->nb_ports; k++)
+			dp->rt[wc->ports[k]].nb_pollers++;
+	}
+}
+
+static int setup_worker(struct dp *dp, unsigned int idx, char *err,
+			size_t errlen)
+{
+	const struct dp_worker_conf *wc = &dp->conf.workers[idx];
+	struct dp_worker *w;
+	uint16_t rank[DP_PORT_MAX] = { 0 };
+	unsigned int v, k;
+	uint16_t p;
+	bool sink = false;
+	int ret;
+
+	w = aligned_alloc(DP_CACHE_LINE,
+			  (sizeof(*w) + DP_CACHE_LINE - 1) &
+				  ~(size_t)(DP_CACHE_LINE - 1));
+	if (w == NULL)
+		goto nomem;
+	memset(w, 0, sizeof(*w));
+	dp->w[idx] = w;
+	w->dp = dp;
+	w->idx = idx;
+	w->core = wc->core;
+	w->lcore = LCORE_ID_ANY;
+	w->st = aligned_alloc(DP_CACHE_LINE,
+			      (sizeof(*w->st) + DP_CACHE_LINE - 1) &
+				      ~(size_t)(DP_CACHE_LINE - 1));
+	if (w->st == NULL)
+		goto nomem;
+	memset(w->st, 0, sizeof(*w->st));
+	w->st->tsc_hz = dp->tsc_hz;
+	/* This worker's rank among the pollers of each port. */
+	for (v = 0; v < idx; v++)
+		for (k = 0; k < dp->conf.workers[v].nb_ports; k++)
+			rank[dp->conf.workers[v].ports[k]]++;
+	for (p = 0; p < dp->nb_ports; p++)
+		w->txq[p] = dp->rt[p].nb_txq == dp->nb_workers ? (uint16_t)idx
+							       : DP_NO_QUEUE;
+	for (k = 0; k < wc->nb_ports; k++) {
+		const struct dp_port_entry *pe;
+
+		p = wc->ports[k];
+		pe = &dp->conf.ports[p];
+		w->rxq[w->nb_rxq].port = p;
+		w->rxq[w->nb_rxq].queue = rank[p];
+		w->nb_rxq++;
+		if (w->txq[p] == DP_NO_QUEUE)
+			w->txq[p] = rank[p];
+		sink |= pe->rx_role == DP_RX_SINK;
+		if (pe->gen.enabled) {
+			struct dp_gen_state *g = calloc(1, sizeof(*g));
+
+			if (g == NULL)
+				goto nomem;
+			w->gen[w->nb_gen++] = g;
+			g->port = p;
+			g->queue = rank[p];
+			g->part = rank[p];
+			g->nparts = dp->rt[p].nb_pollers;
+			memcpy(g->port_mac, dp->ports[p].mac, 6);
+			ret = dp_gen_prepare(g, &pe->gen, dp->tsc_hz);
+			if (ret < 0) {
+				snprintf(err, errlen,
+					 "port %s: generator: %s",
+					 pe->conf.name, strerror(-ret));
+				return ret;
+			}
+			atomic_store(&g->on, pe->gen.autostart);
+		}
+	}
+	if (sink) {
+		w->sink_flows = calloc(DP_FLOWS_MAX, sizeof(*w->sink_flows));
+		if (w->sink_flows == NULL)
+			goto nomem;
+	}
+	return 0;
+nomem:
+	snprintf(err, errlen, "worker %u: out of memory", idx);
+	return -ENOMEM;
+}
+
+static void free_worker(struct dp_worker *w)
+{
+	unsigned int i;
+
+	if (w == NULL)
+		return;
+	for (i = 0; i < w->nb_gen; i++) {
+		free(w->gen[i]->seq);
+		free(w->gen[i]);
+	}
+	free(w->sink_flows);
+	free(w->st);
+	free(w);
+}
+
+static int create_mempool(struct dp *dp, char *err, size_t errlen)
+{
+	uint32_t n = mbufs_needed(&dp->conf);
+
+	if (!uses_backend(&dp->conf, "dpdk"))
+		return 0;
+	dp->mp = rte_pktmbuf_pool_create("lr_mbuf", n, DP_MP_CACHE, 0,
+					 RTE_MBUF_DEFAULT_BUF_SIZE,
+					 SOCKET_ID_ANY);
+	if (dp->mp == NULL) {
+		snprintf(err, errlen,
+			 "mempool of %u mbufs (%u MiB): %s", n,
+			 (unsigned int)((uint64_t)n *
+					RTE_MBUF_DEFAULT_BUF_SIZE >> 20),
+			 rte_strerror(rte_errno));
+		return -ENOMEM;
+	}
+	dp->mp_bytes = (uint64_t)dp->mp->size *
+		       (dp->mp->header_size + dp->mp->elt_size +
+			dp->mp->trailer_size);
+	dp_log(DP_LOG_INFO,
+	       "mempool: %u mbufs of %u bytes = %.1f MiB (rings of %u DPDK "
+	       "ports x queues + %u workers x (cache %u + TX buffers))",
+	       n, dp->mp->elt_size, (double)dp->mp_bytes / (1 << 20),
+	       dp->nb_ports, dp->nb_workers, DP_MP_CACHE);
+	dp_dpdk_set_mempool(dp->mp, (uint16_t)dp->nb_workers);
+	return 0;
+}
+
+static int publish_initial(struct dp *dp, char *err, size_t errlen)
+{
+	struct dp_l3_table *l3;
+	struct dp_acl_table *acl;
+	struct dp_l2_table *l2;
+	int ret;
+
+	ret = dp_l3_build(dp, dp->conf.routes, dp->conf.nb_routes,
+			  dp->conf.neighs, dp->conf.nb_neighs,
+			  &dp->conf.routes_gen, &l3, err, errlen);
+	if (ret < 0)
+		return ret;
+	atomic_store(&dp->l3, l3);
+	if (dp->conf.nb_routes || dp->conf.routes_gen.count)
+		dp_log(DP_LOG_INFO, "l3: %zu routes + %u generated, %.1f MiB",
+		       dp->conf.nb_routes, dp->conf.routes_gen.count,
+		       (double)l3->bytes / (1 << 20));
+	ret = dp_acl_build(dp, dp->conf.acl, dp->conf.nb_acl,
+			   dp->conf.acl_default, &acl, err, errlen);
+	if (ret < 0)
+		return ret;
+	atomic_store(&dp->acl, acl);
+	ret = dp_l2_build(dp, dp->conf.macs, dp->conf.nb_macs, NULL, &l2, err,
+			  errlen);
+	if (ret < 0)
+		return ret;
+	atomic_store(&dp->l2, l2);
+	return 0;
+}
+
+int dp_create(const struct dp_config *conf, struct dp **out, char *err,
+	      size_t errlen)
+{
+	struct dp *dp;
+	size_t sz;
+	unsigned int w;
+	uint16_t p;
+	int ret;
+
+	if (!eal_up) {
+		snprintf(err, errlen, "dp_create: EAL not initialised");
+		return -EINVAL;
+	}
+	dp = calloc(1, sizeof(*dp));
+	if (dp == NULL) {
+		snprintf(err, errlen, "dataplane: out of memory");
+		return -ENOMEM;
+	}
+	ret = dp_config_copy(&dp->conf, conf);
+	if (ret < 0) {
+		free(dp);
+		snprintf(err, errlen, "dataplane: out of memory");
+		return ret;
+	}
+	dp->nb_ports = conf->nb_ports;
+	dp->nb_workers = conf->nb_workers;
+	dp->tsc_hz = rte_get_tsc_hz();
+	for (p = 0; p < dp->nb_ports; p++) {
+		const struct dp_port_entry *pe = &conf->ports[p];
+
+		atomic_store(&dp->rt[p].mode, (uint8_t)pe->mode);
+		atomic_store(&dp->rt[p].acl, pe->acl);
+		atomic_store(&dp->rt[p].admin_up, true);
+		atomic_store(&dp->rt[p].peer, pe->peer);
+	}
+	plan_queues(dp);
+	sz = rte_rcu_qsbr_get_memsize(dp->nb_workers ? dp->nb_workers : 1);
+	dp->qsbr = rte_zmalloc("lr_qsbr", sz, RTE_CACHE_LINE_SIZE);
+	if (dp->qsbr == NULL ||
+	    rte_rcu_qsbr_init(dp->qsbr, dp->nb_workers ? dp->nb_workers : 1)) {
+		snprintf(err, errlen, "rcu: %s", rte_strerror(rte_errno));
+		ret = -ENOMEM;
+		goto fail;
+	}
+	for (w = 0; w < dp->nb_workers; w++)
+		rte_rcu_qsbr_thread_register(dp->qsbr, w);
+	ret = create_mempool(dp, err, errlen);
+	if (ret < 0)
+		goto fail;
+	for (p = 0; p < dp->nb_ports; p++) {
+		ret = open_port(dp, p, err, errlen);
+		if (ret < 0)
+			goto fail;
+		dp_log(DP_LOG_INFO, "port %u %s: %s %s (%s) mac "
+		       "%02x:%02x:%02x:%02x:%02x:%02x, mode %s%s, %u queue(s)",
+		       p, dp->ports[p].name, dp->ports[p].ops->backend,
+		       conf->ports[p].conf.dev, dp->ports[p].mode_desc,
+		       dp->ports[p].mac[0], dp->ports[p].mac[1],
+		       dp->ports[p].mac[2], dp->ports[p].mac[3],
+		       dp->ports[p].mac[4], dp->ports[p].mac[5],
+		       dp_fwd_mode_name(conf->ports[p].mode),
+		       conf->ports[p].acl ? "+acl" : "",
+		       dp->ports[p].nb_queues);
+	}
+	ret = publish_initial(dp, err, errlen);
+	if (ret < 0)
+		goto fail;
+	for (w = 0; w < dp->nb_workers; w++) {
+		ret = setup_worker(dp, w, err, errlen);
+		if (ret < 0)
+			goto fail;
+	}
+	*out = dp;
+	return 0;
+fail:
+	dp_destroy(dp);
+	return ret;
+}
+
+int dp_start(struct dp *dp, char *err, size_t errlen)
+{
+	unsigned int w;
+	uint16_t p;
+	int ret;
+
+	for (p = 0; p < dp->nb_ports; p++) {
+		ret = dp->ports[p].ops->start(&dp->ports[p]);
+		if (ret < 0) {
+			snprintf(err, errlen, "port %s: start failed: %s",
+				 dp->ports[p].name, strerror(-ret));
+			goto fail_ports;
+		}
+		dp->started[p] = true;
+	}
+	for (w = 0; w < dp->nb_workers; w++) {
+		struct dp_worker *wk = dp->w[w];
+
+		atomic_store(&wk->stop, false);
+		ret = pthread_create(&wk->tid, NULL, dp_worker_main, wk);
+		if (ret != 0) {
+			snprintf(err, errlen, "worker %u: thread: %s", w,
+				 strerror(ret));
+			dp_stop(dp);
+			return -ret;
+		}
+		wk->launched = true;
+		dp_log(DP_LOG_INFO, "worker %u: core %d, %u queue(s), %u "
+		       "generator(s)", w, wk->core, wk->nb_rxq, wk->nb_gen);
+	}
+	dp->running = true;
+	return 0;
+fail_ports:
+	while (p-- > 0) {
+		dp->ports[p].ops->stop(&dp->ports[p]);
+		dp->started[p] = false;
+	}
+	return ret;
+}
+
+void dp_stop(struct dp *dp)
+{
+	unsigned int w;
+	uint16_t p;
+
+	for (w = 0; w < dp->nb_workers; w++)
+		if (dp->w[w] && dp->w[w]->launched)
+			atomic_store(&dp->w[w]->stop, true);
+	for (w = 0; w < dp->nb_workers; w++) {
+		if (dp->w[w] && dp->w[w]->launched) {
+			pthread_join(dp->w[w]->tid, NULL);
+			dp->w[w]->launched = false;
+		}
+	}
+	for (p = 0; p < dp->nb_ports; p++) {
+		if (dp->started[p]) {
+			dp->ports[p].ops->stop(&dp->ports[p]);
+			dp->started[p] = false;
+		}
+	}
+	dp->running = false;
+}
+
+void dp_destroy(struct dp *dp)
+{
+	unsigned int w;
+	uint16_t p;
+
+	if (dp == NULL)
+		return;
+	dp_stop(dp);
+	for (w = 0; w < dp->nb_workers; w++)
+		free_worker(dp->w[w]);
+	dp_l3_free(atomic_load(&dp->l3));
+	dp_acl_free(atomic_load(&dp->acl));
+	dp_l2_free(atomic_load(&dp->l2));
+	for (p = 0; p < dp->nb_ports; p++)
+		if (dp->opened[p])
+			dp->ports[p].ops->close(&dp->ports[p]);
+	rte_mempool_free(dp->mp);
+	dp_dpdk_set_mempool(NULL, 0);
+	rte_free(dp->qsbr);
+	dp_config_free(&dp->conf);
+	free(dp);
+}
+
+bool dp_gen_done(const struct dp *dp)
+{
+	unsigned int w, i;
+
+	for (w = 0; w < dp->nb_workers; w++)
+		for (i = 0; i < dp->w[w]->nb_gen; i++) {
+			const struct dp_gen_state *g = dp->w[w]->gen[i];
+
+			if (!g->count ||
+			    !atomic_load_explicit(&g->on,
+						  memory_order_relaxed))
+				continue;
+			/* sent is the worker's; a stale read only delays. */
+			if (*(const volatile uint64_t *)&g->sent < g->count)
+				return false;
+		}
+	return true;
+}
+
+void dp_rcu_sync(struct dp *dp)
+{
+	if (dp->qsbr)
+		rte_rcu_qsbr_synchronize(dp->qsbr, RTE_QSBR_THRID_INVALID);
+}
+
+void dp_housekeeping(struct dp *dp)
+{
+	uint32_t now = (uint32_t)(rte_rdtsc() / dp->tsc_hz);
+
+	if (dp->conf.l2.learning && now != dp->l2_last_age) {
+		dp->l2_last_age = now;
+		dp_l2_age(dp, now);
+	}
+}
+
+/* ---- inventory ---- */
+
+const struct dp_config *dp_config(const struct dp *dp)
+{
+	return &dp->conf;
+}
+
+unsigned int dp_port_count(const struct dp *dp)
+{
+	return dp->nb_ports;
+}
+
+const struct dp_port *dp_port_get(const struct dp *dp, uint16_t id)
+{
+	return id < dp->nb_ports ? &dp->ports[id] : NULL;
+}
+
+int dp_port_find(const struct dp *dp, const char *name)
+{
+	return dp_config_port_find(&dp->conf, name);
+}
+
+unsigned int dp_worker_count(const struct dp *dp)
+{
+	return dp->nb_workers;
+}
+
+int dp_worker_get(const struct dp *dp, unsigned int w,
+		  struct dp_worker_info *out)
+{
+	const struct dp_worker *wk;
+	unsigned int i;
+
+	if (w >= dp->nb_workers)
+		return -ENOENT;
+	wk = dp->w[w];
+	memset(out, 0, sizeof(*out));
+	out->core = wk->core;
+	out->lcore = wk->lcore;
+	out->running = atomic_load(&wk->running);
+	out->nb_rxq = wk->nb_rxq;
+	for (i = 0; i < wk->nb_rxq; i++) {
+		out->rxq[i].port = wk->rxq[i].port;
+		out->rxq[i].queue = wk->rxq[i].queue;
+	}
+	return 0;
+}
+
+int dp_port_xstats(struct dp *dp, uint16_t id, struct dp_port_kv *kv,
+		   int max)
+{
+	struct dp_port *p;
+
+	if (id >= dp->nb_ports)
+		return -ENOENT;
+	p = &dp->ports[id];
+	return p->ops->xstats ? p->ops->xstats(p, kv, max) : 0;
+}
+
+/* ---- counters ---- */
+
+int dp_stats_worker(const struct dp *dp, unsigned int w,
+		    struct dp_worker_stats *out)
+{
+	if (w >= dp->nb_workers)
+		return -ENOENT;
+	/* Each 64-bit field is written whole by its worker: a copy may mix
+	 * values a burst apart, never half a value. */
+	memcpy(out, dp->w[w]->st, sizeof(*out));
+	return 0;
+}
+
+static void add_u64s(uint64_t *a, const uint64_t *b, size_t n, int sign)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		a[i] = sign > 0 ? a[i] + b[i] : a[i] - b[i];
+}
+
+static void stats_fold(struct dp_worker_stats *a,
+		       const struct dp_worker_stats *b, int sign)
+{
+	uint64_t hz = a->tsc_hz, mx = a->sink.lat_max;
+
+	/* Every field is a uint64_t counter. */
+	add_u64s((uint64_t *)a, (const uint64_t *)b,
+		 sizeof(*a) / sizeof(uint64_t), sign);
+	a->tsc_hz = hz ? hz : b->tsc_hz;
+	a->sink.lat_max = sign > 0 ? (mx > b->sink.lat_max ? mx
+							    : b->sink.lat_max)
+				   : mx;
+}
+
+void dp_stats_total(const struct dp *dp, struct dp_worker_stats *out)
+{
+	struct dp_worker_stats s;
+	unsigned int w;
+
+	memset(out, 0, sizeof(*out));
+	for (w = 0; w < dp->nb_workers; w++) {
+		dp_stats_worker(dp, w, &s);
+		stats_fold(out, &s, 1);
+	}
+	out->tsc_hz = dp->tsc_hz;
+}
+
+void dp_stats_sub(struct dp_worker_stats *a, const struct dp_worker_stats *b)
+{
+	stats_fold(a, b, -1);
+}
+
+double dp_stats_cycles_per_pkt(const struct dp_worker_stats *s)
+{
+	uint64_t n = s->rx_pkts + s->gen.pkts;
+
+	return n ? (double)s->busy_cycles / (double)n : 0;
+}
+
+double dp_stats_avg_burst(const struct dp_worker_stats *s)
+{
+	return s->rx_bursts ? (double)s->rx_pkts / (double)s->rx_bursts : 0;
+}
+
+size_t dp_acl_hits(const struct dp *dp, uint64_t *hits, size_t n)
+{
+	const struct dp_acl_table *t = atomic_load(&dp->acl);
+	size_t r;
+	unsigned int w;
+
+	if (t == NULL)
+		return 0;
+	for (r = 0; r < n && r < t->nb_rules; r++) {
+		hits[r] = 0;
+		for (w = 0; w < dp->nb_workers; w++)
+			hits[r] += t->hits[w * t->hits_stride + r];
+	}
+	return t->nb_rules;
+}
+
+void dp_mem_info(const struct dp *dp, struct dp_mem_info *out)
+{
+	struct rte_malloc_socket_stats s;
+	const struct dp_l3_table *l3 = atomic_load(&dp->l3);
+	const struct dp_acl_table *acl = atomic_load(&dp->acl);
+	const struct dp_l2_table *l2 = atomic_load(&dp->l2);
+	unsigned int sock;
+
+	memset(out, 0, sizeof(*out));
+	out->mempool_bytes = dp->mp_bytes;
+	out->l3_bytes = l3 ? l3->bytes : 0;
+	out->acl_bytes = acl ? acl->bytes : 0;
+	out->l2_bytes = l2 ? l2->bytes : 0;
+	for (sock = 0; sock < RTE_MAX_NUMA_NODES; sock++)
+		if (rte_malloc_get_socket_stats(sock, &s) == 0)
+			out->heap_bytes += s.heap_allocsz_bytes;
+}
+
+/* ---- tables ---- */
+
+int dp_routes_set(struct dp *dp, const struct dp_route_conf *routes,
+		  size_t nb_routes, const struct dp_neigh_conf *neighs,
+		  size_t nb_neighs, const struct dp_routes_gen *gen,
+		  char *err, size_t errlen)
+{
+	struct dp_l3_table *t, *old;
+	size_t i;
+	int ret;
+
+	for (i = 0; i < nb_routes; i++) {
+		if (routes[i].port >= dp->nb_ports ||
+		    (routes[i].prefix.family != 4 &&
+		     routes[i].prefix.family != 6) ||
+		    routes[i].plen > (routes[i].prefix.family == 4 ? 32 : 128)) {
+			snprintf(err, errlen, "routes[%zu]: bad prefix or port",
+				 i);
+			return -EINVAL;
+		}
+	}
+	ret = dp_l3_build(dp, routes, nb_routes, neighs, nb_neighs, gen, &t,
+			  err, errlen);
+	if (ret < 0)
+		return ret;
+	old = atomic_exchange_explicit(&dp->l3, t, memory_order_acq_rel);
+	dp_rcu_sync(dp);
+	dp_l3_free(old);
+	return 0;
+}
+
+int dp_acl_set(struct dp *dp, const struct dp_acl_rule_conf *rules, size_t n,
+	       enum dp_acl_action dflt, char *err, size_t errlen)
+{
+	struct dp_acl_table *t, *old;
+	int ret;
+
+	ret = dp_acl_build(dp, rules, n, dflt, &t, err, errlen);
+	if (ret < 0)
+		return ret;
+	old = atomic_exchange_explicit(&dp->acl, t, memory_order_acq_rel);
+	dp_rcu_sync(dp);
+	dp_acl_free(old);
+	return 0;
+}
+
+int dp_macs_set(struct dp *dp, const struct dp_mac_conf *macs, size_t n,
+		char *err, size_t errlen)
+{
+	struct dp_l2_table *t, *old = atomic_load(&dp->l2);
+	size_t i;
+	int ret;
+
+	for (i = 0; i < n; i++) {
+		if (macs[i].port >= dp->nb_ports) {
+			snprintf(err, errlen, "macs[%zu]: no port %u", i,
+				 macs[i].port);
+			return -EINVAL;
+		}
+	}
+	ret = dp_l2_build(dp, macs, n, old, &t, err, errlen);
+	if (ret < 0)
+		return ret;
+	old = atomic_exchange_explicit(&dp->l2, t, memory_order_acq_rel);
+	dp_rcu_sync(dp);
+	dp_l2_free(old);
+	return 0;
+}
+
+/* ---- per-port settings ---- */
+
+int dp_port_set_mode(struct dp *dp, uint16_t port, enum dp_fwd_mode mode,
+		     char *err, size_t errlen)
+{
+	if (port >= dp->nb_ports || (unsigned int)mode >= DP_FWD__COUNT) {
+		snprintf(err, errlen, "no port %u or bad mode", port);
+		return -EINVAL;
+	}
+	atomic_store(&dp->rt[port].mode, (uint8_t)mode);
+	dp->conf.ports[port].mode = mode;
+	return 0;
+}
+
+int dp_port_set_acl(struct dp *dp, uint16_t port, bool on)
+{
+	if (port >= dp->nb_ports)
+		return -EINVAL;
+	atomic_store(&dp->rt[port].acl, on);
+	dp->conf.ports[port].acl = on;
+	return 0;
+}
+
+int dp_port_set_peer(struct dp *dp, uint16_t port, uint16_t peer)
+{
+	if (port >= dp->nb_ports || peer >= dp->nb_ports)
+		return -EINVAL;
+	atomic_store(&dp->rt[port].peer, peer);
+	dp->conf.ports[port].peer = peer;
+	return 0;
+}
+
+int dp_port_start(struct dp *dp, uint16_t port, char *err, size_t errlen)
+{
+	struct dp_port *p;
+	int ret;
+
+	if (port >= dp->nb_ports) {
+		snprintf(err, errlen, "no port %u", port);
+		return -EINVAL;
+	}
+	p = &dp->ports[port];
+	if (!dp->started[port]) {
+		ret = p->ops->start(p);
+		if (ret < 0) {
+			snprintf(err, errlen, "port %s: start failed: %s",
+				 p->name, strerror(-ret));
+			return ret;
+		}
+		dp->started[port] = true;
+	}
+	atomic_store(&dp->rt[port].admin_up, true);
+	return 0;
+}
+
+int dp_port_stop(struct dp *dp, uint16_t port)
+{
+	if (port >= dp->nb_ports)
+		return -EINVAL;
+	atomic_store(&dp->rt[port].admin_up, false);
+	/* After a grace period no worker is inside this port's functions. */
+	dp_rcu_sync(dp);
+	if (dp->started[port]) {
+		dp->ports[port].ops->stop(&dp->ports[port]);
+		dp->started[port] = false;
+	}
+	return 0;
+}
+
+/* ---- generator ---- */
+
+static int gen_each(struct dp *dp, uint16_t port, int what,
+		    const struct dp_gen_conf *c)
+{
+	unsigned int w, i;
+	int found = 0, ret;
+	bool on;
+
+	for (w = 0; w < dp->nb_workers; w++) {
+		for (i = 0; i < dp->w[w]->nb_gen; i++) {
+			struct dp_gen_state *g = dp->w[w]->gen[i];
+
+			if (g->port != port)
+				continue;
+			found = 1;
+			if (what == 0) {
+				atomic_store(&g->on, false);
+				continue;
+			}
+			on = atomic_load(&g->on);
+			if (what == 2 || (g->count && g->sent >= g->count)) {
+				/* Stopped, after a grace period the worker
+				 * no longer runs it: rewrite it in peace. */
+				atomic_store(&g->on, false);
+				dp_rcu_sync(dp);
+				ret = dp_gen_prepare(g, what == 2 ? c : &g->c,
+						     dp->tsc_hz);
+				if (ret < 0)
+					return ret;
+			}
+			atomic_store(&g->on, what == 1 ? true : on);
+		}
+	}
+	return found ? 0 : -ENOENT;
+}
+
+int dp_gen_set(struct dp *dp, uint16_t port, const struct dp_gen_conf *g,
+	       char *err, size_t errlen)
+{
+	int ret;
+
+	if (port >= dp->nb_ports || g->flows > DP_FLOWS_MAX) {
+		snprintf(err, errlen, "generator: bad port or flows > %u",
+			 DP_FLOWS_MAX);
+		return -EINVAL;
+	}
+	ret = gen_each(dp, port, 2, g);
+	if (ret == -ENOENT)
+		snprintf(err, errlen,
+			 "port %s: no generator configured (add a "
+			 "generator: section to the port)",
+			 dp->ports[port].name);
+	else if (ret < 0)
+		snprintf(err, errlen, "generator: %s", strerror(-ret));
+	else
+		dp->conf.ports[port].gen = *g;
+	return ret;
+}
+
+int dp_gen_start(struct dp *dp, uint16_t port)
+{
+	return gen_each(dp, port, 1, NULL);
+}
+
+int dp_gen_stop(struct dp *dp, uint16_t port)
+{
+	return gen_each(dp, port, 0, NULL);
+}
+
+void dp_sink_reset(struct dp *dp)
+{
+	unsigned int w;
+
+	for (w = 0; w < dp->nb_workers; w++)
+		if (dp->w[w]->sink_flows)
+			atomic_store(&dp->w[w]->sink_reset, true);
+}
+
+/* ---- reload ---- */
+
+static bool same_structure(const struct dp_config *a,
+			   const struct dp_config *b, char *err,
+			   size_t errlen)
+{
+	uint16_t p;
+	unsigned int w;
+
+	if (memcmp(&a->eal, &b->eal, sizeof(a->eal)) != 0) {
+		snprintf(err, errlen, "eal: changed; restart linerated to "
+			 "apply");
+		return false;
+	}
+	if (a->nb_ports != b->nb_ports || a->nb_workers != b->nb_workers) {
+		snprintf(err, errlen, "ports/workers: count changed; restart "
+			 "linerated to apply");
+		return false;
+	}
+	for (p = 0; p < a->nb_ports; p++) {
+		if (memcmp(&a->ports[p].conf, &b->ports[p].conf,
+			   sizeof(a->ports[p].conf)) != 0 ||
+		    a->ports[p].rx_role != b->ports[p].rx_role ||
+		    a->ports[p].gen.enabled != b->ports[p].gen.enabled) {
+			snprintf(err, errlen, "ports.%s: backend, device, "
+				 "role or generator presence changed; restart "
+				 "linerated to apply",
+				 a->ports[p].conf.name);
+			return false;
+		}
+	}
+	for (w = 0; w < a->nb_workers; w++) {
+		if (memcmp(&a->workers[w], &b->workers[w],
+			   sizeof(a->workers[w])) != 0) {
+			snprintf(err, errlen, "workers[%u]: changed; restart "
+				 "linerated to apply", w);
+			return false;
+		}
+	}
+	return true;
+}
+
+static bool arr_eq(const void *a, size_t na, const void *b, size_t nb,
+		   size_t sz)
+{
+	return na == nb && (na == 0 || memcmp(a, b, na * sz) == 0);
+}
+
+int dp_apply(struct dp *dp, const struct dp_config *c, char *err,
+	     size_t errlen)
+{
+	struct dp_config nc;
+	uint16_t p;
+	int ret;
+
+	if (!same_structure(&dp->conf, c, err, errlen))
+		return -EINVAL;
+	ret = dp_config_copy(&nc, c);
+	if (ret < 0) {
+		snprintf(err, errlen, "reload: out of memory");
+		return ret;
+	}
+	/* Tables first: they can fail; the settings below cannot. */
+	if (!arr_eq(dp->conf.routes, dp->conf.nb_routes, c->routes,
+		    c->nb_routes, sizeof(*c->routes)) ||
+	    !arr_eq(dp->conf.neighs, dp->conf.nb_neighs, c->neighs,
+		    c->nb_neighs, sizeof(*c->neighs)) ||
+	    memcmp(&dp->conf.routes_gen, &c->routes_gen,
+		   sizeof(c->routes_gen)) != 0) {
+		ret = dp_routes_set(dp, c->routes, c->nb_routes, c->neighs,
+				    c->nb_neighs, &c->routes_gen, err, errlen);
+		if (ret < 0)
+			goto fail;
+	}
+	if (!arr_eq(dp->conf.acl, dp->conf.nb_acl, c->acl, c->nb_acl,
+		    sizeof(*c->acl)) ||
+	    dp->conf.acl_default != c->acl_default) {
+		ret = dp_acl_set(dp, c->acl, c->nb_acl, c->acl_default, err,
+				 errlen);
+		if (ret < 0)
+			goto fail;
+	}
+	if (!arr_eq(dp->conf.macs, dp->conf.nb_macs, c->macs, c->nb_macs,
+		    sizeof(*c->macs))) {
+		ret = dp_macs_set(dp, c->macs, c->nb_macs, err, errlen);
+		if (ret < 0)
+			goto fail;
+	}
+	for (p = 0; p < dp->nb_ports; p++) {
+		const struct dp_port_entry *pe = &c->ports[p];
+
+		atomic_store(&dp->rt[p].mode, (uint8_t)pe->mode);
+		atomic_store(&dp->rt[p].acl, pe->acl);
+		atomic_store(&dp->rt[p].peer, pe->peer);
+		if (pe->gen.enabled &&
+		    memcmp(&pe->gen, &dp->conf.ports[p].gen,
+			   sizeof(pe->gen)) != 0)
+			gen_each(dp, p, 2, &pe->gen);
+	}
+	/* L2 settings are read by workers without synchronisation: quiesce
+	 * the l2 table swap path by swapping the model under a grace. */
+	dp_config_free(&dp->conf);
+	dp->conf = nc;
+	dp_rcu_sync(dp);
+	return 0;
+fail:
+	dp_config_free(&nc);
+	return ret;
+}

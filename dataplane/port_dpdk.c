@@ -1,0 +1,391 @@
+// SPDX-License-Identifier: MIT
+/*
+ * DPDK port backend: any ethdev, named in config by its EAL devargs
+ * ("net_null0", "net_ring0", "net_pcap0,rx_pcap=a.pcap,tx_pcap=b.pcap",
+ * "net_af_packet0,iface=veth0", "0000:01:00.0" ...). The device is probed
+ * with rte_dev_probe() when the port is opened, so a bad devargs string is an
+ * error naming the port, and removed when it is closed.
+ *
+ * Queues: conf->nb_queues RX queues (one per polling worker, RSS over IP
+ * when more than one) and dp_dpdk_set_mempool()'s nb_txq TX queues (one per
+ * worker, so any worker can transmit on any DPDK port without a lock). All
+ * DPDK ports receive into one mempool: their buffers are one domain and pass
+ * between them without a copy.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_bus.h>
+#include <rte_dev.h>
+#include <rte_errno.h>
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
+
+#include "dp_internal.h"
+
+#define DP_DPDK_RX_RING 1024
+#define DP_DPDK_TX_RING 1024
+
+struct dpdk_port {
+	uint16_t pid;
+	uint16_t nb_txq;
+	bool probed; /* we probed it: remove on close */
+	char devname[RTE_ETH_NAME_MAX_LEN];
+};
+
+static struct rte_mempool *dpdk_mp;
+static uint16_t dpdk_nb_txq = 1;
+
+void dp_dpdk_set_mempool(struct rte_mempool *mp, uint16_t nb_txq)
+{
+	dpdk_mp = mp;
+	dpdk_nb_txq = nb_txq ? nb_txq : 1;
+}
+
+int dp_dpdk_port_id(const struct dp_port *p)
+{
+	const struct dpdk_port *d = p->priv;
+
+	return d->pid;
+}
+
+static uint16_t dpdk_rx(struct dp_port *p, uint16_t q, struct dp_burst *b)
+{
+	const struct dpdk_port *d = p->priv;
+	struct rte_mbuf *m[DP_BURST];
+	uint16_t n, i;
+
+	n = rte_eth_rx_burst(d->pid, q, m, DP_BURST);
+	for (i = 0; i < n; i++) {
+		b->data[i] = rte_pktmbuf_mtod(m[i], uint8_t *);
+		b->len[i] = rte_pktmbuf_data_len(m[i]);
+		b->buf[i] = (uintptr_t)m[i];
+	}
+	b->n = n;
+	return n;
+}
+
+/* Copy foreign buffers into mbufs of our pool; returns how many it made. */
+static uint16_t dpdk_copy_in(uint8_t *const *data, const uint16_t *len,
+			     uint16_t n, struct rte_mbuf **m)
+{
+	uint16_t i;
+
+	if (rte_pktmbuf_alloc_bulk(dpdk_mp, m, n) != 0)
+		return 0;
+	for (i = 0; i < n; i++) {
+		char *dst = rte_pktmbuf_append(m[i], len[i]);
+
+		if (dst == NULL) {
+			rte_pktmbuf_free_bulk(m, n);
+			return 0;
+		}
+		rte_memcpy(dst, data[i], len[i]);
+	}
+	return n;
+}
+
+static uint16_t dpdk_tx(struct dp_port *p, uint16_t q, uint8_t *const *data,
+			const uint16_t *len, const uintptr_t *buf, uint16_t n,
+			bool foreign)
+{
+	const struct dpdk_port *d = p->priv;
+	struct rte_mbuf *m[DP_BURST];
+	uint16_t i, sent;
+
+	if (foreign) {
+		if (dpdk_copy_in(data, len, n, m) != n)
+			return 0;
+		sent = rte_eth_tx_burst(d->pid, q, m, n);
+		if (sent < n)
+			rte_pktmbuf_free_bulk(m + sent, n - sent);
+		return sent;
+	}
+	/* The length may have changed since RX (or alloc_bufs, which gives
+	 * room for the largest frame): the burst's len[] is the truth. */
+	for (i = 0; i < n; i++) {
+		m[i] = (struct rte_mbuf *)buf[i];
+		m[i]->data_len = len[i];
+		m[i]->pkt_len = len[i];
+	}
+	return rte_eth_tx_burst(d->pid, q, m, n);
+}
+
+static void dpdk_free(struct dp_port *p, uint16_t q, const uintptr_t *buf,
+		      uint16_t n)
+{
+	struct rte_mbuf *m[DP_BURST];
+	uint16_t i, k;
+
+	while (n > 0) {
+		k = n > DP_BURST ? DP_BURST : n;
+		for (i = 0; i < k; i++)
+			m[i] = (struct rte_mbuf *)buf[i];
+		rte_pktmbuf_free_bulk(m, k);
+		buf += k;
+		n -= k;
+	}
+}
+
+static uint16_t dpdk_alloc(struct dp_port *p, uint16_t q, uint16_t len,
+			   uint8_t **data, uintptr_t *buf, uint16_t n)
+{
+	struct rte_mbuf *m[DP_BURST];
+	uint16_t i;
+
+	if (n > DP_BURST)
+		n = DP_BURST;
+	if (len > rte_pktmbuf_data_room_size(dpdk_mp) - RTE_PKTMBUF_HEADROOM)
+		return 0;
+	if (rte_pktmbuf_alloc_bulk(dpdk_mp, m, n) != 0)
+		return 0;
+	for (i = 0; i < n; i++) {
+		m[i]->data_len = len;
+		m[i]->pkt_len = len;
+		data[i] = rte_pktmbuf_mtod(m[i], uint8_t *);
+		buf[i] = (uintptr_t)m[i];
+	}
+	return n;
+}
+
+static int dpdk_start(struct dp_port *p)
+{
+	const struct dpdk_port *d = p->priv;
+	int ret;
+
+	ret = rte_eth_dev_start(d->pid);
+	if (ret < 0)
+		return ret;
+	/* Not every PMD has promiscuous mode (net_null, net_ring): fine. */
+	rte_eth_promiscuous_enable(d->pid);
+	p->up = true;
+	return 0;
+}
+
+static void dpdk_stop(struct dp_port *p)
+{
+	const struct dpdk_port *d = p->priv;
+
+	rte_eth_dev_stop(d->pid);
+	p->up = false;
+}
+
+static void dpdk_close(struct dp_port *p)
+{
+	struct dpdk_port *d = p->priv;
+
+	if (d == NULL)
+		return;
+	rte_eth_dev_stop(d->pid);
+	rte_eth_dev_close(d->pid);
+	if (d->probed) {
+		/* rte_eth_dev_close released the port; remove the vdev so a
+		 * later open of the same devargs probes afresh. */
+		rte_eal_hotplug_remove("vdev", d->devname);
+	}
+	free(d);
+	p->priv = NULL;
+}
+
+static int dpdk_xstats(struct dp_port *p, struct dp_port_kv *kv, int max)
+{
+	const struct dpdk_port *d = p->priv;
+	struct rte_eth_stats s;
+	const struct dp_port_kv all[] = {
+		{ "ipackets", 0 }, { "opackets", 0 }, { "ibytes", 0 },
+		{ "obytes", 0 },   { "imissed", 0 },  { "ierrors", 0 },
+		{ "oerrors", 0 },  { "rx_nombuf", 0 },
+	};
+	int i, n = (int)(sizeof(all) / sizeof(all[0]));
+
+	if (rte_eth_stats_get(d->pid, &s) != 0)
+		return 0;
+	uint64_t v[] = { s.ipackets, s.opackets, s.ibytes,  s.obytes,
+			 s.imissed,  s.ierrors,  s.oerrors, s.rx_nombuf };
+	for (i = 0; i < n && i < max; i++) {
+		kv[i] = all[i];
+		kv[i].value = v[i];
+	}
+	return i;
+}
+
+static const struct dp_port_ops dpdk_ops = {
+	.backend = "dpdk",
+	.rx_burst = dpdk_rx,
+	.tx_burst = dpdk_tx,
+	.free_bufs = dpdk_free,
+	.alloc_bufs = dpdk_alloc,
+	.start = dpdk_start,
+	.stop = dpdk_stop,
+	.close = dpdk_close,
+	.xstats = dpdk_xstats,
+};
+
+/* The device name is the devargs up to the first comma. */
+static void devname_of(const char *dev, char *out, size_t len)
+{
+	size_t n = strcspn(dev, ",");
+
+	if (n >= len)
+		n = len - 1;
+	memcpy(out, dev, n);
+	out[n] = '\0';
+}
+
+static int dpdk_configure(struct dp_port *p, struct dpdk_port *d,
+			  const struct dp_port_conf *c, char *err,
+			  size_t errlen)
+{
+	struct rte_eth_conf ec;
+	struct rte_eth_dev_info info;
+	struct rte_ether_addr mac;
+	uint16_t nb_rxq = c->nb_queues ? c->nb_queues : 1;
+	uint16_t rx_ring = c->rx_ring ? c->rx_ring : DP_DPDK_RX_RING;
+	uint16_t tx_ring = c->tx_ring ? c->tx_ring : DP_DPDK_TX_RING;
+	int socket = rte_eth_dev_socket_id(d->pid);
+	uint16_t q;
+	int ret;
+
+	if (socket < 0)
+		socket = 0;
+	ret = rte_eth_dev_info_get(d->pid, &info);
+	if (ret != 0) {
+		snprintf(err, errlen, "port %s: device info: %s", c->name,
+			 strerror(-ret));
+		return ret;
+	}
+	d->nb_txq = dpdk_nb_txq;
+	if (nb_rxq > info.max_rx_queues || d->nb_txq > info.max_tx_queues) {
+		snprintf(err, errlen,
+			 "port %s: %u RX / %u TX queues wanted, device %s has "
+			 "%u / %u",
+			 c->name, nb_rxq, d->nb_txq, d->devname,
+			 info.max_rx_queues, info.max_tx_queues);
+		return -EINVAL;
+	}
+	memset(&ec, 0, sizeof(ec));
+	if (nb_rxq > 1) {
+		ec.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+		ec.rx_adv_conf.rss_conf.rss_hf =
+			(RTE_ETH_RSS_IP | RTE_ETH_RSS_UDP | RTE_ETH_RSS_TCP) &
+			info.flow_type_rss_offloads;
+		if (ec.rx_adv_conf.rss_conf.rss_hf == 0)
+			ec.rxmode.mq_mode = RTE_ETH_MQ_RX_NONE;
+	}
+	if (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE)
+		ec.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE;
+	ret = rte_eth_dev_configure(d->pid, nb_rxq, d->nb_txq, &ec);
+	if (ret < 0) {
+		snprintf(err, errlen, "port %s: configure %u/%u queues: %s",
+			 c->name, nb_rxq, d->nb_txq, strerror(-ret));
+		return ret;
+	}
+	ret = rte_eth_dev_adjust_nb_rx_tx_desc(d->pid, &rx_ring, &tx_ring);
+	if (ret < 0) {
+		snprintf(err, errlen, "port %s: ring sizes: %s", c->name,
+			 strerror(-ret));
+		return ret;
+	}
+	for (q = 0; q < nb_rxq; q++) {
+		ret = rte_eth_rx_queue_setup(d->pid, q, rx_ring, socket, NULL,
+					     dpdk_mp);
+		if (ret < 0) {
+			snprintf(err, errlen, "port %s: RX queue %u: %s",
+				 c->name, q, strerror(-ret));
+			return ret;
+		}
+	}
+	for (q = 0; q < d->nb_txq; q++) {
+		struct rte_eth_txconf txc = info.default_txconf;
+
+		txc.offloads = ec.txmode.offloads;
+		ret = rte_eth_tx_queue_setup(d->pid, q, tx_ring, socket, &txc);
+		if (ret < 0) {
+			snprintf(err, errlen, "port %s: TX queue %u: %s",
+				 c->name, q, strerror(-ret));
+			return ret;
+		}
+	}
+	if (c->mtu) {
+		ret = rte_eth_dev_set_mtu(d->pid, c->mtu);
+		if (ret < 0) {
+			snprintf(err, errlen, "port %s: MTU %u: %s", c->name,
+				 c->mtu, strerror(-ret));
+			return ret;
+		}
+	}
+	if (c->mac_set) {
+		memcpy(mac.addr_bytes, c->mac, 6);
+		ret = rte_eth_dev_default_mac_addr_set(d->pid, &mac);
+		if (ret < 0) {
+			snprintf(err, errlen, "port %s: set MAC: %s", c->name,
+				 strerror(-ret));
+			return ret;
+		}
+	}
+	if (rte_eth_macaddr_get(d->pid, &mac) == 0)
+		memcpy(p->mac, mac.addr_bytes, 6);
+	if (rte_eth_dev_get_mtu(d->pid, &p->mtu) != 0)
+		p->mtu = 1500;
+	p->nb_queues = nb_rxq;
+	snprintf(p->mode_desc, sizeof(p->mode_desc), "%s %urxq/%utxq",
+		 info.driver_name, nb_rxq, d->nb_txq);
+	return 0;
+}
+
+int dp_dpdk_open(struct dp_port *p, const struct dp_port_conf *c, char *err,
+		 size_t errlen)
+{
+	struct dpdk_port *d;
+	uint16_t pid;
+	int ret;
+
+	if (dpdk_mp == NULL) {
+		snprintf(err, errlen, "port %s: DPDK mempool not created",
+			 c->name);
+		return -EINVAL;
+	}
+	d = calloc(1, sizeof(*d));
+	if (d == NULL) {
+		snprintf(err, errlen, "port %s: out of memory", c->name);
+		return -ENOMEM;
+	}
+	devname_of(c->dev, d->devname, sizeof(d->devname));
+	if (rte_eth_dev_get_port_by_name(d->devname, &pid) != 0) {
+		ret = rte_dev_probe(c->dev);
+		if (ret < 0) {
+			snprintf(err, errlen, "port %s: probing '%s': %s",
+				 c->name, c->dev, strerror(-ret));
+			goto err_free;
+		}
+		d->probed = strncmp(d->devname, "net_", 4) == 0;
+		if (rte_eth_dev_get_port_by_name(d->devname, &pid) != 0) {
+			snprintf(err, errlen,
+				 "port %s: '%s' probed but no ethdev named "
+				 "'%s' appeared",
+				 c->name, c->dev, d->devname);
+			ret = -ENODEV;
+			goto err_remove;
+		}
+	}
+	d->pid = pid;
+	p->priv = d;
+	p->ops = &dpdk_ops;
+	p->buf_domain = dpdk_mp;
+	ret = dpdk_configure(p, d, c, err, errlen);
+	if (ret < 0)
+		goto err_close;
+	return 0;
+
+err_close:
+	rte_eth_dev_close(pid);
+err_remove:
+	if (d->probed)
+		rte_eal_hotplug_remove("vdev", d->devname);
+err_free:
+	free(d);
+	p->priv = NULL;
+	p->ops = NULL;
+	return ret;
+}
