@@ -187,7 +187,8 @@ int cp_cmp_modes_parse(const char *list, struct cp_cmp_mode *modes,
 struct cp_cmp_trial_req {
 	double rate;        /* pps */
 	double duration;    /* s */
-	uint16_t frame;     /* bytes, without FCS */
+	uint16_t frame;     /* bytes incl. the 4-byte FCS, as testers count
+			     * (dp_gen_conf.frame_size) */
 	uint32_t flows;     /* distinct 5-tuples */
 };
 
@@ -422,7 +423,8 @@ int cp_cmp_plot(const char *script, const char *csv, const char *desc_csv,
 		const char *outdir, char *err, size_t errlen);
 
 /* Everything at once into outdir: results.json, results.csv, table.txt,
- * charts. Returns 0, or -errno with err naming the file. */
+ * charts (none when no result was measured). Returns 0, or -errno with err
+ * naming the file. */
 int cp_cmp_write_all(const char *outdir, const struct cp_cmp_conf *c,
 		     const struct cp_cmp_result *res, unsigned int n,
 		     const char *desc_csv, char *err, size_t errlen);

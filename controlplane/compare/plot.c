@@ -95,9 +95,12 @@ int cp_cmp_plot(const char *script, const char *csv, const char *desc_csv,
 	line[0] = '\0';
 	f = fopen(log, "r");
 	if (f) {
-		while (fgets(line, sizeof(line), f))
-			if (strstr(line, "rror"))
-				break;
+		char buf[256];
+
+		/* the last message is gnuplot's reason */
+		while (fgets(buf, sizeof(buf), f))
+			if (buf[0] != '\n' && buf[0] != ' ')
+				snprintf(line, sizeof(line), "%s", buf);
 		fclose(f);
 	}
 	line[strcspn(line, "\n")] = '\0';
@@ -145,7 +148,11 @@ int cp_cmp_write_all(const char *outdir, const struct cp_cmp_conf *c,
 		rc = -errno;
 		goto fail;
 	}
-	return cp_cmp_plot(NULL, csv, desc_csv, outdir, err, errlen);
+	for (unsigned int i = 0; i < n; i++)
+		if (res[i].ok)
+			return cp_cmp_plot(NULL, csv, desc_csv, outdir, err,
+					   errlen);
+	return 0; /* nothing measured: no chart to draw */
 fail:
 	snprintf(err, errlen, "compare: %s: %s", path, strerror(-rc));
 	return rc;

@@ -109,9 +109,9 @@ int cp_cmp_conf_check(const struct cp_cmp_conf *c, char *err, size_t errlen)
 		return -EINVAL;
 	}
 	for (unsigned int i = 0; i < c->nb_frames; i++)
-		if (c->frames[i] < 60 || c->frames[i] > 9000) {
+		if (c->frames[i] < 64 || c->frames[i] > 9216) {
 			snprintf(err, errlen,
-				 "sizes: frame size %u not in [60, 9000]",
+				 "sizes: frame size %u not in [64, 9216]",
 				 c->frames[i]);
 			return -EINVAL;
 		}
