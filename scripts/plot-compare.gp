@@ -10,7 +10,9 @@
 #   desc-scaling.*  only when desc names a file: the kernel models'
 #                   descriptor-scaling CSV (first column = descriptors, every
 #                   other column one series, header line = series names)
-# Columns of the results CSV are read by name (see cp_cmp_csv_header).
+# Columns of the results CSV are read by name (see cp_cmp_csv_header). Every
+# plot carries an invisible y=0 series so that a metric no mode measured
+# (all empty) still gives a chart instead of an error.
 
 if (!exists("csv")) csv = 'results.csv'
 if (!exists("outdir")) outdir = '.'
@@ -55,7 +57,8 @@ do for [fmt in "png svg"] {
 		with yerrorbars pt -1 lc rgb 'black' notitle, \
 	     '' using 0:(column("offered_mpps")) with points pt 6 ps 1.2 lc rgb '#666666' title 'offered', \
 	     '' using 0:(column("ndr_mpps")) with points pt 7 ps 1.3 lc rgb '#228833' title 'NDR', \
-	     '' using 0:(column("pdr_mpps")) with points pt 9 ps 1.3 lc rgb '#ee6677' title 'PDR (0.5% loss)'
+	     '' using 0:(column("pdr_mpps")) with points pt 9 ps 1.3 lc rgb '#ee6677' title 'PDR (0.5% loss)', \
+	     '' using 0:(0) with dots lc rgb '#ffffffff' notitle
 
 	set output outdir . '/cycles.' . fmt
 	set title 'DUT cycles per packet per mode (median, bar = min..max)'
@@ -64,7 +67,8 @@ do for [fmt in "png svg"] {
 		with boxes lc rgb '#aa3377' title 'at max offered rate', \
 	     '' using 0:(column("cycles_per_pkt")):(column("cycles_min")):(column("cycles_max")) \
 		with yerrorbars pt -1 lc rgb 'black' notitle, \
-	     '' using 0:(column("ndr_cycles_per_pkt")) with points pt 7 ps 1.3 lc rgb '#228833' title 'at NDR'
+	     '' using 0:(column("ndr_cycles_per_pkt")) with points pt 7 ps 1.3 lc rgb '#228833' title 'at NDR', \
+	     '' using 0:(0) with dots lc rgb '#ffffffff' notitle
 	unset output
 }
 
