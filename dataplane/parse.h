@@ -83,7 +83,8 @@ struct dp_parsed {
 	uint8_t _pad[3];
 };
 
-/* Parse one frame of len bytes. Always fills *out completely. */
+/* Parse one frame of len bytes. Always fills *out completely; out must not
+ * overlap the frame. */
 void dp_parse(const uint8_t *frame, uint32_t len, struct dp_parsed *out);
 
 /* Parse a burst: out[i] describes frames[i] of lens[i] bytes. Prefetches
