@@ -89,6 +89,7 @@ __attribute__((cold)) void kern_port_down(struct kern_queue *q, int err)
 	struct dp_port *p = q->kp->p;
 
 	q->st.port_down++;
+	q->ready = false;
 	if (p->up)
 		fprintf(stderr, "kern: port %s (%s) queue %u: %s, marked down\n",
 			p->name, q->kp->ifname, q->qid, strerror(err));
@@ -313,9 +314,10 @@ bool kern_wait_ready(struct kern_queue *q, enum kern_wait_kind kind)
 	if (q->ready)
 		return true;
 	w = q->w;
-	/* Another queue of this thread has work: serve it first. */
+	/* Another queue of this thread has work: serve it first (a queue
+	 * of a port that went down has none, whatever its flag says). */
 	for (i = 0; i < w->n; i++)
-		if (w->q[i] && w->q[i]->ready)
+		if (w->q[i] && w->q[i]->ready && w->q[i]->kp->p->up)
 			return false;
 	switch (kind) {
 	case KERN_WAIT_SELECT:

@@ -1,0 +1,204 @@
+// SPDX-License-Identifier: MIT
+/*
+ * kern_rxq: receive-path regression tests of the kernel backend, run in one
+ * network namespace holding a veth pair (kern_rxq.sh makes it).
+ *
+ *   kern_rxq burst MODEL DUT_IF PEER_IF COUNT [MS_BUFFERS]
+ *     Opens a MODEL port on DUT_IF, polls it once (it joins its waiter and
+ *     finds nothing), then sends COUNT frames on PEER_IF in one go, so far
+ *     more than one burst is queued behind a single arrival edge. Then
+ *     rx_burst is called until COUNT frames arrived or 100 calls in a row
+ *     returned nothing (each may wait KERN_WAIT_MS: a stall). Every frame
+ *     is checked byte for byte and freed after its burst. Prints the
+ *     port's xstats. Exit 0 when all arrived intact, in order.
+ *     With MS_BUFFERS (uring-multishot) the provided buffer ring has that
+ *     many buffers and the test also requires at least one ENOBUFS re-arm.
+ *
+ *   kern_rxq fdlimit DUT_IF
+ *     Raises RLIMIT_NOFILE, fills descriptors up to FD_SETSIZE, then opens
+ *     a select port (must fail, with a message naming FD_SETSIZE) and a
+ *     poll port on the same high descriptor (must work).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/if_packet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/select.h>
+#include <unistd.h>
+
+#include "kern.h"
+
+static int open_port(struct dp_port *p, const char *model, const char *dev,
+		     char *err, size_t errlen)
+{
+	struct dp_port_conf c = { .nb_queues = 1, .sqpoll_cpu = -1 };
+	int ret;
+
+	snprintf(c.name, sizeof(c.name), "dut");
+	snprintf(c.backend, sizeof(c.backend), "kernel");
+	snprintf(c.dev, sizeof(c.dev), "%s", dev);
+	snprintf(c.io_model, sizeof(c.io_model), "%s", model);
+	ret = dp_kern_open(p, &c, err, errlen);
+	if (ret == 0)
+		ret = p->ops->start(p);
+	return ret;
+}
+
+static uint64_t xstat(struct dp_port *p, const char *name, int print)
+{
+	struct dp_port_kv kv[64];
+	int k, n = p->ops->xstats(p, kv, 64);
+	uint64_t v = 0;
+
+	for (k = 0; k < n; k++) {
+		if (print)
+			printf(" %s=%llu", kv[k].name,
+			       (unsigned long long)kv[k].value);
+		if (name && !strcmp(kv[k].name, name))
+			v = kv[k].value;
+	}
+	if (print)
+		printf("\n");
+	return v;
+}
+
+static unsigned int flen(uint32_t i)
+{
+	return 60 + (i * 53) % 700;
+}
+
+static void fill(uint8_t *f, uint32_t i)
+{
+	unsigned int k, len = flen(i);
+
+	memset(f, 0xff, 6);
+	memcpy(f + 6, "\x02\x00\x00\x00\x00\x0c", 6);
+	f[12] = 0x88;
+	f[13] = 0xb5;
+	memcpy(f + 14, &i, 4);
+	for (k = 18; k < len; k++)
+		f[k] = (uint8_t)(i + k * 3);
+}
+
+static int do_burst(const char *model, const char *dut, const char *peer,
+		    uint32_t count, uint32_t msbuf)
+{
+	static struct dp_burst b;
+	struct dp_port p = { 0 };
+	struct sockaddr_ll sll = { .sll_family = AF_PACKET };
+	uint8_t f[1024], want[1024];
+	uint32_t got = 0, bad = 0, i;
+	char err[256];
+	int fd, idle = 0, ret;
+	uint16_t n, k;
+
+	kern_tun.ms_buffers = msbuf;
+	ret = open_port(&p, model, dut, err, sizeof(err));
+	if (ret < 0) {
+		fprintf(stderr, "kern_rxq: %s\n", err);
+		return 1;
+	}
+	/* First poll: joins the waiter and drains whatever is there. */
+	while ((n = p.ops->rx_burst(&p, 0, &b)) > 0)
+		p.ops->free_bufs(&p, 0, b.buf, n);
+
+	fd = socket(AF_PACKET, SOCK_RAW, 0);
+	sll.sll_ifindex = (int)if_nametoindex(peer);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sll, sizeof(sll)) < 0) {
+		perror("kern_rxq: peer socket");
+		return 1;
+	}
+	for (i = 0; i < count; i++) {
+		fill(f, i);
+		while (send(fd, f, flen(i), 0) < 0 && errno == ENOBUFS)
+			usleep(100);
+	}
+	close(fd);
+	printf("sent %u frames in one go on %s\n", count, peer);
+
+	while (got < count && idle < 100) {
+		n = p.ops->rx_burst(&p, 0, &b);
+		idle = n ? 0 : idle + 1;
+		for (k = 0; k < n; k++, got++) {
+			fill(want, got);
+			if (b.len[k] != flen(got) ||
+			    memcmp(b.data[k], want, b.len[k])) {
+				if (bad++ < 5)
+					fprintf(stderr,
+						"kern_rxq: frame %u: wrong bytes or order (len %u)\n",
+						got, b.len[k]);
+			}
+		}
+		if (n)
+			p.ops->free_bufs(&p, 0, b.buf, n);
+	}
+	printf("%s: received %u of %u, %u wrong, %s\n", model, got, count,
+	       bad, got < count ? "STALLED" : "no stall");
+	printf("xstats:");
+	ret = got == count && bad == 0 ? 0 : 1;
+	if (msbuf && xstat(&p, "multishot_rearm_enobufs", 1) == 0) {
+		printf("FAIL: a %u-buffer ring never ran dry (no ENOBUFS re-arm)\n",
+		       msbuf);
+		ret = 1;
+	} else if (!msbuf) {
+		xstat(&p, NULL, 1);
+	}
+	p.ops->close(&p);
+	return ret;
+}
+
+static int do_fdlimit(const char *dut)
+{
+	struct rlimit rl = { 4096, 4096 };
+	struct dp_port p = { 0 };
+	char err[256] = "";
+	int fd, ret, rc = 0;
+
+	if (setrlimit(RLIMIT_NOFILE, &rl) < 0) {
+		perror("kern_rxq: RLIMIT_NOFILE");
+		return 77;
+	}
+	/* Occupy every descriptor below FD_SETSIZE. */
+	do {
+		fd = open("/dev/null", O_RDONLY);
+	} while (fd >= 0 && fd < FD_SETSIZE - 1);
+	if (fd < 0) {
+		perror("kern_rxq: open");
+		return 1;
+	}
+	ret = open_port(&p, "select", dut, err, sizeof(err));
+	printf("select open: %d (%s)\n", ret, err);
+	if (ret == 0) {
+		printf("FAIL: select accepted a descriptor >= FD_SETSIZE\n");
+		p.ops->close(&p);
+		rc = 1;
+	} else if (!strstr(err, "FD_SETSIZE") || !strstr(err, "select")) {
+		printf("FAIL: the error does not say why (FD_SETSIZE)\n");
+		rc = 1;
+	}
+	err[0] = 0;
+	ret = open_port(&p, "poll", dut, err, sizeof(err));
+	printf("poll open on the same descriptor range: %d %s\n", ret, err);
+	if (ret < 0)
+		rc = 1;
+	else
+		p.ops->close(&p);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc >= 6 && !strcmp(argv[1], "burst"))
+		return do_burst(argv[2], argv[3], argv[4],
+				(uint32_t)atoi(argv[5]),
+				argc > 6 ? (uint32_t)atoi(argv[6]) : 0);
+	if (argc == 3 && !strcmp(argv[1], "fdlimit"))
+		return do_fdlimit(argv[2]);
+	fprintf(stderr, "usage: kern_rxq burst MODEL DUT_IF PEER_IF COUNT [MS_BUFFERS]\n"
+			"       kern_rxq fdlimit DUT_IF\n");
+	return 2;
+}

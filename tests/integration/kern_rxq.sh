@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+#
+# Description: receive-path regressions of the kernel backend, in a network
+# namespace with one veth pair (lrkn<tag>a <-> lrkn<tag>b), removed on exit:
+#   et-burst   epoll-et drains a queue holding ~10 bursts behind one edge
+#              (no stall); the same for the other waiting models
+#   ms-tiny    uring-multishot with a 4-buffer ring: ENOBUFS ends the
+#              multishot recv, it is re-armed (counted) and nothing stalls
+#   fdlimit    select refuses a descriptor >= FD_SETSIZE, saying so
+#
+#   kern_rxq.sh BUILD_DIR CASE TAG
+set -euo pipefail
+bin=$1/tests/integration/kern_rxq
+case_=$2
+ns="lrkn$3"
+a="lrkn$3a" b="lrkn$3b"
+if [ "$(id -u)" != 0 ]; then
+	echo "SKIP: needs root (network namespaces, AF_PACKET)"
+	exit 77
+fi
+cleanup() { ip netns del "$ns" 2>/dev/null || true; }
+trap cleanup EXIT
+cleanup
+if ! ip netns add "$ns"; then
+	echo "SKIP: cannot create network namespaces here"
+	exit 77
+fi
+ip -n "$ns" link add "$a" type veth peer name "$b"
+for i in "$a" "$b"; do
+	ip netns exec "$ns" sysctl -qw "net.ipv6.conf.$i.disable_ipv6=1"
+	ip -n "$ns" link set "$i" up
+done
+ip -n "$ns" link set lo up
+run() { echo "+ kern_rxq $*"; ip netns exec "$ns" "$bin" "$@"; }
+
+case "$case_" in
+et-burst)
+	for m in epoll-et epoll-lt poll select mmsg tpacket-v3; do
+		run burst "$m" "$a" "$b" 320
+	done
+	;;
+uring-burst)
+	for m in uring uring-sqpoll uring-multishot; do
+		run burst "$m" "$a" "$b" 320
+	done
+	;;
+ms-tiny)
+	run burst uring-multishot "$a" "$b" 300 4
+	;;
+fdlimit)
+	run fdlimit "$a"
+	;;
+*)
+	echo "unknown case $case_" >&2
+	exit 2
+	;;
+esac
+echo "PASS: $case_"
