@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <rte_cycles.h>
@@ -121,11 +122,21 @@ static uint32_t eal_mem_mb(const struct dp_config *c)
 			      (RTE_MBUF_DEFAULT_BUF_SIZE + 256) >>
 		      20;
 
-	/* Tables: ~32 MiB per IPv4 FIB plus its RIB, room for a replacement
-	 * to be built beside the live one. */
-	if (c->nb_routes || c->routes_gen.count)
-		mb += 2 * (48 + (uint64_t)c->routes_gen.count * 96 / 1000000 +
-			   c->nb_routes / 1000);
+	/* Tables: a DIR24_8 IPv4 FIB is 32 MiB of tbl24 plus tbl8s and its
+	 * RIB (~64 B a route), the IPv6 TRIE another 32 MiB; twice, so that
+	 * a replacement can be built beside the live table. */
+	{
+		size_t i, n4 = c->routes_gen.count, n6 = 0;
+		uint64_t t = 0;
+
+		for (i = 0; i < c->nb_routes; i++)
+			c->routes[i].prefix.family == 4 ? n4++ : n6++;
+		if (n4)
+			t += 40 + (n4 * 100 >> 20);
+		if (n6)
+			t += 48 + (n6 * 2048 >> 20);
+		mb += 2 * t;
+	}
 	return (uint32_t)(mb + 64);
 }
 
@@ -556,6 +567,17 @@ void dp_stop(struct dp *dp)
 	unsigned int w;
 	uint16_t p;
 
+	if (dp->running) {
+		/* Drain: generators off, then let the workers move what is
+		 * still in rings and TX buffers for a few flush periods. */
+		struct timespec ts = { 0, 20 * 1000 * 1000 };
+		unsigned int i;
+
+		for (w = 0; w < dp->nb_workers; w++)
+			for (i = 0; dp->w[w] && i < dp->w[w]->nb_gen; i++)
+				atomic_store(&dp->w[w]->gen[i]->on, false);
+		nanosleep(&ts, NULL);
+	}
 	for (w = 0; w < dp->nb_workers; w++)
 		if (dp->w[w] && dp->w[w]->launched)
 			atomic_store(&dp->w[w]->stop, true);

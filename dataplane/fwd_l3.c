@@ -84,7 +84,7 @@ void dp_fwd_l3(struct dp_worker *w, struct dp_burst *b)
 		atomic_load_explicit(&w->dp->l3, memory_order_acquire);
 	uint32_t ip4[DP_BURST];
 	uint64_t nh4[DP_BURST], nh6[DP_BURST];
-	uint8_t ip6[DP_BURST][16];
+	uint8_t ip6[DP_BURST][16] __attribute__((aligned(16)));
 	uint16_t idx4[DP_BURST], idx6[DP_BURST];
 	uint16_t n4 = 0, n6 = 0, i;
 
@@ -186,8 +186,11 @@ static int nh_intern(struct dp_l3_table *t, struct nh_key *keys,
 		     uint32_t *slots, uint32_t nslots, const struct nh_key *k,
 		     const struct dp_neigh_conf *ng, size_t nn)
 {
-	uint32_t h = rte_jhash(k->via.a, 16, k->port ^ k->via.family) &
-		     (nslots - 1);
+	uint32_t key[4], h;
+
+	memcpy(key, k->via.a, sizeof(key)); /* jhash wants it aligned */
+	h = rte_jhash(key, sizeof(key), k->port ^ k->via.family) &
+	    (nslots - 1);
 	struct dp_nexthop *nh;
 	size_t j;
 
@@ -321,9 +324,10 @@ static int build_neigh(struct dp_l3_table *t, const char *nm4,
 	}
 	for (j = 0; j < nn; j++) {
 		bool v6 = ng[j].addr.family == 6;
+		uint32_t key[4];
 
-		pos = rte_hash_add_key(v6 ? t->neigh6 : t->neigh4,
-				       ng[j].addr.a);
+		memcpy(key, ng[j].addr.a, sizeof(key)); /* aligned copy */
+		pos = rte_hash_add_key(v6 ? t->neigh6 : t->neigh4, key);
 		if (pos < 0) {
 			snprintf(err, errlen, "neighbours[%zu]: %s", j,
 				 strerror(-pos));

@@ -315,17 +315,25 @@ static int dpdk_configure(struct dp_port *p, struct dpdk_port *d,
 			return ret;
 		}
 	}
+	if (rte_eth_macaddr_get(d->pid, &mac) == 0)
+		memcpy(p->mac, mac.addr_bytes, 6);
 	if (c->mac_set) {
 		memcpy(mac.addr_bytes, c->mac, 6);
 		ret = rte_eth_dev_default_mac_addr_set(d->pid, &mac);
-		if (ret < 0) {
+		if (ret == -ENOTSUP) {
+			/* Virtual devices without a MAC filter (net_ring,
+			 * net_null): the MAC is ours alone, used as the
+			 * source of what we rewrite. */
+			dp_log(DP_LOG_DEBUG, "port %s: %s keeps no MAC; using "
+			       "the configured one for rewrites", c->name,
+			       d->devname);
+		} else if (ret < 0) {
 			snprintf(err, errlen, "port %s: set MAC: %s", c->name,
 				 strerror(-ret));
 			return ret;
 		}
+		memcpy(p->mac, c->mac, 6);
 	}
-	if (rte_eth_macaddr_get(d->pid, &mac) == 0)
-		memcpy(p->mac, mac.addr_bytes, 6);
 	if (rte_eth_dev_get_mtu(d->pid, &p->mtu) != 0)
 		p->mtu = 1500;
 	p->nb_queues = nb_rxq;
