@@ -1,0 +1,185 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: MIT
+"""Description: every forwarding mode forwards the right bytes and counts
+its drops under the right reason.
+
+    dp_modes.py LINERATED CASE     (CASE: io, macswap, l3, l2flood, l2drop, acl)
+
+Port a receives dp_pcaps/CASE_in.pcap (net_pcap rx_pcap); ports a, b, c
+write what they transmit to pcaps (tx_pcap). The run must end with each
+port's output byte-identical to dp_pcaps/CASE_<port>.pcap (as a multiset
+where flooding may reorder), no output on other ports, the drop counters
+by reason exactly as in cases.json, ACL per-rule hits, and port a's RX
+count equal to the input. Fixtures: dp_make_pcaps.py. Needs root (DPDK);
+exits 77 when it cannot run here.
+"""
+import json
+import os
+import struct
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+PCAPS = os.path.join(HERE, "dp_pcaps")
+
+MODE_CONF = {
+    "io": "ports[0] += {mode: io, peer: b}",
+    "macswap": "",
+    "l3": "",
+    "l2flood": "",
+    "l2drop": "",
+    "acl": "",
+}
+
+
+def read_pcap(path):
+    if not os.path.exists(path):
+        return []
+    with open(path, "rb") as f:
+        data = f.read()
+    if len(data) < 24:
+        return []
+    magic = struct.unpack("<I", data[:4])[0]
+    end = "<" if magic in (0xa1b2c3d4, 0xa1b23c4d) else ">"
+    off, out = 24, []
+    while off + 16 <= len(data):
+        _, _, incl, _ = struct.unpack(end + "IIII", data[off:off + 16])
+        out.append(data[off + 16:off + 16 + incl])
+        off += 16 + incl
+    return out
+
+
+def config(case, conf, tmp):
+    inp = os.path.join(PCAPS, case + "_in.pcap")
+    port = {
+        "a": "net_pcap0,rx_pcap=%s,tx_pcap=%s/a.pcap" % (inp, tmp),
+        "b": "net_pcap1,tx_pcap=%s/b.pcap" % tmp,
+        "c": "net_pcap2,tx_pcap=%s/c.pcap" % tmp,
+    }
+    mode = {"io": "io", "acl": "io", "macswap": "macswap", "l3": "l3",
+            "l2flood": "l2", "l2drop": "l2"}[conf]
+    y = ["ports:"]
+    for n, mac in (("a", "0a"), ("b", "0b"), ("c", "0c")):
+        y.append("  - name: %s" % n)
+        y.append("    dev: \"%s\"" % port[n])
+        y.append("    mac: 02:00:00:00:%s:01" % mac)
+        if n == "a":
+            y.append("    mode: %s" % mode)
+            if conf in ("io", "acl"):
+                y.append("    peer: b")
+            if conf == "acl":
+                y.append("    acl: true")
+        else:
+            y.append("    rx: drop")
+            if mode == "l2":
+                y.append("    mode: l2")
+    y.append("workers:")
+    y.append("  - {core: %d, ports: [a]}" % (os.cpu_count() - 1))
+    if conf == "l3":
+        y += [
+            "routes:",
+            "  - {prefix: 10.1.0.0/16, port: b, via: 192.168.1.2}",
+            "  - {prefix: 10.1.2.0/24, port: c, via: 192.168.2.2}",
+            "  - {prefix: 10.9.0.0/16, port: b, via: 192.168.1.99}",
+            "  - {prefix: 172.16.0.0/12, port: c}",
+            "  - {prefix: \"2001:db8:1::/48\", port: b, via: \"fe80::2\"}",
+            "  - {prefix: \"2001:db8:1:2::/64\", port: c, via: \"fe80::3\"}",
+            "neighbours:",
+            "  - {ip: 192.168.1.2, mac: 02:00:00:00:0b:02}",
+            "  - {ip: 192.168.2.2, mac: 02:00:00:00:0c:02, port: c}",
+            "  - {ip: \"fe80::2\", mac: 02:00:00:00:0b:02}",
+            "  - {ip: \"fe80::3\", mac: 02:00:00:00:0c:02}",
+            "  - {ip: 172.16.0.5, mac: 02:00:00:00:0c:05}",
+        ]
+    if conf.startswith("l2"):
+        y += [
+            "l2: {learning: false, flood: %s}" %
+            ("true" if conf == "l2flood" else "false"),
+            "macs:",
+            "  - {mac: 02:00:00:00:0b:99, port: b}",
+            "  - {mac: 02:00:00:00:0c:99, port: c}",
+            "  - {mac: 02:00:00:00:0a:99, port: a}",
+        ]
+    if conf == "acl":
+        y += [
+            "acl:",
+            "  default: deny",
+            "  rules:",
+            "    - {action: deny, proto: udp, dport: 53}",
+            "    - {action: deny, src: 10.66.0.0/16}",
+            "    - {action: permit, proto: tcp, dport: 80-90}",
+            "    - {action: permit, proto: udp}",
+        ]
+    return "\n".join(y) + "\n"
+
+
+def main():
+    if len(sys.argv) != 3:
+        print(__doc__)
+        return 2
+    linerated, case = sys.argv[1], sys.argv[2]
+    if os.geteuid() != 0:
+        print("SKIP: needs root (DPDK, hugepages)")
+        return 77
+    if not os.access(linerated, os.X_OK):
+        print("SKIP: %s not built" % linerated)
+        return 77
+    with open(os.path.join(PCAPS, "cases.json")) as f:
+        meta = json.load(f)[case]
+    with tempfile.TemporaryDirectory(prefix="lr-dp-modes-") as tmp:
+        cfg = os.path.join(tmp, "c.yaml")
+        with open(cfg, "w") as f:
+            f.write(config(case, meta["conf"], tmp))
+        cmd = [linerated, "-q", "-c", cfg, "-d", "1.5", "--summary",
+               "--file-prefix", "lr-dp-modes-%s-%d" % (case, os.getpid())]
+        r = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+        sys.stdout.write(r.stdout)
+        sys.stderr.write(r.stderr)
+        if r.returncode != 0:
+            print("FAIL: linerated exited %d" % r.returncode)
+            return 1
+        final = {}
+        for line in r.stdout.splitlines():
+            w = line.split()
+            if len(w) < 2 or w[0] != "final":
+                continue
+            key = w[1].split("=")[-1] if "=" in w[1] else w[1]
+            kv = dict(x.split("=", 1) for x in w[1:] if "=" in x)
+            final[key] = kv
+        errors = []
+        for port in ("a", "b", "c"):
+            got = read_pcap(os.path.join(tmp, port + ".pcap"))
+            exp = read_pcap(os.path.join(PCAPS, "%s_%s.pcap" % (case, port))) \
+                if port in meta["out"] else []
+            if meta["sorted"]:
+                got, exp = sorted(got), sorted(exp)
+            if got != exp:
+                errors.append("port %s: sent %d frames, expected %d%s" % (
+                    port, len(got), len(exp),
+                    "" if len(got) != len(exp) else " (bytes differ)"))
+                for i, (g, e) in enumerate(zip(got, exp)):
+                    if g != e:
+                        errors.append("  frame %d: got %s\n  expected   %s" %
+                                      (i, g.hex(), e.hex()))
+                        break
+        drops = {k: int(v) for k, v in final.get("drops", {}).items()}
+        if drops != meta["drops"]:
+            errors.append("drops %s, expected %s" % (drops, meta["drops"]))
+        if int(final.get("a", {}).get("rx_pkts", -1)) != meta["n_in"]:
+            errors.append("port a rx_pkts %s, expected %d" % (
+                final.get("a", {}).get("rx_pkts"), meta["n_in"]))
+        if meta["acl_hits"]:
+            hits = [int(final["acl"].get("hit%d" % i, -1))
+                    for i in range(len(meta["acl_hits"]))]
+            if hits != meta["acl_hits"]:
+                errors.append("acl hits %s, expected %s" % (hits, meta["acl_hits"]))
+        if errors:
+            print("FAIL: " + "\n".join(errors))
+            return 1
+        print("ok: %s: output frames and drop counters as expected" % case)
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
