@@ -33,8 +33,15 @@
  *   descriptors the kernel has not taken and the kernel asks for it (copy
  *   mode: always, 32 descriptors per call, then EAGAIN, which is normal).
  *
- * dev is "ifname[,filter=all|ip]": filter=ip leaves ARP, IPv6 ND/MLD and
- * non-IP traffic to the kernel (see enum lr_xdp_filter).
+ * - Preferred busy polling (SO_PREFER_BUSY_POLL, budget 2 x burst): an
+ *   empty RX poll on a queue that had traffic lately calls recvfrom, which
+ *   runs the driver's NAPI on the worker's core (as DPDK's af_xdp PMD
+ *   does). On veth that moves the receive work (XDP, copy into the UMEM)
+ *   off the sender's core when the worker has time for it.
+ *
+ * dev is "ifname[,filter=all|ip][,busy_poll=BUDGET]": filter=ip leaves
+ * ARP, IPv6 ND/MLD and non-IP traffic to the kernel (see enum
+ * lr_xdp_filter); busy_poll=0 turns busy polling off.
  */
 #include <errno.h>
 #include <linux/ethtool.h>
@@ -67,6 +74,11 @@
 /* Frames per pool, as a multiple of the first port's fill + TX rings:
  * room for two ports' full fill rings plus their RX and TX in flight. */
 #define AFXDP_POOL_FACTOR 4u
+/* Busy-poll an empty RX ring only within this many polls of the last
+ * non-empty one. */
+#define AFXDP_BUSY_RECENT 1024
+/* Default SO_BUSY_POLL_BUDGET (dev option busy_poll=N, 0: off). */
+#define AFXDP_BUSY_BUDGET (2 * DP_BURST)
 /* How long close waits for the kernel to complete posted TX frames. */
 #define AFXDP_DRAIN_NS (200 * 1000 * 1000L)
 
@@ -101,9 +113,11 @@ struct afxdp_q {
 	struct xsk_ring_cons comp_own;
 	int fd;
 	bool zc;
+	bool busy;               /* preferred busy polling is on */
 	uint32_t tx_outstanding; /* posted to TX, not yet completed */
+	uint64_t polls, last_rx; /* rx_burst calls; the last that got some */
 	/* Worker-written counters. */
-	uint64_t tx_kicks, tx_kick_busy, tx_kick_err, rx_wakeups;
+	uint64_t tx_kicks, tx_kick_busy, tx_kick_err, rx_wakeups, rx_busy_polls;
 	uint64_t tx_copied, tx_not_pool, tx_no_frame;
 };
 
@@ -115,6 +129,7 @@ struct afxdp_port {
 	uint32_t prog_id;
 	int map_fd, stats_fd;
 	uint16_t nq;
+	uint16_t busy_budget; /* SO_BUSY_POLL_BUDGET, 0: no busy polling */
 	bool in_map;
 	struct afxdp_q q[DP_QUEUE_MAX];
 };
@@ -351,14 +366,23 @@ static uint16_t afxdp_rx_burst(struct dp_port *p, uint16_t q,
 	b->n = 0;
 	b->port = p->id;
 	b->queue = q;
+	s->polls++;
 	n = xsk_ring_cons__peek(&s->rx, DP_BURST, &idx);
 	if (!n) {
-		if (xsk_ring_prod__needs_wakeup(s->fill)) {
+		/* Busy polling: an empty ring on a queue that had traffic
+		 * lately runs the driver's NAPI here, on the worker's core
+		 * (veth otherwise does that work on the sender's core). A
+		 * queue that has been idle for a while costs no syscall. */
+		if (s->busy && s->polls - s->last_rx < AFXDP_BUSY_RECENT) {
+			s->rx_busy_polls++;
+			recvfrom(s->fd, NULL, 0, MSG_DONTWAIT, NULL, NULL);
+		} else if (xsk_ring_prod__needs_wakeup(s->fill)) {
 			s->rx_wakeups++;
 			recvfrom(s->fd, NULL, 0, MSG_DONTWAIT, NULL, NULL);
 		}
 		return 0;
 	}
+	s->last_rx = s->polls;
 	for (uint32_t i = 0; i < n; i++) {
 		const struct xdp_desc *d = xsk_ring_cons__rx_desc(&s->rx, idx + i);
 		uint64_t addr = xsk_umem__add_offset_to_addr(d->addr);
@@ -664,7 +688,7 @@ static int afxdp_q_open(struct afxdp_port *ap, const struct dp_port_conf *c,
 	struct afxdp_q *s = &ap->q[qid];
 	struct xdp_options opts = {};
 	socklen_t olen = sizeof(opts);
-	struct afxdp_pool *pool;
+	struct afxdp_pool *pool = NULL;
 	bool first;
 	int ret;
 
@@ -696,6 +720,21 @@ static int afxdp_q_open(struct afxdp_port *ap, const struct dp_port_conf *c,
 	s->fd = xsk_socket__fd(s->xsk);
 	if (!getsockopt(s->fd, SOL_XDP, XDP_OPTIONS, &opts, &olen))
 		s->zc = opts.flags & XDP_OPTIONS_ZEROCOPY;
+	if (ap->busy_budget) {
+		int one = 1, usec = 20, budget = ap->busy_budget;
+
+		if (setsockopt(s->fd, SOL_SOCKET, SO_PREFER_BUSY_POLL, &one,
+			       sizeof(one)) ||
+		    setsockopt(s->fd, SOL_SOCKET, SO_BUSY_POLL, &usec,
+			       sizeof(usec)) ||
+		    setsockopt(s->fd, SOL_SOCKET, SO_BUSY_POLL_BUDGET, &budget,
+			       sizeof(budget)))
+			afxdp_log("port %s: queue %u: no preferred busy polling "
+				  "(%s); going on without", c->name, qid,
+				  strerror(errno));
+		else
+			s->busy = true;
+	}
 	/* Prime the fill ring from the pool. */
 	while (pool->nfree && xsk_prod_nb_free(s->fill, DP_BURST) >= DP_BURST) {
 		uint32_t before = pool->nfree;
@@ -866,7 +905,7 @@ static int afxdp_xstats(struct dp_port *p, struct dp_port_kv *kv, int max)
 	struct lr_xdp_rec *rec;
 	struct xdp_statistics st;
 	uint64_t fill = 0, rx = 0, tx = 0, kicks = 0, busy = 0, kerr = 0;
-	uint64_t wake = 0, copied = 0, notpool = 0, noframe = 0;
+	uint64_t wake = 0, bpolls = 0, copied = 0, notpool = 0, noframe = 0;
 	uint64_t total = 0, nfree = 0, starved = 0;
 	int64_t app = 0;
 	bool seen[DP_QUEUE_MAX] = {};
@@ -910,6 +949,7 @@ static int afxdp_xstats(struct dp_port *p, struct dp_port_kv *kv, int max)
 		busy += s->tx_kick_busy;
 		kerr += s->tx_kick_err;
 		wake += s->rx_wakeups;
+		bpolls += s->rx_busy_polls;
 		copied += s->tx_copied;
 		notpool += s->tx_not_pool;
 		noframe += s->tx_no_frame;
@@ -934,6 +974,7 @@ static int afxdp_xstats(struct dp_port *p, struct dp_port_kv *kv, int max)
 	AFXDP_KV("tx_kick_busy", busy);
 	AFXDP_KV("tx_kick_err", kerr);
 	AFXDP_KV("rx_wakeups", wake);
+	AFXDP_KV("rx_busy_polls", bpolls);
 	AFXDP_KV("tx_copied", copied);
 	AFXDP_KV("tx_not_pool", notpool);
 	AFXDP_KV("tx_no_frame", noframe);
@@ -956,9 +997,10 @@ static const struct dp_port_ops afxdp_ops = {
 
 /* ---- open ---- */
 
-/* "ifname[,filter=all|ip]" */
+/* "ifname[,filter=all|ip][,busy_poll=BUDGET]" */
 static int afxdp_parse_dev(const struct dp_port_conf *c, char *ifname,
-			   enum lr_xdp_filter *filter, char *err, size_t errlen)
+			   enum lr_xdp_filter *filter, uint16_t *busy,
+			   char *err, size_t errlen)
 {
 	char buf[sizeof(c->dev)], *opt, *save = NULL;
 
@@ -972,14 +1014,29 @@ static int afxdp_parse_dev(const struct dp_port_conf *c, char *ifname,
 	}
 	snprintf(ifname, IF_NAMESIZE, "%s", opt);
 	*filter = LR_XDP_FILTER_ALL;
+	*busy = AFXDP_BUSY_BUDGET;
 	while ((opt = strtok_r(NULL, ",", &save))) {
-		if (!strcmp(opt, "filter=all")) {
+		char *end;
+
+		if (!strncmp(opt, "busy_poll=", 10)) {
+			unsigned long v = strtoul(opt + 10, &end, 10);
+
+			if (*end || end == opt + 10 || v > 1024) {
+				snprintf(err, errlen, "port %s: dev '%s': "
+					 "busy_poll wants a budget 0..1024 "
+					 "(0: off), not '%s'", c->name, c->dev,
+					 opt + 10);
+				return -EINVAL;
+			}
+			*busy = v;
+		} else if (!strcmp(opt, "filter=all")) {
 			*filter = LR_XDP_FILTER_ALL;
 		} else if (!strcmp(opt, "filter=ip")) {
 			*filter = LR_XDP_FILTER_IP;
 		} else {
 			snprintf(err, errlen, "port %s: dev '%s': unknown option "
-				 "'%s' (known: filter=all, filter=ip)", c->name,
+				 "'%s' (known: filter=all, filter=ip, "
+				 "busy_poll=N)", c->name,
 				 c->dev, opt);
 			return -EINVAL;
 		}
@@ -1028,7 +1085,8 @@ int dp_afxdp_open(struct dp_port *p, const struct dp_port_conf *c, char *err,
 		return -ENOMEM;
 	}
 	ap->map_fd = ap->stats_fd = -1;
-	ret = afxdp_parse_dev(c, ap->ifname, &filter, err, errlen);
+	ret = afxdp_parse_dev(c, ap->ifname, &filter, &ap->busy_budget, err,
+			      errlen);
 	if (ret)
 		goto err_free;
 	ap->ifindex = if_nametoindex(ap->ifname);

@@ -5,7 +5,7 @@
  *
  *   afxdp_fwd [--mode macswap|io] [--skb] [--force] [--filter ip]
  *             [--queues N] [--rx-ring N] [--tx-ring N] [--seconds S]
- *             [--ready FILE] [--xstats] IF_A IF_B
+ *             [--ready FILE] [--xstats] [--busy-poll N] IF_A IF_B
  *
  * Frames received on IF_A go out on IF_B and the other way round
  * (macswap: source and destination MAC swapped, with dp_macswap). One
@@ -94,7 +94,7 @@ static void fwd_usage(void)
 	fprintf(stderr,
 		"usage: afxdp_fwd [--mode macswap|io] [--skb] [--force] "
 		"[--filter ip] [--queues N] [--rx-ring N] [--tx-ring N] "
-		"[--seconds S] [--ready FILE] [--xstats] IF_A IF_B\n");
+		"[--seconds S] [--ready FILE] [--xstats] [--busy-poll N] IF_A IF_B\n");
 }
 
 int main(int argc, char **argv)
@@ -110,13 +110,14 @@ int main(int argc, char **argv)
 		{ "seconds", required_argument, NULL, 'S' },
 		{ "ready", required_argument, NULL, 'R' },
 		{ "xstats", no_argument, NULL, 'x' },
+		{ "busy-poll", required_argument, NULL, 'B' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct dp_port_conf conf[2] = {};
 	struct dp_port port[2] = {};
 	struct fwd_stats st = {};
 	struct dp_burst *b;
-	const char *ready = NULL, *filter = NULL;
+	const char *ready = NULL, *filter = NULL, *busy = NULL;
 	bool macswap = true, xstats = false;
 	double seconds = 0;
 	uint64_t deadline = 0, lost;
@@ -160,6 +161,9 @@ int main(int argc, char **argv)
 		case 'x':
 			xstats = true;
 			break;
+		case 'B':
+			busy = optarg;
+			break;
 		default:
 			goto usage;
 		}
@@ -175,9 +179,10 @@ int main(int argc, char **argv)
 	for (int i = 0; i < 2; i++) {
 		snprintf(conf[i].name, sizeof(conf[i].name), "p%d", i);
 		snprintf(conf[i].backend, sizeof(conf[i].backend), "afxdp");
-		snprintf(conf[i].dev, sizeof(conf[i].dev), "%s%s%s",
+		snprintf(conf[i].dev, sizeof(conf[i].dev), "%s%s%s%s%s",
 			 argv[optind + i], filter ? ",filter=" : "",
-			 filter ? filter : "");
+			 filter ? filter : "", busy ? ",busy_poll=" : "",
+			 busy ? busy : "");
 		port[i].id = i;
 		ret = dp_afxdp_open(&port[i], &conf[i], err, sizeof(err));
 		if (ret) {

@@ -1,0 +1,178 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+#
+# bench-afxdp.sh — AF_XDP forwarding side by side, in one run, on one
+# netns/veth lab (tests/integration/afxdp_lab.sh): not a test, a
+# measurement. Modes, each run ROUNDS times, interleaved:
+#
+#   linerate  afxdp_fwd: our backend's ops, macswap (no dataplane)
+#   testpmd   dpdk-testpmd, net_af_xdp vdevs on the same veths, macswap
+#   kernel    kern_fwd (the kernel-stack backend) with -k MODEL, when built
+#
+#   scripts/bench-afxdp.sh [-b BUILD_DIR] [-t SECONDS] [-s SIZE] [-r ROUNDS]
+#                          [-k KERNEL_MODEL] [-m MODES]
+#
+# Defaults: build-afxdp-rel (configure it with `meson setup
+# build-afxdp-rel -Dbuildtype=release`), 3 s, 60-byte frames, 3 rounds,
+# kernel model mmsg, modes "linerate testpmd kernel".
+#
+# Topology: the generator (afxdp_gen, sendmmsg on AF_PACKET) runs pinned
+# to CPU 0 in the generator namespace and sends on lrxd-g0; the DUT runs
+# pinned to CPU 1 and forwards lrxd-d0 -> lrxd-d1; lrxd-g1 drops what
+# arrives with an XDP program (sink_drop), and its rx_packets counter is
+# the forwarded count. veth does its receive work on the *sending* core:
+# CPU 0 pays for the generator and for XDP + the copy into the UMEM on
+# lrxd-d0; CPU 1 pays for the DUT, its TX copy and the sink's XDP.
+#
+# Per mode it prints offered and forwarded rate (median of the rounds),
+# loss, what limited it (no loss: the generator; loss at the DUT's rings:
+# the DUT core) and the DUT's cycles per packet (TSC busy cycles /
+# packets; testpmd's --record-core-cycles figure).
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+build=$here/build-afxdp-rel
+secs=3
+size=60
+rounds=3
+kmodel=mmsg
+modes="linerate testpmd kernel"
+
+while getopts "b:t:s:r:k:m:h" o; do
+	case $o in
+	b) build=$OPTARG ;;
+	t) secs=$OPTARG ;;
+	s) size=$OPTARG ;;
+	r) rounds=$OPTARG ;;
+	k) kmodel=$OPTARG ;;
+	m) modes=$OPTARG ;;
+	*) sed -n '3,31p' "$0"; exit 2 ;;
+	esac
+done
+
+fwd=$build/tests/integration/afxdp_fwd
+gen=$build/tests/integration/afxdp_gen
+sink=$build/tests/bpf/sink_drop.bpf.o
+kfwd=$build/tests/integration/kern_fwd
+for f in "$fwd" "$gen" "$sink"; do
+	[ -e "$f" ] || { echo "bench-afxdp: $f missing: build $build first" >&2; exit 1; }
+done
+[ "$(id -u)" = 0 ] || { echo "bench-afxdp: needs root" >&2; exit 1; }
+
+. "$here/tests/integration/afxdp_lab.sh"
+tmp=$(mktemp -d)
+LAB_PIDS=
+cleanup() {
+	lab_down
+	rm -rf "$tmp"
+	rm -f /dev/hugepages/lr-xd-bench$$* 2>/dev/null || true
+}
+lab_up 1
+trap cleanup EXIT
+ip -n "$LAB_G" link set dev lrxd-g1 xdpdrv obj "$sink" sec xdp
+d0mac=$(lab_mac "$LAB_D" lrxd-d0)
+
+g1_rx() { ip netns exec "$LAB_G" cat /sys/class/net/lrxd-g1/statistics/rx_packets; }
+
+# run_gen: send for $secs from CPU 0; sets sent, gsecs
+run_gen() {
+	local out
+	out=$(ip netns exec "$LAB_G" "$gen" -i lrxd-g0 -c 0 -t "$secs" \
+		-n 100000000 -s "$size" -d "$d0mac")
+	sent=$(echo "$out" | awk '{print $3}')
+	gsecs=$(echo "$out" | awk '{print $6}')
+}
+
+# one_linerate ROUND: prints "offered forwarded cpp limit"
+one_linerate() {
+	local r0 r1 pid cpp drops
+	rm -f "$tmp/ready"
+	ip netns exec "$LAB_D" taskset -c 1 "$fwd" --mode macswap --xstats \
+		--seconds $((secs + 20)) --ready "$tmp/ready" lrxd-d0 lrxd-d1 \
+		>"$tmp/lr.out" 2>"$tmp/lr.err" &
+	pid=$!; LAB_PIDS=$pid
+	lab_wait_file "$tmp/ready" 10 "$pid" || { cat "$tmp/lr.err"; return 1; }
+	sleep 0.3
+	r0=$(g1_rx); run_gen; r1=$(g1_rx)
+	kill -TERM "$pid"; wait "$pid" || true; LAB_PIDS=
+	cpp=$(sed -n 's/.* \([0-9.]*\) cycles\/pkt.*/\1/p' "$tmp/lr.out")
+	drops=$(awk '/^xstat p0 xsk_rx_(ring_full|dropped)/ {s += $4} END {print s + 0}' "$tmp/lr.out")
+	echo "$sent $((r1 - r0)) $gsecs ${cpp:-0} rx-ring-drops=$drops"
+}
+
+one_testpmd() {
+	local r0 r1 pid cpp miss n=0
+	command -v dpdk-testpmd >/dev/null || return 2
+	rm -f "$tmp/tp.in"
+	mkfifo "$tmp/tp.in"
+	# Non-interactive: forwards at once, stops and prints its statistics
+	# when a line arrives on stdin. stdbuf: see "Press enter" as it comes.
+	ip netns exec "$LAB_D" stdbuf -oL dpdk-testpmd -l 0,1 --main-lcore 0 \
+		--no-pci --in-memory --file-prefix "lr-xd-bench$$" -m 256 \
+		--vdev net_af_xdp0,iface=lrxd-d0 --vdev net_af_xdp1,iface=lrxd-d1 \
+		-- --forward-mode=macswap --nb-cores=1 --record-core-cycles \
+		--auto-start --stats-period 0 \
+		<"$tmp/tp.in" >"$tmp/tp.out" 2>&1 &
+	pid=$!; LAB_PIDS=$pid
+	exec 3>"$tmp/tp.in"
+	until grep -q "Press enter to exit" "$tmp/tp.out" 2>/dev/null; do
+		sleep 0.2; n=$((n + 1))
+		if [ $n -gt 100 ] || ! kill -0 "$pid" 2>/dev/null; then
+			cat "$tmp/tp.out" >&2; exec 3>&-; return 1
+		fi
+	done
+	sleep 0.3
+	r0=$(g1_rx); run_gen; r1=$(g1_rx)
+	echo >&3; exec 3>&-
+	wait "$pid" || true; LAB_PIDS=
+	cpp=$(sed -n 's/.*CPU cycles\/packet=\([0-9.]*\).*/\1/p' "$tmp/tp.out" | tail -1)
+	miss=$(awk '/Forward statistics for port 0/ {p=1} p && /RX-dropped/ {print $4; exit}' "$tmp/tp.out")
+	echo "$sent $((r1 - r0)) $gsecs ${cpp:-0} rx-dropped=${miss:-?}"
+}
+
+one_kernel() {
+	local r0 r1 pid
+	[ -x "$kfwd" ] || return 2
+	ip netns exec "$LAB_D" taskset -c 1 "$kfwd" -m "$kmodel" \
+		-t $((secs + 20)) lrxd-d0 lrxd-d1 >"$tmp/k.out" 2>&1 &
+	pid=$!; LAB_PIDS=$pid
+	local n=0
+	until grep -q ready "$tmp/k.out"; do
+		sleep 0.1; n=$((n + 1))
+		[ $n -lt 100 ] && kill -0 "$pid" 2>/dev/null || { cat "$tmp/k.out"; return 1; }
+	done
+	sleep 0.3
+	r0=$(g1_rx); run_gen; r1=$(g1_rx)
+	kill -TERM "$pid"; wait "$pid" || true; LAB_PIDS=
+	echo "$sent $((r1 - r0)) $gsecs 0 kernel-model=$kmodel"
+}
+
+echo "bench-afxdp: $(nproc) CPUs, $(uname -r), frame $size B, $secs s x $rounds rounds"
+echo "  CPU: $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)"
+declare -A res
+for r in $(seq 1 "$rounds"); do
+	for m in $modes; do
+		line=$("one_$m" "$r") || { echo "  $m: not available"; continue; }
+		echo "  round $r $m: $line"
+		res[$m]+="$line"$'\n'
+	done
+done
+
+echo
+printf "%-9s %10s %10s %6s %9s  %s\n" mode offered_pps fwd_pps loss% cyc/pkt "limited by"
+declare -A med
+for m in $modes; do
+	[ -n "${res[$m]:-}" ] || continue
+	# median by forwarded rate
+	line=$(echo -n "${res[$m]}" | awk '{printf "%.0f %.0f %s %s\n", $1 / $3, $2 / $3, $4, $5}' |
+		sort -n -k2 | awk '{a[NR] = $0} END {print a[int((NR + 1) / 2)]}')
+	read -r off fw cpp note <<<"$line"
+	loss=$(awk -v o="$off" -v f="$fw" 'BEGIN {printf "%.1f", (o > 0) ? 100 * (o - f) / o : 0}')
+	lim=$(awk -v l="$loss" 'BEGIN {print ((l < 1.0) ? "generator (CPU 0): DUT kept up" : "DUT (CPU 1): frames lost at its rings")}')
+	printf "%-9s %10s %10s %6s %9s  %s (%s)\n" "$m" "$off" "$fw" "$loss" "$cpp" "$lim" "$note"
+	med[$m]=$fw
+done
+if [ -n "${med[linerate]:-}" ] && [ -n "${med[testpmd]:-}" ] && [ "${med[testpmd]}" -gt 0 ]; then
+	awk -v a="${med[linerate]}" -v b="${med[testpmd]}" \
+		'BEGIN {printf "\nlinerate / testpmd forwarded rate: %.2fx\n", a / b}'
+fi
