@@ -373,7 +373,8 @@ static uint16_t afxdp_rx_burst(struct dp_port *p, uint16_t q,
 		 * lately runs the driver's NAPI here, on the worker's core
 		 * (veth otherwise does that work on the sender's core). A
 		 * queue that has been idle for a while costs no syscall. */
-		if (s->busy && s->polls - s->last_rx < AFXDP_BUSY_RECENT) {
+		if (s->busy && s->last_rx &&
+		    s->polls - s->last_rx < AFXDP_BUSY_RECENT) {
 			s->rx_busy_polls++;
 			recvfrom(s->fd, NULL, 0, MSG_DONTWAIT, NULL, NULL);
 		} else if (xsk_ring_prod__needs_wakeup(s->fill)) {

@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+#
+# Description: linerated over AF_XDP ports forwards the right bytes.
+# netns lab (afxdp_lab.sh), linerated in the DUT namespace with two afxdp
+# ports on lrxd-d0/lrxd-d1 and one worker:
+# 1. macswap: frames sent on lrxd-g0 come back on lrxd-g0 with MACs
+#    swapped (dp's macswap returns out of the input port); the same on g1.
+# 2. l3: UDP to 198.19.0.0/16 sent into lrxd-d0 leaves lrxd-d1 towards
+#    the configured neighbour: destination MAC the neighbour's, source MAC
+#    lrxd-d1's, TTL one less, IPv4 checksum right, payload unchanged.
+# Each run: SIGTERM -> exit 0, the backend logs balanced frame accounting
+# and no XDP program is left on either interface.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/afxdp_lab.sh"
+
+lrd=${LINERATED:?LINERATED: path to linerated}
+wire=${AFXDP_WIRE:-$here/afxdp_wire.py}
+tmp=$(mktemp -d)
+LAB_PIDS=
+cleanup() { lab_down; rm -rf "$tmp"; }
+
+lab_up 1
+trap cleanup EXIT
+d0=$(lab_mac "$LAB_D" lrxd-d0)
+d1=$(lab_mac "$LAB_D" lrxd-d1)
+core=$(($(nproc) - 1))
+
+fail() { echo "FAIL: $*"; cat "$tmp"/*.log 2>/dev/null; exit 1; }
+
+# run_lrd NAME: start linerated on $tmp/NAME.yaml, wait for its worker
+run_lrd() {
+	local n=0
+	ip netns exec "$LAB_D" "$lrd" -c "$tmp/$1.yaml" --no-huge \
+		--file-prefix "lr-xd-$$-$1" --summary >"$tmp/$1.log" 2>&1 &
+	pid=$!
+	LAB_PIDS=$pid
+	until grep -q "worker 0: core" "$tmp/$1.log"; do
+		sleep 0.1; n=$((n + 1))
+		if [ $n -gt 300 ] || ! kill -0 "$pid" 2>/dev/null; then
+			fail "linerated ($1) did not start"
+		fi
+	done
+	sleep 0.3
+}
+
+stop_lrd() {
+	local rc=0
+	kill -TERM "$pid"
+	wait "$pid" || rc=$?
+	LAB_PIDS=
+	[ "$rc" = 0 ] || fail "linerated ($1) exit $rc"
+	grep -q "frames balanced" "$tmp/$1.log" || fail "frame accounting ($1)"
+	for i in 0 1; do
+		[ -z "$(lab_xdp_id "$LAB_D" lrxd-d$i)" ] ||
+			fail "XDP program left on lrxd-d$i ($1)"
+	done
+}
+
+cat >"$tmp/macswap.yaml" <<YAML
+ports:
+  - {name: a, backend: afxdp, dev: lrxd-d0, mode: macswap}
+  - {name: b, backend: afxdp, dev: "lrxd-d1,filter=ip", mode: macswap}
+workers:
+  - {core: $core, ports: [a, b]}
+YAML
+run_lrd macswap
+grep -q "afxdp lrxd-d0 (native, copy)" "$tmp/macswap.log" ||
+	fail "mode not reported as 'native, copy'"
+ip netns exec "$LAB_G" python3 "$wire" --tx lrxd-g0 --rx lrxd-g0 \
+	--dst-mac "$d0" --count 200 --expect macswap || fail "macswap a"
+ip netns exec "$LAB_G" python3 "$wire" --tx lrxd-g1 --rx lrxd-g1 \
+	--dst-mac "$d1" --count 200 --expect macswap || fail "macswap b"
+stop_lrd macswap
+grep -q "final port=a rx_pkts=200 .*dev_xdp_redirected=200" "$tmp/macswap.log" ||
+	fail "port a counters"
+
+cat >"$tmp/l3.yaml" <<YAML
+ports:
+  - {name: a, backend: afxdp, dev: lrxd-d0, mode: l3}
+  - {name: b, backend: afxdp, dev: lrxd-d1, mode: l3}
+workers:
+  - {core: $core, ports: [a, b]}
+routes:
+  - {prefix: 198.19.0.0/16, port: b, via: 10.9.0.2}
+neighbours:
+  - {ip: 10.9.0.2, mac: "02:00:00:00:09:02", port: b}
+YAML
+run_lrd l3
+ip netns exec "$LAB_G" python3 "$wire" --tx lrxd-g0 --rx lrxd-g1 \
+	--dst-mac "$d0" --count 200 --expect l3 \
+	--l3-src-mac "$d1" --l3-dst-mac 02:00:00:00:09:02 || fail "l3"
+stop_lrd l3
+echo "PASS"
