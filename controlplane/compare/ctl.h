@@ -35,6 +35,23 @@ void cp_cmp_ctl_init(struct cp_cmp_ctl *c);
 void cp_cmp_ctl_driver(struct cp_cmp_ctl *c, struct cp_cmp_driver *d);
 void cp_cmp_ctl_fini(struct cp_cmp_ctl *c);
 
+/* The one-shot driver (exec.c): one linerated run per trial. */
+struct cp_cmp_exec {
+	char linerated[512];  /* command, e.g. "ip netns exec NS linerated" */
+	char tmpl_dir[256];   /* DIR/<mode>.yaml templates */
+	char dut_ports[256];  /* comma-separated */
+	char dut_workers[64]; /* comma-separated worker indices */
+	char cfg_path[128];   /* rendered config */
+	char err_path[128];   /* linerated's stderr */
+	char *tmpl;
+	unsigned long seq;
+	double tsc_hz;
+};
+
+void cp_cmp_exec_init(struct cp_cmp_exec *x);
+void cp_cmp_exec_driver(struct cp_cmp_exec *x, struct cp_cmp_driver *d);
+void cp_cmp_exec_fini(struct cp_cmp_exec *x);
+
 /*
  * `linerate compare [options]`: parse argv (argv[0] is "compare"), run
  * against the daemon (or the fake backend with --fake), print the table,

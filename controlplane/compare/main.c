@@ -48,6 +48,10 @@ static void usage(FILE *f)
 "  --dut-ports A,B     ports under test (dut0,dut1)\n"
 "  --mode-hook CMD     run `CMD MODE` to restart linerated in MODE when it\n"
 "                      cannot switch a port's backend itself\n"
+"  --exec DIR          no daemon: one linerated run per trial, configs from\n"
+"                      DIR/<mode>.yaml templates (see exec.c)\n"
+"  --linerated CMD     with --exec: how to run linerated (linerated)\n"
+"  --dut-workers LIST  with --exec: DUT worker indices (1)\n"
 "  --fake MPPS         no daemon: a synthetic DUT with this limit\n"
 "  --quiet             no progress lines\n", f);
 }
@@ -93,7 +97,8 @@ static int parse_num(const char *opt, const char *s, double lo, double hi,
 enum {
 	O_MODES = 256, O_SIZES, O_FLOWS, O_REPS, O_TRIAL, O_NO_SEARCH,
 	O_SEARCH_REPS, O_MIN, O_MAX, O_PREC, O_STRIAL, O_ITRIAL, O_MAXT,
-	O_PDR, O_OUT, O_DESC, O_SOCKET, O_GEN, O_DUT, O_HOOK, O_FAKE, O_QUIET,
+	O_PDR, O_OUT, O_DESC, O_SOCKET, O_GEN, O_DUT, O_HOOK, O_FAKE, O_EXEC,
+	O_LINERATED, O_DUTW,
 };
 
 static const struct option opts[] = {
@@ -118,6 +123,9 @@ static const struct option opts[] = {
 	{ "dut-ports", required_argument, NULL, O_DUT },
 	{ "mode-hook", required_argument, NULL, O_HOOK },
 	{ "fake", required_argument, NULL, O_FAKE },
+	{ "exec", required_argument, NULL, O_EXEC },
+	{ "linerated", required_argument, NULL, O_LINERATED },
+	{ "dut-workers", required_argument, NULL, O_DUTW },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -136,6 +144,7 @@ static int copy_opt(char *dst, size_t len, const char *opt, const char *v)
 int cp_compare_main(int argc, char **argv)
 {
 	static struct cp_cmp_ctl ctl; /* 1 MiB input buffer: not on the stack */
+	static struct cp_cmp_exec ex;
 	struct cp_cmp_conf c;
 	struct cp_cmp_fake fake;
 	struct cp_cmp_driver d;
@@ -151,6 +160,7 @@ int cp_compare_main(int argc, char **argv)
 
 	cp_cmp_conf_default(&c);
 	cp_cmp_ctl_init(&ctl);
+	cp_cmp_exec_init(&ex);
 	optind = 1;
 	while ((o = getopt_long(argc, argv, "hq", opts, NULL)) != -1) {
 		const char *name = o >= O_MODES ? opts[o - O_MODES].name : "";
@@ -245,6 +255,18 @@ int cp_compare_main(int argc, char **argv)
 			rc = copy_opt(ctl.mode_hook, sizeof(ctl.mode_hook), name,
 				      optarg);
 			break;
+		case O_EXEC:
+			rc = copy_opt(ex.tmpl_dir, sizeof(ex.tmpl_dir), name,
+				      optarg);
+			break;
+		case O_LINERATED:
+			rc = copy_opt(ex.linerated, sizeof(ex.linerated), name,
+				      optarg);
+			break;
+		case O_DUTW:
+			rc = copy_opt(ex.dut_workers, sizeof(ex.dut_workers),
+				      name, optarg);
+			break;
 		case O_FAKE:
 			rc = parse_num(name, optarg, 1e-3, 1e4, &fake_mpps);
 			break;
@@ -277,11 +299,16 @@ int cp_compare_main(int argc, char **argv)
 		cp_cmp_fake_init(&fake, CP_CMP_FAKE_HARD, fake_mpps * 1e6, 1);
 		fake.noise = 0.005;
 		cp_cmp_fake_driver(&fake, &d);
+	} else if (ex.tmpl_dir[0]) {
+		snprintf(ex.dut_ports, sizeof(ex.dut_ports), "%s",
+			 ctl.dut_ports);
+		cp_cmp_exec_driver(&ex, &d);
 	} else {
 		cp_cmp_ctl_driver(&ctl, &d);
 	}
 	cp_compare_run(run, &d, quiet ? NULL : stderr);
 	cp_cmp_ctl_fini(&ctl);
+	cp_cmp_exec_fini(&ex);
 	res = cp_cmp_run_results(run, &n);
 	cp_cmp_table_print(stdout, res, n);
 	for (unsigned int i = 0; i < n; i++)

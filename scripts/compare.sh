@@ -1,0 +1,178 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+#
+# compare.sh — the whole `linerate compare` in one command: creates the lab
+# (scripts/lab.sh: a namespace, two veth pairs, hugepages), measures every
+# selected I/O mode of the DUT ports with the built-in generator and sink,
+# writes results.json, results.csv, table.txt and the charts into the
+# results directory, and removes everything it created — also when it fails
+# or is interrupted (INT, TERM).
+#
+#   scripts/compare.sh [--out DIR] [--build DIR] [--quick] [-- COMPARE_OPTIONS]
+#
+#   --out DIR     results directory (default results/compare-<date>)
+#   --build DIR   build directory with linerated and linerate-compare
+#                 (default build/, env LR_BUILD)
+#   --quick       a short run: 2 reps of 0.5 s, searches of 0.25-0.5 s
+#                 trials at 2% precision (minutes instead of tens of them)
+#   COMPARE_OPTIONS go to linerate-compare (`--help` lists them), e.g.
+#                 --modes dpdk,afxdp:skb:copy,kernel:all --sizes 64,1518
+#
+# Topology (worker 0 on CPU 0 generates and sinks, worker 1 on CPU 1 is the
+# DUT and forwards dut0 -> dut1 in io mode):
+#   gen (DPDK net_af_packet) -> lrcm-g0 == lrcm-d0 -> dut0 [mode under test]
+#   dut1 [mode under test] -> lrcm-d1 == lrcm-s0 -> sink (DPDK net_af_packet)
+#
+# linerated cannot switch a port's backend at run time yet, so each trial
+# is one linerated run (--exec); see README "Compare".
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+build=${LR_BUILD:-$here/build}
+out="$here/results/compare-$(date -u +%Y%m%dT%H%M%SZ)"
+quick=0
+desc=${LR_DESC_CSV:-}
+args=()
+
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--out) out=$2; shift ;;
+	--build) build=$2; shift ;;
+	--quick) quick=1 ;;
+	--desc-csv) desc=$2; shift ;;
+	--) shift; args=("$@"); break ;;
+	-h|--help) sed -n '3,27p' "$0"; exit 0 ;;
+	*) echo "compare.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
+	esac
+	shift
+done
+
+[ "$(id -u)" = 0 ] || { echo "compare.sh: must run as root (lab)" >&2; exit 1; }
+for b in controlplane/linerated controlplane/compare/linerate-compare; do
+	[ -x "$build/$b" ] || {
+		echo "compare.sh: $build/$b missing: build first (scripts/setup.sh)" >&2
+		exit 1
+	}
+done
+command -v gnuplot >/dev/null || echo "compare.sh: gnuplot missing: no charts" >&2
+
+prefix=${LAB_PREFIX:-lrcm}
+export LAB_PREFIX=$prefix
+ns="$prefix-ns"
+tmp=$(mktemp -d /tmp/lr-cm-XXXXXX)
+
+child=""
+cleanup() {
+	local rc=$?
+
+	trap - EXIT INT TERM
+	if [ -n "$child" ] && kill -0 "$child" 2>/dev/null; then
+		kill -TERM "$child" 2>/dev/null || true
+		wait "$child" 2>/dev/null || true
+	fi
+	[ -n "$child" ] && rm -f "/tmp/lr-cm-$child.yaml" "/tmp/lr-cm-$child.err"
+	# linerated runs in the lab namespace: ip netns del (lab.sh down)
+	# kills what is left of it
+	"$here/scripts/lab.sh" down || true
+	rm -rf "$tmp"
+	rm -f /dev/hugepages/lr-cm-* 2>/dev/null || true
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# One template per mode: the generator and sink stay the same, only the DUT
+# ports' backend changes. @...@ are filled per trial by linerate-compare.
+template() { # name, dut-port-yaml-for-dut0, same-for-dut1
+	cat > "$tmp/tmpl/$1.yaml" <<YAML
+eal:
+  file_prefix: @PREFIX@
+  memory_mb: 256
+  hugepages: auto
+ports:
+  - name: gen
+    backend: dpdk
+    dev: net_af_packet0,iface=$prefix-g0,qpairs=2
+    mode: io
+    rx: drop
+    generator:
+      frame_size: @SIZE@
+      flows: @FLOWS@
+      rate_pps: @RATE@
+      count: @COUNT@
+      autostart: true
+  - name: sink
+    backend: dpdk
+    dev: net_af_packet1,iface=$prefix-s0,qpairs=2
+    rx: sink
+  - name: dut0
+$2
+    mode: io
+    peer: dut1
+  - name: dut1
+$3
+    mode: io
+    peer: dut0
+workers:
+  - core: 0
+    ports: [gen, sink]
+  - core: 1
+    ports: [dut0, dut1]
+YAML
+}
+
+mkdir -p "$tmp/tmpl"
+for m in blocking busypoll select poll epoll-lt epoll-et mmsg uring \
+	 uring-sqpoll uring-multishot tpacket-v3; do
+	template "kernel-$m" \
+		"    backend: kernel
+    dev: $prefix-d0
+    io_model: $m" \
+		"    backend: kernel
+    dev: $prefix-d1
+    io_model: $m"
+done
+template dpdk \
+	"    backend: dpdk
+    dev: net_af_packet2,iface=$prefix-d0,qpairs=2" \
+	"    backend: dpdk
+    dev: net_af_packet3,iface=$prefix-d1,qpairs=2"
+for xdp in native skb; do
+	for zc in copy zc; do
+		skb=false; z=false
+		[ $xdp = skb ] && skb=true
+		[ $zc = zc ] && z=true
+		template "afxdp-$xdp-$zc" \
+			"    backend: afxdp
+    dev: $prefix-d0
+    xdp_skb: $skb
+    zerocopy: $z" \
+			"    backend: afxdp
+    dev: $prefix-d1
+    xdp_skb: $skb
+    zerocopy: $z"
+	done
+done
+
+quickargs=()
+if [ "$quick" = 1 ]; then
+	quickargs=(--reps 2 --trial 0.5 --search-trial 0.5 --initial-trial 0.25
+		   --precision 0.02 --max-trials 16)
+fi
+descargs=()
+[ -n "$desc" ] && descargs=(--desc-csv "$desc")
+
+"$here/scripts/lab.sh" up
+mkdir -p "$out"
+# In the background and waited for, so that INT/TERM are handled at once
+# (bash runs traps only between foreground commands).
+"$build/controlplane/compare/linerate-compare" \
+	--exec "$tmp/tmpl" \
+	--linerated "ip netns exec $ns $build/controlplane/linerated" \
+	--gen-port gen --dut-ports dut0,dut1 --dut-workers 1 \
+	--max-mpps 2 --out "$out" \
+	"${quickargs[@]}" "${descargs[@]}" "${args[@]}" &
+child=$!
+wait "$child"
+echo "compare.sh: results in $out"
