@@ -116,6 +116,7 @@ struct afxdp_q {
 	bool busy;               /* preferred busy polling is on */
 	uint32_t tx_outstanding; /* posted to TX, not yet completed */
 	uint64_t polls, last_rx; /* rx_burst calls; the last that got some */
+	uint64_t rx_pkts;
 	/* Worker-written counters. */
 	uint64_t tx_kicks, tx_kick_busy, tx_kick_err, rx_wakeups, rx_busy_polls;
 	uint64_t tx_copied, tx_not_pool, tx_no_frame;
@@ -394,6 +395,7 @@ static uint16_t afxdp_rx_burst(struct dp_port *p, uint16_t q,
 	}
 	xsk_ring_cons__release(&s->rx, n);
 	pool->app += n;
+	s->rx_pkts += n;
 	b->n = n;
 	return n;
 }
@@ -899,6 +901,17 @@ static const char *const afxdp_xdp_names[] = {
 #undef AFXDP_XDP_NAME
 };
 
+/* Per-queue names (kv names must outlive the call). */
+static const char *const afxdp_q_rx_names[] = {
+	"q0_rx_pkts", "q1_rx_pkts", "q2_rx_pkts", "q3_rx_pkts",
+	"q4_rx_pkts", "q5_rx_pkts", "q6_rx_pkts", "q7_rx_pkts",
+	"q8_rx_pkts", "q9_rx_pkts", "q10_rx_pkts", "q11_rx_pkts",
+	"q12_rx_pkts", "q13_rx_pkts", "q14_rx_pkts", "q15_rx_pkts",
+};
+_Static_assert(sizeof(afxdp_q_rx_names) / sizeof(afxdp_q_rx_names[0]) ==
+		       DP_QUEUE_MAX,
+	       "one name per queue");
+
 static int afxdp_xstats(struct dp_port *p, struct dp_port_kv *kv, int max)
 {
 	struct afxdp_port *ap = p->priv;
@@ -979,6 +992,8 @@ static int afxdp_xstats(struct dp_port *p, struct dp_port_kv *kv, int max)
 	AFXDP_KV("tx_copied", copied);
 	AFXDP_KV("tx_not_pool", notpool);
 	AFXDP_KV("tx_no_frame", noframe);
+	for (uint16_t q = 0; q < ap->nq; q++)
+		AFXDP_KV(afxdp_q_rx_names[q], ap->q[q].rx_pkts);
 #undef AFXDP_KV
 	return n;
 }

@@ -3,6 +3,9 @@
 #
 # Description: macswap over AF_XDP forwards the right bytes, both ways,
 # and every UMEM frame is accounted for at close.
+# AFXDP_QUEUES=N (default 1): N queues per veth and per port, one socket
+# each; with N > 1 every queue of the first port must have received some
+# of the frames (the sender's flows spread over veth's queues).
 #
 # netns lab (afxdp_lab.sh); afxdp_fwd on lrxd-d0 <-> lrxd-d1 in the DUT
 # namespace; afxdp_wire.py in the generator namespace sends marked IPv4/UDP
@@ -21,10 +24,12 @@ tmp=$(mktemp -d)
 LAB_PIDS=
 cleanup() { lab_down; rm -rf "$tmp"; }
 
-lab_up 1
+nq=${AFXDP_QUEUES:-1}
+lab_up "$nq"
 trap cleanup EXIT
 
 ip netns exec "$LAB_D" "$fwd" --xstats --seconds 60 --ready "$tmp/ready" \
+	--queues "$nq" \
 	lrxd-d0 lrxd-d1 >"$tmp/out" 2>"$tmp/err" &
 pid=$!
 LAB_PIDS=$pid
@@ -70,6 +75,12 @@ END {
 	}
 	if (v["p0 xdp_redirect_err"] + v["p1 xdp_redirect_err"] > 0) exit 1
 }' "$tmp/out" || { echo "FAIL: frame accounting or XDP counters"; exit 1; }
+
+for ((q = 0; q < nq; q++)); do
+	n=$(awk -v k="q${q}_rx_pkts" '$1 == "xstat" && $2 == "p0" && $3 == k {print $4}' "$tmp/out")
+	echo "port p0 queue $q: ${n:-0} frames"
+	[ "${n:-0}" -gt 0 ] || { echo "FAIL: queue $q of p0 received nothing"; exit 1; }
+done
 
 for i in 0 1; do
 	[ -z "$(lab_xdp_id "$LAB_D" lrxd-d$i)" ] ||
