@@ -221,6 +221,8 @@ void kern_sample(struct kern_queue *q);
  */
 bool kern_wait_ready(struct kern_queue *q, enum kern_wait_kind kind);
 void kern_waiter_leave(struct kern_queue *q);
+/* True when another live queue of q's thread is marked ready. */
+bool kern_others_ready(const struct kern_queue *q);
 
 /* Shared building blocks the models combine. */
 uint16_t kern_rx_recv_loop(struct kern_queue *q, struct dp_burst *b,

@@ -251,7 +251,8 @@ static int kern_wait_select(struct kern_waiter *w)
 	for (i = 0; i < w->n; i++) {
 		/* Never FD_SET a descriptor past the set: the open refused
 		 * those already, this is the belt to that brace. */
-		if (!w->q[i] || w->q[i]->wait_fd >= FD_SETSIZE)
+		if (!w->q[i] || w->q[i]->wait_fd >= FD_SETSIZE ||
+		    !w->q[i]->kp->p->up)
 			continue;
 		FD_SET(w->q[i]->wait_fd, &rfds);
 		if (w->q[i]->wait_fd > maxfd)
@@ -271,6 +272,11 @@ static int kern_wait_poll(struct kern_waiter *w)
 {
 	int i, r;
 
+	/* A port that went down is not watched: its descriptor may stay
+	 * readable (an io_uring with unreaped completions) forever. */
+	for (i = 0; i < w->n; i++)
+		w->pfd[i].fd = w->q[i] && w->q[i]->kp->p->up ? w->q[i]->wait_fd
+							      : -1;
 	r = poll(w->pfd, w->n, KERN_WAIT_MS);
 	if (r <= 0)
 		return r;
@@ -300,6 +306,20 @@ static int kern_wait_epoll(struct kern_waiter *w)
 		q->ready = true;
 	}
 	return r;
+}
+
+bool kern_others_ready(const struct kern_queue *q)
+{
+	const struct kern_waiter *w = q->w;
+	int i;
+
+	if (!w)
+		return false;
+	for (i = 0; i < w->n; i++)
+		if (w->q[i] && w->q[i] != q && w->q[i]->ready &&
+		    w->q[i]->kp->p->up)
+			return true;
+	return false;
 }
 
 bool kern_wait_ready(struct kern_queue *q, enum kern_wait_kind kind)
@@ -609,8 +629,19 @@ int kern_start(struct dp_port *p)
 void kern_stop(struct dp_port *p)
 {
 	/* Workers notice their stop flag within KERN_WAIT_MS (or the
-	 * blocking model's receive timeout); nothing to undo here. */
-	(void)p;
+	 * blocking model's receive timeout) and are joined before this is
+	 * called: take the kernel's last drop counts so none go unreported. */
+	struct kern_port *kp = p->priv;
+	uint16_t i;
+
+	for (i = 0; kp && i < kp->nb_queues; i++) {
+		struct tpacket_stats_v3 ps = { 0 };
+		socklen_t l = sizeof(ps);
+
+		if (getsockopt(kp->q[i].fd, SOL_PACKET, PACKET_STATISTICS, &ps,
+			       &l) == 0)
+			kp->q[i].st.kdrops += ps.tp_drops;
+	}
 }
 
 static void kern_queue_free(struct kern_queue *q)

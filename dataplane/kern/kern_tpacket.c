@@ -20,7 +20,7 @@
 #include "kern.h"
 
 #define TP_BLOCK_SIZE (1u << 18)
-#define TP_MIN_BLOCKS 8u
+#define TP_MIN_BLOCKS 16u
 #define TP_RETIRE_MS 1
 
 struct tp {

@@ -4,12 +4,14 @@
  * socket driven through an io_uring (liburing 2.3). Variants of one model,
  * so one file: they share the ring, the completion reaping and TX.
  *
- * uring: DP_BURST reads stay armed on the socket (READ_FIXED into slots of
- *   the queue's slab, registered once as a fixed buffer; the socket is a
- *   registered file). rx_burst reaps completions, re-arms as many reads and
- *   submits them together with the TX SQEs queued since the last call: one
- *   io_uring_enter per burst. Reads issued while packets are queued complete
- *   inline during that enter, so under load each syscall moves a burst.
+ * uring: two bursts of reads stay armed on the socket (READ_FIXED into
+ *   slots of the queue's slab, registered once as a fixed buffer; the socket
+ *   is a registered file). rx_burst reaps completions and, when half the
+ *   reads are used, re-arms them and submits them together with the TX SQEs
+ *   queued since: one io_uring_enter per two bursts. Reads issued while
+ *   packets are queued complete inline during that enter, so under load each
+ *   syscall moves two bursts. TX SQEs are held back (up to two bursts) while
+ *   another queue of the thread has work, and flushed before any wait.
  * uring-sqpoll: the same with IORING_SETUP_SQPOLL (the SQ thread pinned to
  *   conf->sqpoll_cpu when >= 0): submitting is a store to the SQ tail, a
  *   syscall only when the SQ thread went idle and needs a wakeup.
@@ -42,6 +44,8 @@
 #define UR_UD(kind, slot) (((kind) << 32) | (uint32_t)(slot))
 #define UR_BGID 0
 #define UR_SQ_IDLE_MS 50
+#define UR_ARM (2 * DP_BURST)   /* single-shot reads kept armed */
+#define UR_TX_BATCH (2 * DP_BURST) /* TX SQEs held back while busy */
 
 enum ur_variant { UR_PLAIN, UR_SQPOLL, UR_MULTISHOT };
 
@@ -120,6 +124,14 @@ static struct io_uring_sqe *ur_sqe(struct kern_queue *q, struct ur *u)
 		ur_submit(q, u);
 		sqe = io_uring_get_sqe(&u->ring);
 	}
+	if (!sqe && u->sqpoll) {
+		/* The SQ thread has not consumed the ring yet: wait for
+		 * room rather than drop (IORING_ENTER_SQ_WAIT). */
+		q->st.syscalls++;
+		q->st.waits++;
+		io_uring_sqring_wait(&u->ring);
+		sqe = io_uring_get_sqe(&u->ring);
+	}
 	if (sqe)
 		u->pending++;
 	return sqe;
@@ -144,17 +156,20 @@ static void ur_check_overflow(struct kern_queue *q, struct ur *u)
 	}
 }
 
-static void ur_arm(struct kern_queue *q, struct ur *u)
+/* Arm reads; returns how many read SQEs it prepared (they must be
+ * submitted now: without them nothing is received). */
+static unsigned int ur_arm(struct kern_queue *q, struct ur *u)
 {
 	struct io_uring_sqe *sqe;
+	unsigned int k = 0;
 	uint32_t s;
 
 	if (u->multishot) {
 		if (u->ms_armed || u->br_avail == 0)
-			return;
+			return 0;
 		sqe = ur_sqe(q, u);
 		if (!sqe)
-			return;
+			return 0;
 		io_uring_prep_recv_multishot(sqe, ur_fd(u, q), NULL, 0, 0);
 		ur_flags(u, sqe);
 		sqe->flags |= IOSQE_BUFFER_SELECT;
@@ -165,17 +180,21 @@ static void ur_arm(struct kern_queue *q, struct ur *u)
 		if (u->ms_enobufs)
 			q->st.rearm_enobufs++;
 		u->ms_enobufs = false;
-		return;
+		return 1;
 	}
-	while (u->armed < DP_BURST) {
+	/* Refill in batches: 2 bursts armed, topped up when half are used,
+	 * so one enter re-arms (and, under load, completes) two bursts. */
+	if (u->armed > UR_ARM / 2)
+		return 0;
+	while (u->armed < UR_ARM) {
 		if (!kern_slot_get(q, &s)) {
 			q->st.no_buf++;
-			return;
+			break;
 		}
 		sqe = ur_sqe(q, u);
 		if (!sqe) {
 			kern_slot_put(q, s);
-			return;
+			break;
 		}
 		if (u->fixed_bufs)
 			io_uring_prep_read_fixed(sqe, ur_fd(u, q), kern_slot(q, s),
@@ -186,7 +205,9 @@ static void ur_arm(struct kern_queue *q, struct ur *u)
 		ur_flags(u, sqe);
 		io_uring_sqe_set_data64(sqe, UR_UD(UR_RX, s));
 		u->armed++;
+		k++;
 	}
+	return k;
 }
 
 /* Reap completions: TX ones are retired, RX ones fill b up to a burst. */
@@ -263,16 +284,24 @@ static uint16_t ur_rx(struct dp_port *p, uint16_t qid, struct dp_burst *b)
 	kern_sample(q);
 	ur_check_overflow(q, u);
 	n = ur_reap(q, u, b);
-	ur_arm(q, u);
-	if (u->pending)
+	if (ur_arm(q, u) || u->pending >= UR_TX_BATCH)
 		ur_submit(q, u);
 	if (n == 0) {
+		/* Another queue of this thread has work: TX SQEs stay
+		 * batched (TX completes when this queue next submits or
+		 * the thread goes idle). Otherwise flush them and wait. */
+		if (kern_others_ready(q))
+			return 0;
+		if (u->pending)
+			ur_submit(q, u);
 		q->ready = false;
 		if (kern_wait_ready(q, KERN_WAIT_POLL)) {
 			q->ready = false;
 			n = ur_reap(q, u, b);
 		}
 	}
+	/* Hint for the thread's waiter: more completions are likely. */
+	q->ready = n == DP_BURST || io_uring_cq_ready(&u->ring) > 0;
 	b->n = n;
 	b->port = p->id;
 	b->queue = qid;
@@ -397,7 +426,7 @@ __attribute__((cold)) static int ur_init(struct kern_queue *q, char *err,
 {
 	struct kern_port *kp = q->kp;
 	struct io_uring_params par = { 0 };
-	unsigned int entries = 2 * DP_BURST + kp->tx_ring;
+	unsigned int entries = UR_ARM + UR_TX_BATCH + kp->tx_ring;
 	struct iovec iov = { q->slab, q->slab_len };
 	struct ur *u;
 	int ret;

@@ -3,10 +3,13 @@
 #
 # Description: an interface disappearing under traffic. kern_fwd forwards
 # two port pairs (da <-> db, dc <-> dd) in namespace D with one worker
-# thread; S floods dc while it sends 3000 checked frames into da. Midway dc
-# is deleted. Asserts: the port on dc is marked down and its down event
-# counted, the da -> db pair keeps forwarding (all 3000 frames arrive
-# intact at R), kern_fwd exits cleanly (no crash, no sanitizer report).
+# thread; S floods dc while it sends 3000 checked frames into da (300 ms).
+# Midway dc is deleted. Asserts: the port on dc is marked down and its down
+# event counted; the da -> db pair keeps forwarding: at least 2000 frames
+# (so many sent after the deletion) arrive intact at R, and every one of
+# the 3000 is accounted for as received or as a drop the kernel reported
+# on da (an overloaded 2-core VM may drop some; they are counted, never
+# silent); kern_fwd exits cleanly (no crash, no sanitizer report).
 #
 #   kern_down.sh BUILD_DIR MODEL TAG
 set -euo pipefail
@@ -21,7 +24,7 @@ trap 'kill $(jobs -p) 2>/dev/null || true; wait 2>/dev/null || true; lab_down; r
 threads=all
 [ "$model" = blocking ] && threads=port
 
-ip netns exec "$nsR" "$bin/kern_pkt" recv "$(lab_if rb)" 3000 30000 1 >"$tmp/r1" 2>&1 &
+ip netns exec "$nsR" "$bin/kern_pkt" recv "$(lab_if rb)" 3000 8000 1 2000 >"$tmp/r1" 2>&1 &
 r1=$!
 ip netns exec "$nsD" "$bin/kern_fwd" -m "$model" -T $threads -t 60 \
 	"$(lab_if da)" "$(lab_if db)" "$(lab_if dc)" "$(lab_if dd)" \
@@ -46,6 +49,11 @@ wait $dut || { echo "FAIL: kern_fwd did not exit cleanly"; rc=1; }
 cat "$tmp/r1" "$tmp/dut"
 grep -q "^port p2 .* up=0 .*port_down_events=[1-9]" "$tmp/dut" ||
 	{ echo "FAIL: port on dc not marked down and counted"; rc=1; }
+got=$(sed -n 's/^received \([0-9]*\) distinct.*/\1/p' "$tmp/r1")
+drops=$(sed -n 's/^port p0 .* kernel_drops=\([0-9]*\).*/\1/p' "$tmp/dut")
+echo "da -> db: $got received + ${drops:-?} dropped by the kernel on da, of 3000"
+[ "$got" -ge 2000 ] && [ $((got + ${drops:-0})) -ge 3000 ] ||
+	{ echo "FAIL: frames lost without being counted"; rc=1; }
 grep -q "^port p0 .* up=1 .*port_down_events=0" "$tmp/dut" ||
 	{ echo "FAIL: port on da went down"; rc=1; }
 grep -q "^port p1 .* up=1 .*port_down_events=0" "$tmp/dut" ||

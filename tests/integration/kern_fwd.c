@@ -165,8 +165,10 @@ int main(int argc, char **argv)
 	}
 	for (i = 0; i < nth; i++)
 		pthread_join(th[i], NULL);
-	for (i = 0; i < nports; i++)
+	for (i = 0; i < nports; i++) {
+		ports[i].ops->stop(&ports[i]);
 		print_port(&ports[i], i);
+	}
 	ret = 0;
 out:
 	fflush(stdout);
