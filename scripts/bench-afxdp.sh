@@ -6,6 +6,8 @@
 # measurement. Modes, each run ROUNDS times, interleaved:
 #
 #   linerate  afxdp_fwd: our backend's ops, macswap (no dataplane)
+#   daemon    linerated with two afxdp ports, io mode d0 -> d1 (the whole
+#             dataplane: workers, pipeline, counters)
 #   testpmd   dpdk-testpmd, net_af_xdp vdevs on the same veths, macswap
 #   kernel    kern_fwd (the kernel-stack backend) with -k MODEL, when built
 #
@@ -14,7 +16,7 @@
 #
 # Defaults: build-afxdp-rel (configure it with `meson setup
 # build-afxdp-rel -Dbuildtype=release`), 3 s, 60-byte frames, 3 rounds,
-# kernel model mmsg, modes "linerate testpmd kernel".
+# kernel model mmsg, modes "linerate daemon testpmd kernel".
 #
 # Topology: the generator (afxdp_gen, sendmmsg on AF_PACKET) runs pinned
 # to CPU 0 in the generator namespace and sends on lrxd-g0; the DUT runs
@@ -36,7 +38,7 @@ secs=3
 size=60
 rounds=3
 kmodel=mmsg
-modes="linerate testpmd kernel"
+modes="linerate daemon testpmd kernel"
 
 while getopts "b:t:s:r:k:m:h" o; do
 	case $o in
@@ -54,6 +56,7 @@ fwd=$build/tests/integration/afxdp_fwd
 gen=$build/tests/integration/afxdp_gen
 sink=$build/tests/bpf/sink_drop.bpf.o
 kfwd=$build/tests/integration/kern_fwd
+lrd=$build/controlplane/linerated
 for f in "$fwd" "$gen" "$sink"; do
 	[ -e "$f" ] || { echo "bench-afxdp: $f missing: build $build first" >&2; exit 1; }
 done
@@ -98,6 +101,34 @@ one_linerate() {
 	cpp=$(sed -n 's/.* \([0-9.]*\) cycles\/pkt.*/\1/p' "$tmp/lr.out")
 	drops=$(awk '/^xstat p0 xsk_rx_(ring_full|dropped)/ {s += $4} END {print s + 0}' "$tmp/lr.out")
 	echo "$sent $((r1 - r0)) $gsecs ${cpp:-0} rx-ring-drops=$drops"
+}
+
+one_daemon() {
+	local r0 r1 pid cpp n=0
+	[ -x "$lrd" ] || return 2
+	cat >"$tmp/lrd.yaml" <<YAML
+ports:
+  - {name: a, backend: afxdp, dev: lrxd-d0, mode: io, peer: b}
+  - {name: b, backend: afxdp, dev: lrxd-d1, mode: io, peer: a}
+workers:
+  - {core: 1, ports: [a, b]}
+YAML
+	ip netns exec "$LAB_D" "$lrd" -c "$tmp/lrd.yaml" --no-huge -q \
+		--file-prefix "lr-xd-bench$$-d" --summary >"$tmp/lrd.out" 2>&1 &
+	pid=$!; LAB_PIDS=$pid
+	until grep -q "frames per pool" "$tmp/lrd.out" && [ "$(grep -c "frames per pool" "$tmp/lrd.out")" = 2 ]; do
+		sleep 0.1; n=$((n + 1))
+		if [ $n -gt 100 ] || ! kill -0 "$pid" 2>/dev/null; then
+			cat "$tmp/lrd.out" >&2; return 1
+		fi
+	done
+	sleep 0.5
+	r0=$(g1_rx); run_gen; r1=$(g1_rx)
+	kill -TERM "$pid"; wait "$pid" || true; LAB_PIDS=
+	cpp=$(sed -n 's/^final worker=0 .*cycles_per_pkt=\([0-9.]*\).*/\1/p' "$tmp/lrd.out")
+	local drops
+	drops=$(sed -n 's/^final port=a .*dev_xsk_rx_ring_full=\([0-9]*\).*/\1/p' "$tmp/lrd.out")
+	echo "$sent $((r1 - r0)) $gsecs ${cpp:-0} rx-ring-drops=${drops:-?}"
 }
 
 one_testpmd() {
