@@ -449,8 +449,6 @@ int main(int argc, char **argv)
 	ret = control_plane_run(dp, &conf);
 
 	dp_stop(dp);
-	if (conf.stats_interval_ms)
-		print_stats(dp);
 	if (o.summary)
 		print_summary(dp);
 	dp_destroy(dp);

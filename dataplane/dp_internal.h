@@ -31,8 +31,17 @@ struct dp_nexthop {
 	uint8_t connected;
 };
 
+/* IPv4 LPM: a static DIR-24-8 (see fwd_l3.c for why not rte_fib). Entry:
+ * next-hop id, or DP_LPM4_EXT | tbl8 group for /24s with longer prefixes. */
+#define DP_LPM4_EXT 0x8000
+struct dp_lpm4 {
+	uint16_t *tbl24;   /* 1 << 24 entries */
+	uint16_t *tbl8;    /* nb_tbl8 groups of 256 */
+	uint32_t nb_tbl8;
+};
+
 struct dp_l3_table {
-	struct rte_fib *fib4;
+	struct dp_lpm4 lpm4; /* tbl24 NULL: no IPv4 routes */
 	struct rte_fib6 *fib6;
 	struct rte_hash *neigh4; /* IPv4 (4 bytes) -> index in neigh_mac */
 	struct rte_hash *neigh6;

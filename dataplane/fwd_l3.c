@@ -2,8 +2,8 @@
 /*
  * l3 mode: IPv4 and IPv6 longest-prefix-match routing.
  *
- * Table (struct dp_l3_table, replaced as a whole by RCU): rte_fib (DIR24_8,
- * 2-byte next-hop ids) for IPv4, rte_fib6 (TRIE, 2-byte) for IPv6, a
+ * Table (struct dp_l3_table, replaced as a whole by RCU): a static
+ * DIR-24-8 for IPv4, rte_fib6 (TRIE, 2-byte next-hop ids) for IPv6, a
  * next-hop array (egress port + neighbour MAC, resolved when the table is
  * built) and two rte_hash neighbour tables for connected routes, whose next
  * hop is the destination itself. Next-hop id 0 means "no route".
@@ -13,17 +13,26 @@
  * FIB lookup per family, then per packet: next hop -> neighbour MAC, write
  * the Ethernet header (neighbour MAC as destination, egress port's MAC as
  * source) and decrement TTL / hop limit (incremental checksum, csum.h).
+ *
+ * Why not rte_fib for IPv4: its RIB keeps 2 nodes per route at ~200 bytes
+ * each; measured here, rte_fib_create(max_routes = 1M) takes 429 MiB of
+ * heap before a single route is added. Tables are always rebuilt whole
+ * (RCU), never updated in place, so the RIB buys nothing: the same DIR-24-8
+ * layout (tbl24 of 2-byte entries + 256-entry tbl8 groups) is painted
+ * directly from the routes sorted by prefix length (longer ones paint over
+ * shorter ones): 32 MiB + 512 bytes per /24 holding longer prefixes, i.e.
+ * ~37 MiB for a 1M-route table. Lookup: one load, a second one for /25+.
  */
 #include <errno.h>
 #include <string.h>
 
 #include <rte_byteorder.h>
 #include <rte_errno.h>
-#include <rte_fib.h>
 #include <rte_fib6.h>
 #include <rte_hash.h>
 #include <rte_jhash.h>
 #include <rte_malloc.h>
+#include <rte_prefetch.h>
 
 #include "csum.h"
 #include "dp_internal.h"
@@ -36,6 +45,40 @@ static inline void drop(struct dp_burst *b, uint16_t i, uint8_t r)
 {
 	b->out[i] = DP_OUT_DROP;
 	b->reason[i] = r;
+}
+
+/* IPv4 header checksum check, inline for the common 20-byte header (the
+ * one's-complement sum of the header, checksum included, folds to 0xffff;
+ * byte order does not matter for that). Options go to csum.c. */
+static inline bool ip4_csum_ok(const uint8_t *ip)
+{
+	uint32_t w[5];
+	uint64_t s;
+
+	if (unlikely(ip[0] != 0x45))
+		return dp_ip4_hdr_csum_ok(ip);
+	memcpy(w, ip, sizeof(w));
+	s = (uint64_t)w[0] + w[1] + w[2] + w[3] + w[4];
+	s = (s & 0xffffffff) + (s >> 32);
+	s = (s & 0xffff) + (s >> 16);
+	s = (s & 0xffff) + (s >> 16);
+	s = (s & 0xffff) + (s >> 16);
+	return s == 0xffff;
+}
+
+/* TTL - 1 with the checksum adjusted in place (RFC 1624: the TTL/protocol
+ * word drops by 0x0100, so the checksum rises by it, end-around carry).
+ * The caller has checked TTL > 1. */
+static inline void ip4_ttl_dec(uint8_t *ip)
+{
+	uint16_t c;
+	uint32_t check;
+
+	memcpy(&c, ip + 10, 2);
+	check = (uint32_t)c + rte_cpu_to_be_16(0x0100);
+	c = (uint16_t)(check + (check >= 0xffff));
+	memcpy(ip + 10, &c, 2);
+	ip[8]--;
 }
 
 /* Resolve next hop nh for packet i (dst at daddr); write the packet. */
@@ -68,10 +111,11 @@ static inline void l3_out(const struct dp *dp, const struct dp_l3_table *t,
 		drop(b, i, LR_R_NO_NEIGH);
 		return;
 	}
-	if (v6 ? !dp_ip6_hop_dec(ip) : !dp_ip4_ttl_dec(ip)) {
-		drop(b, i, LR_R_TTL_EXPIRED);
-		return;
-	}
+	/* TTL / hop limit > 1 was checked when the burst was classified. */
+	if (v6)
+		ip[7]--;
+	else
+		ip4_ttl_dec(ip);
 	memcpy(f, mac, 6);
 	memcpy(f + 6, dp->ports[nh->port].mac, 6);
 	b->out[i] = nh->port;
@@ -98,7 +142,7 @@ void dp_fwd_l3(struct dp_worker *w, struct dp_burst *b)
 			continue;
 		}
 		if (m->ethertype == ETH_P_IP4) {
-			if (unlikely(!dp_ip4_hdr_csum_ok(ip))) {
+			if (unlikely(!ip4_csum_ok(ip))) {
 				drop(b, i, LR_R_BAD_IP4_CSUM);
 				continue;
 			}
@@ -121,10 +165,25 @@ void dp_fwd_l3(struct dp_worker *w, struct dp_burst *b)
 		}
 	}
 	if (n4) {
-		if (t->fib4)
-			rte_fib_lookup_bulk(t->fib4, ip4, nh4, n4);
-		else
+		const uint16_t *tbl24 = t->lpm4.tbl24;
+
+		if (tbl24) {
+			/* Prefetch every tbl24 line first: the misses of a
+			 * burst overlap instead of queueing. */
+			for (i = 0; i < n4; i++)
+				rte_prefetch0(&tbl24[ip4[i] >> 8]);
+			for (i = 0; i < n4; i++) {
+				uint16_t e = tbl24[ip4[i] >> 8];
+
+				if (e & DP_LPM4_EXT)
+					e = t->lpm4.tbl8[(uint32_t)(e & 0x7fff)
+								 << 8 |
+							 (ip4[i] & 0xff)];
+				nh4[i] = e;
+			}
+		} else {
 			memset(nh4, 0, sizeof(nh4[0]) * n4);
+		}
 		for (i = 0; i < n4; i++) {
 			uint32_t be = rte_cpu_to_be_32(ip4[i]);
 
@@ -160,7 +219,8 @@ void dp_l3_free(struct dp_l3_table *t)
 {
 	if (t == NULL)
 		return;
-	rte_fib_free(t->fib4);
+	rte_free(t->lpm4.tbl24);
+	rte_free(t->lpm4.tbl8);
 	rte_fib6_free(t->fib6);
 	rte_hash_free(t->neigh4);
 	rte_hash_free(t->neigh6);
@@ -246,17 +306,95 @@ static uint8_t gen_plen(uint64_t r)
 	return 25 + (r >> 20) % 8;
 }
 
-static int build_fibs(struct dp_l3_table *t, const char *nm4,
-		      const char *nm6, size_t n4, size_t n6, uint32_t tbl8_4,
+struct r4 {
+	uint32_t ip; /* host order, host bits clear */
+	uint8_t plen;
+	uint16_t nh;
+};
+
+/* Paint the DIR-24-8 from v (n routes): stable counting sort by prefix
+ * length, then each route overwrites its range, shorter ones first, so
+ * every entry ends up with its longest match (and, for equal prefixes, the
+ * last one configured, as an update would). */
+static int lpm4_build(struct dp_lpm4 *l, const struct r4 *v, size_t n,
+		      char *err, size_t errlen)
+{
+	size_t cnt[34] = { 0 }, j, k;
+	uint32_t *order = NULL, *seen = NULL, groups = 0, next = 0;
+	int ret = -ENOMEM;
+
+	order = malloc(sizeof(*order) * (n ? n : 1));
+	seen = calloc((1u << 24) / 32, sizeof(*seen)); /* /24 bitmap */
+	if (order == NULL || seen == NULL)
+		goto nomem;
+	for (j = 0; j < n; j++) {
+		cnt[v[j].plen + 1]++;
+		if (v[j].plen > 24) {
+			uint32_t blk = v[j].ip >> 8;
+
+			if (!(seen[blk / 32] >> (blk % 32) & 1)) {
+				seen[blk / 32] |= 1u << (blk % 32);
+				groups++;
+			}
+		}
+	}
+	if (groups > 0x7fff) {
+		snprintf(err, errlen,
+			 "routes: prefixes longer than /24 fall in %u /24s "
+			 "(at most %u)", groups, 0x7fff);
+		ret = -E2BIG;
+		goto out;
+	}
+	for (k = 1; k < 34; k++)
+		cnt[k] += cnt[k - 1];
+	for (j = 0; j < n; j++)
+		order[cnt[v[j].plen]++] = (uint32_t)j;
+	l->tbl24 = rte_zmalloc("lr_lpm4_tbl24", sizeof(uint16_t) << 24,
+			       RTE_CACHE_LINE_SIZE);
+	l->tbl8 = rte_zmalloc("lr_lpm4_tbl8",
+			      sizeof(uint16_t) * 256 * (groups ? groups : 1),
+			      RTE_CACHE_LINE_SIZE);
+	if (l->tbl24 == NULL || l->tbl8 == NULL)
+		goto nomem;
+	l->nb_tbl8 = groups;
+	for (j = 0; j < n; j++) {
+		const struct r4 *e = &v[order[j]];
+		uint32_t first, num, i;
+		uint16_t *tbl;
+
+		if (e->plen <= 24) {
+			first = e->ip >> 8;
+			num = 1u << (24 - e->plen);
+			tbl = l->tbl24;
+		} else {
+			uint16_t *ent = &l->tbl24[e->ip >> 8];
+
+			if (!(*ent & DP_LPM4_EXT)) {
+				/* Start the group from what covers it. */
+				for (i = 0; i < 256; i++)
+					l->tbl8[next * 256 + i] = *ent;
+				*ent = (uint16_t)(DP_LPM4_EXT | next++);
+			}
+			tbl = l->tbl8 + (uint32_t)(*ent & 0x7fff) * 256;
+			first = e->ip & 0xff;
+			num = 1u << (32 - e->plen);
+		}
+		for (i = 0; i < num; i++)
+			tbl[first + i] = e->nh;
+	}
+	ret = 0;
+	goto out;
+nomem:
+	snprintf(err, errlen, "routes: out of memory for the IPv4 table");
+out:
+	free(order);
+	free(seen);
+	return ret;
+}
+
+static int build_fib6(struct dp_l3_table *t, const char *nm6, size_t n6,
 		      uint32_t tbl8_6, char *err, size_t errlen)
 {
-	struct rte_fib_conf c4 = {
-		.type = RTE_FIB_DIR24_8,
-		.default_nh = 0,
-		.max_routes = (int)n4 + 16,
-		.dir24_8 = { .nh_sz = RTE_FIB_DIR24_8_2B,
-			     .num_tbl8 = tbl8_4 },
-	};
 	struct rte_fib6_conf c6 = {
 		.type = RTE_FIB6_TRIE,
 		.default_nh = 0,
@@ -264,23 +402,13 @@ static int build_fibs(struct dp_l3_table *t, const char *nm4,
 		.trie = { .nh_sz = RTE_FIB6_TRIE_2B, .num_tbl8 = tbl8_6 },
 	};
 
-	if (n4) {
-		t->fib4 = rte_fib_create(nm4, SOCKET_ID_ANY, &c4);
-		if (t->fib4 == NULL) {
-			snprintf(err, errlen,
-				 "routes: IPv4 FIB for %zu routes: %s", n4,
-				 rte_strerror(rte_errno));
-			return -ENOMEM;
-		}
-	}
-	if (n6) {
-		t->fib6 = rte_fib6_create(nm6, SOCKET_ID_ANY, &c6);
-		if (t->fib6 == NULL) {
-			snprintf(err, errlen,
-				 "routes: IPv6 FIB for %zu routes: %s", n6,
-				 rte_strerror(rte_errno));
-			return -ENOMEM;
-		}
+	if (n6 == 0)
+		return 0;
+	t->fib6 = rte_fib6_create(nm6, SOCKET_ID_ANY, &c6);
+	if (t->fib6 == NULL) {
+		snprintf(err, errlen, "routes: IPv6 FIB for %zu routes: %s", n6,
+			 rte_strerror(rte_errno));
+		return -ENOMEM;
 	}
 	return 0;
 }
@@ -348,8 +476,9 @@ int dp_l3_build(struct dp *dp, const struct dp_route_conf *r, size_t nr,
 	uint64_t before = heap_used(), seed;
 	struct dp_l3_table *t;
 	struct nh_key *keys = NULL;
-	uint32_t *slots = NULL, nslots = 1, tbl8_4 = 64, tbl8_6 = 64;
-	size_t n4 = 0, n6 = 0, j, nmax = nr + 2;
+	uint32_t *slots = NULL, nslots = 1, tbl8_6 = 64;
+	size_t n4 = 0, n6 = 0, j, nmax = nr + 2, k4 = 0;
+	struct r4 *v4 = NULL;
 	char nm[4][32];
 	unsigned int gen = ++dp->table_gen;
 	int ret, id;
@@ -357,22 +486,20 @@ int dp_l3_build(struct dp *dp, const struct dp_route_conf *r, size_t nr,
 	for (j = 0; j < nr; j++) {
 		if (r[j].prefix.family == 4) {
 			n4++;
-			tbl8_4 += r[j].plen > 24;
 		} else {
 			n6++;
 			tbl8_6 += r[j].plen > 24 ? (r[j].plen - 17) / 8 : 0;
 		}
 	}
-	if (g && g->count) {
+	if (g && g->count)
 		n4 += g->count;
-		tbl8_4 += g->count / 50 + 64; /* ~1% longer than /24 */
-	}
 	while (nslots < nmax * 2)
 		nslots <<= 1;
 	t = rte_zmalloc("lr_l3", sizeof(*t), 0);
 	keys = calloc(nmax, sizeof(*keys));
 	slots = calloc(nslots, sizeof(*slots));
-	if (t == NULL || keys == NULL || slots == NULL) {
+	v4 = malloc(sizeof(*v4) * (n4 ? n4 : 1));
+	if (t == NULL || keys == NULL || slots == NULL || v4 == NULL) {
 		snprintf(err, errlen, "routes: out of memory");
 		ret = -ENOMEM;
 		goto fail;
@@ -389,12 +516,10 @@ int dp_l3_build(struct dp *dp, const struct dp_route_conf *r, size_t nr,
 		goto fail;
 	}
 	t->nb_nh = 1; /* 0 = no route */
-	snprintf(nm[0], sizeof(nm[0]), "lr_fib4_%u", gen);
 	snprintf(nm[1], sizeof(nm[1]), "lr_fib6_%u", gen);
 	snprintf(nm[2], sizeof(nm[2]), "lr_nb4_%u", gen);
 	snprintf(nm[3], sizeof(nm[3]), "lr_nb6_%u", gen);
-	ret = build_fibs(t, nm[0], nm[1], n4, n6, tbl8_4, tbl8_6, err,
-			 errlen);
+	ret = build_fib6(t, nm[1], n6, tbl8_6, err, errlen);
 	if (ret < 0)
 		goto fail;
 	ret = build_neigh(t, nm[2], nm[3], ng, nn, err, errlen);
@@ -415,8 +540,10 @@ int dp_l3_build(struct dp *dp, const struct dp_route_conf *r, size_t nr,
 			uint32_t a;
 
 			memcpy(&a, r[j].prefix.a, 4);
-			ret = rte_fib_add(t->fib4, rte_be_to_cpu_32(a),
-					  r[j].plen, (uint64_t)id);
+			v4[k4].ip = rte_be_to_cpu_32(a);
+			v4[k4].plen = r[j].plen;
+			v4[k4++].nh = (uint16_t)id;
+			ret = 0;
 		} else {
 			ret = rte_fib6_add(t->fib6, r[j].prefix.a, r[j].plen,
 					   (uint64_t)id);
@@ -440,21 +567,24 @@ int dp_l3_build(struct dp *dp, const struct dp_route_conf *r, size_t nr,
 				     ((uint32_t)(rnd >> 8) & 0xffffff);
 
 			a &= plen ? ~0u << (32 - plen) : 0;
-			ret = rte_fib_add(t->fib4, a, plen, (uint64_t)id);
-			if (ret < 0) {
-				snprintf(err, errlen,
-					 "routes_generate: route %zu: %s", j,
-					 strerror(-ret));
-				goto fail;
-			}
+			v4[k4].ip = a;
+			v4[k4].plen = plen;
+			v4[k4++].nh = (uint16_t)id;
 		}
 	}
+	if (k4) {
+		ret = lpm4_build(&t->lpm4, v4, k4, err, errlen);
+		if (ret < 0)
+			goto fail;
+	}
+	free(v4);
 	free(keys);
 	free(slots);
 	t->bytes = heap_used() - before;
 	*out = t;
 	return 0;
 fail:
+	free(v4);
 	free(keys);
 	free(slots);
 	dp_l3_free(t);
