@@ -239,9 +239,8 @@ static int ur_complete(struct ur *ur, uint64_t data, int res,
 		   res);
 		if (bid >= 0)
 			ur_buf_put(ur, (unsigned int)bid);
-		if (io->pending == 0 && (io->flags & CP_IO_CLOSING) &&
-		    !(io->flags & CP_IO_QUEUED))
-			ur_finish_close(io);
+		/* A close inside fn was finished or is waiting for the
+		 * other operations by ur_close itself. */
 		return 1;
 	}
 	case OP_ACCEPT: {
@@ -256,8 +255,6 @@ static int ur_complete(struct ur *ur, uint64_t data, int res,
 		io->on_accept = NULL;
 		io->pending--;
 		fn(io, res);
-		if (io->pending == 0 && (io->flags & CP_IO_CLOSING))
-			ur_finish_close(io);
 		return 1;
 	}
 	case OP_WRITE: {
@@ -280,9 +277,6 @@ static int ur_complete(struct ur *ur, uint64_t data, int res,
 		io->wbuf = NULL;
 		io->pending--;
 		fn(io, res > 0 ? 0 : res);
-		if (io->pending == 0 && (io->flags & CP_IO_CLOSING) &&
-		    !(io->flags & CP_IO_QUEUED))
-			ur_finish_close(io);
 		return 1;
 	}
 	}

@@ -334,6 +334,15 @@ static void handle_request(struct cp_client *cl, const char *buf, size_t len)
 		json_int_t ms = json_integer_value(json_object_get(r,
 								   "interval"));
 
+		/* What the previous stream of this client came to. */
+		if (cl->watch) {
+			json_object_set_new(r, "sent",
+					    json_integer((json_int_t)cl->watch->seq));
+			json_object_set_new(
+				r, "coalesced",
+				json_integer((json_int_t)cl->watch->coalesced));
+		}
+
 		if (ms)
 			watch_start(cl, id, (uint32_t)ms);
 		else
@@ -549,6 +558,9 @@ static void on_accept(struct cp_io *io, int fd)
 		reject(s, fd);
 		goto rearm;
 	}
+	if (s->conf.sndbuf)
+		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &s->conf.sndbuf,
+			   sizeof(s->conf.sndbuf));
 	cl->srv = s;
 	cl->tcp = ls->tcp;
 	cl->last_active_ns = cp_loop_now_ns();

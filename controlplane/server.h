@@ -41,6 +41,9 @@ struct cp_server_conf {
 	uint32_t idle_timeout_ms; /* 0: never (default 300 s) */
 	uint32_t max_output;   /* bytes queued per client before reads pause
 				* (default 1 MiB) */
+	uint32_t sndbuf;       /* SO_SNDBUF of client sockets (0: kernel's):
+				* bounds kernel memory held for a slow
+				* reader */
 };
 
 struct cp_server_stats {
