@@ -100,6 +100,7 @@ struct afxdp_pool {
 	/* Worker-written counters (single writer per pool). */
 	int64_t app; /* frames handed to the application */
 	uint64_t fill_starved;
+	uint64_t bad_free; /* frees that would overrun the free list */
 };
 
 struct afxdp_q {
@@ -177,11 +178,18 @@ static uint64_t afxdp_frame(uint64_t addr)
 
 /* ---- pool (control thread for create/destroy, its worker otherwise) ---- */
 
+/* Handles back to the free list. More than the pool holds means a double
+ * free by the caller: counted and refused rather than overrun the list. */
 static void afxdp_pool_put_frames(struct afxdp_pool *pool, const uint64_t *a,
 				  uint32_t n)
 {
+	if (pool->nfree + n > pool->nframes) {
+		pool->bad_free += n;
+		return;
+	}
 	for (uint32_t i = 0; i < n; i++)
 		pool->free[pool->nfree++] = afxdp_frame(a[i]);
+	pool->app -= n;
 }
 
 /* Every frame on the free list exactly once? Returns how many are
@@ -204,12 +212,13 @@ static uint32_t afxdp_pool_audit(struct afxdp_pool *pool)
 	for (uint32_t f = 0; f < pool->nframes; f++)
 		missing += !seen[f];
 	free(seen);
-	if (dup || bad || missing || pool->app)
+	if (dup || bad || missing || pool->app || pool->bad_free)
 		afxdp_log("pool q%u: frame accounting broken: %u frames, %u free, "
 			  "%u missing, %u duplicated, %u out of range, %lld still "
-			  "held by the application",
+			  "held by the application, %llu refused frees",
 			  pool->qid, pool->nframes, pool->nfree, missing, dup, bad,
-			  (long long)pool->app);
+			  (long long)pool->app,
+			  (unsigned long long)pool->bad_free);
 	else
 		afxdp_log("pool q%u: frames balanced: %u of %u free at close",
 			  pool->qid, pool->nfree, pool->nframes);
@@ -407,7 +416,6 @@ static void afxdp_free_bufs(struct dp_port *p, uint16_t q, const uintptr_t *buf,
 	struct afxdp_pool *pool = ap->q[q].pool;
 
 	afxdp_pool_put_frames(pool, (const uint64_t *)buf, n);
-	pool->app -= n;
 }
 
 static uint16_t afxdp_tx_burst(struct dp_port *p, uint16_t q,
@@ -920,7 +928,7 @@ static int afxdp_xstats(struct dp_port *p, struct dp_port_kv *kv, int max)
 	struct xdp_statistics st;
 	uint64_t fill = 0, rx = 0, tx = 0, kicks = 0, busy = 0, kerr = 0;
 	uint64_t wake = 0, bpolls = 0, copied = 0, notpool = 0, noframe = 0;
-	uint64_t total = 0, nfree = 0, starved = 0;
+	uint64_t total = 0, nfree = 0, starved = 0, badfree = 0;
 	int64_t app = 0;
 	bool seen[DP_QUEUE_MAX] = {};
 	int n = 0;
@@ -974,6 +982,7 @@ static int afxdp_xstats(struct dp_port *p, struct dp_port_kv *kv, int max)
 		nfree += pool->nfree;
 		app += pool->app;
 		starved += pool->fill_starved;
+		badfree += pool->bad_free;
 	}
 	/* Pool figures cover every port sharing the pool; ring figures are
 	 * this port's. */
@@ -984,6 +993,7 @@ static int afxdp_xstats(struct dp_port *p, struct dp_port_kv *kv, int max)
 	AFXDP_KV("frames_in_rx", rx);
 	AFXDP_KV("frames_in_tx", tx);
 	AFXDP_KV("fill_starved", starved);
+	AFXDP_KV("bad_free", badfree);
 	AFXDP_KV("tx_kicks", kicks);
 	AFXDP_KV("tx_kick_busy", busy);
 	AFXDP_KV("tx_kick_err", kerr);
