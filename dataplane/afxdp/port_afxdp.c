@@ -68,9 +68,9 @@
 #include "lr_xdp.skel.h"
 #include "port.h"
 
-#define AFXDP_FRAME_SIZE 2048u
+#define AFXDP_FRAME_SIZE   2048u
 #define AFXDP_RING_DEFAULT 2048u
-#define AFXDP_RING_MAX 16384u
+#define AFXDP_RING_MAX	   16384u
 /* Frames per pool, as a multiple of the first port's fill + TX rings:
  * room for two ports' full fill rings plus their RX and TX in flight. */
 #define AFXDP_POOL_FACTOR 4u
@@ -95,7 +95,7 @@ struct afxdp_pool {
 	struct xsk_ring_prod fill0;
 	struct xsk_ring_cons comp0;
 	uint32_t fill_size, comp_size;
-	int refs;    /* sockets on this pool */
+	int refs; /* sockets on this pool */
 	uint16_t qid;
 	/* Worker-written counters (single writer per pool). */
 	int64_t app; /* frames handed to the application */
@@ -114,7 +114,7 @@ struct afxdp_q {
 	struct xsk_ring_cons comp_own;
 	int fd;
 	bool zc;
-	bool busy;               /* preferred busy polling is on */
+	bool busy; /* preferred busy polling is on */
 	uint32_t tx_outstanding; /* posted to TX, not yet completed */
 	uint64_t polls, last_rx; /* rx_burst calls; the last that got some */
 	uint64_t rx_pkts;
@@ -213,12 +213,13 @@ static uint32_t afxdp_pool_audit(struct afxdp_pool *pool)
 		missing += !seen[f];
 	free(seen);
 	if (dup || bad || missing || pool->app || pool->bad_free)
-		afxdp_log("pool q%u: frame accounting broken: %u frames, %u free, "
-			  "%u missing, %u duplicated, %u out of range, %lld still "
-			  "held by the application, %llu refused frees",
-			  pool->qid, pool->nframes, pool->nfree, missing, dup, bad,
-			  (long long)pool->app,
-			  (unsigned long long)pool->bad_free);
+		afxdp_log(
+			"pool q%u: frame accounting broken: %u frames, %u free, "
+			"%u missing, %u duplicated, %u out of range, %lld still "
+			"held by the application, %llu refused frees",
+			pool->qid, pool->nframes, pool->nfree, missing, dup,
+			bad, (long long)pool->app,
+			(unsigned long long)pool->bad_free);
 	else
 		afxdp_log("pool q%u: frames balanced: %u of %u free at close",
 			  pool->qid, pool->nfree, pool->nframes);
@@ -316,8 +317,8 @@ static inline void afxdp_complete(struct afxdp_q *s)
 	if (!n)
 		return;
 	for (uint32_t i = 0; i < n; i++)
-		pool->free[pool->nfree++] =
-			afxdp_frame(*xsk_ring_cons__comp_addr(s->comp, idx + i));
+		pool->free[pool->nfree++] = afxdp_frame(
+			*xsk_ring_cons__comp_addr(s->comp, idx + i));
 	xsk_ring_cons__release(s->comp, n);
 	s->tx_outstanding -= n;
 }
@@ -395,7 +396,8 @@ static uint16_t afxdp_rx_burst(struct dp_port *p, uint16_t q,
 	}
 	s->last_rx = s->polls;
 	for (uint32_t i = 0; i < n; i++) {
-		const struct xdp_desc *d = xsk_ring_cons__rx_desc(&s->rx, idx + i);
+		const struct xdp_desc *d =
+			xsk_ring_cons__rx_desc(&s->rx, idx + i);
 		uint64_t addr = xsk_umem__add_offset_to_addr(d->addr);
 
 		b->data[i] = pool->area + addr;
@@ -438,7 +440,8 @@ static uint16_t afxdp_tx_burst(struct dp_port *p, uint16_t q,
 			 * ring (the rule in the header): the caller frees
 			 * it and the rest. */
 			if (off >= pool->size ||
-			    afxdp_frame(off) + AFXDP_FRAME_SIZE < off + len[i]) {
+			    afxdp_frame(off) + AFXDP_FRAME_SIZE <
+				    off + len[i]) {
 				s->tx_not_pool++;
 				break;
 			}
@@ -552,16 +555,16 @@ out:
 
 /* Clear whatever XDP program the interface has, if it is ours (left by a
  * crashed linerated) or force says so. */
-static int afxdp_clear_old(const struct dp_port_conf *c, int ifindex,
-			   char *err, size_t errlen)
+static int afxdp_clear_old(const struct dp_port_conf *c, int ifindex, char *err,
+			   size_t errlen)
 {
 	static const struct {
 		uint32_t flag;
 		const char *mode;
 	} modes[] = {
-		{ XDP_FLAGS_DRV_MODE, "native" },
-		{ XDP_FLAGS_SKB_MODE, "skb" },
-		{ XDP_FLAGS_HW_MODE, "offload" },
+		{XDP_FLAGS_DRV_MODE, "native"},
+		{XDP_FLAGS_SKB_MODE, "skb"},
+		{XDP_FLAGS_HW_MODE, "offload"},
 	};
 	LIBBPF_OPTS(bpf_xdp_query_opts, qo);
 	uint32_t ids[3];
@@ -584,23 +587,24 @@ static int afxdp_clear_old(const struct dp_port_conf *c, int ifindex,
 			continue;
 		ours = afxdp_prog_is_ours(ids[m], name, sizeof(name));
 		if (!ours && !c->force) {
-			snprintf(err, errlen,
-				 "port %s: interface %s already has XDP program "
-				 "'%s' (id %u, %s mode) of another tool; not "
-				 "replacing it without force",
-				 c->name, c->dev, name, ids[m], modes[m].mode);
+			snprintf(
+				err, errlen,
+				"port %s: interface %s already has XDP program "
+				"'%s' (id %u, %s mode) of another tool; not "
+				"replacing it without force",
+				c->name, c->dev, name, ids[m], modes[m].mode);
 			return -EBUSY;
 		}
 		afxdp_log("port %s: replacing %s XDP program '%s' (id %u, %s "
-			  "mode) on %s", c->name,
-			  ours ? "stale linerate" : "foreign (force)", name,
-			  ids[m], modes[m].mode, c->dev);
+			  "mode) on %s",
+			  c->name, ours ? "stale linerate" : "foreign (force)",
+			  name, ids[m], modes[m].mode, c->dev);
 		ret = bpf_xdp_detach(ifindex, modes[m].flag, NULL);
 		if (ret) {
 			snprintf(err, errlen,
 				 "port %s: cannot detach XDP program '%s' (id "
-				 "%u) from %s: %s", c->name, name, ids[m],
-				 c->dev, strerror(-ret));
+				 "%u) from %s: %s",
+				 c->name, name, ids[m], c->dev, strerror(-ret));
 			return ret;
 		}
 	}
@@ -617,16 +621,18 @@ static int afxdp_attach(struct afxdp_port *ap, const struct dp_port_conf *c,
 	ap->skel = lr_xdp__open();
 	if (!ap->skel) {
 		ret = -errno;
-		snprintf(err, errlen, "port %s: cannot open the XDP program: %s",
-			 c->name, strerror(-ret));
+		snprintf(err, errlen,
+			 "port %s: cannot open the XDP program: %s", c->name,
+			 strerror(-ret));
 		return ret;
 	}
 	ap->skel->rodata->lr_filter = filter;
 	ret = lr_xdp__load(ap->skel);
 	if (ret) {
-		snprintf(err, errlen, "port %s: cannot load the XDP program "
-			 "(verifier or BPF not available): %s", c->name,
-			 strerror(-ret));
+		snprintf(err, errlen,
+			 "port %s: cannot load the XDP program "
+			 "(verifier or BPF not available): %s",
+			 c->name, strerror(-ret));
 		return ret;
 	}
 	prog_fd = bpf_program__fd(ap->skel->progs.lr_xdp_xsk);
@@ -635,25 +641,29 @@ static int afxdp_attach(struct afxdp_port *ap, const struct dp_port_conf *c,
 	if (!bpf_obj_get_info_by_fd(prog_fd, &info, &len))
 		ap->prog_id = info.id;
 
-	ap->xdp_mode_flag = c->xdp_skb ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE;
+	ap->xdp_mode_flag =
+		c->xdp_skb ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE;
 	ret = bpf_xdp_attach(ap->ifindex, prog_fd,
 			     XDP_FLAGS_UPDATE_IF_NOEXIST | ap->xdp_mode_flag,
 			     NULL);
 	if (ret && ap->xdp_mode_flag == XDP_FLAGS_DRV_MODE &&
 	    (ret == -EOPNOTSUPP || ret == -EINVAL)) {
 		afxdp_log("port %s: native XDP not available on %s (%s), "
-			  "falling back to SKB mode", c->name, ap->ifname,
-			  strerror(-ret));
+			  "falling back to SKB mode",
+			  c->name, ap->ifname, strerror(-ret));
 		ap->xdp_mode_flag = XDP_FLAGS_SKB_MODE;
-		ret = bpf_xdp_attach(ap->ifindex, prog_fd,
-				     XDP_FLAGS_UPDATE_IF_NOEXIST |
-				     ap->xdp_mode_flag, NULL);
+		ret = bpf_xdp_attach(
+			ap->ifindex, prog_fd,
+			XDP_FLAGS_UPDATE_IF_NOEXIST | ap->xdp_mode_flag, NULL);
 	}
 	if (ret) {
-		snprintf(err, errlen, "port %s: cannot attach the XDP program "
-			 "to %s (%s mode): %s", c->name, ap->ifname,
-			 ap->xdp_mode_flag == XDP_FLAGS_SKB_MODE ? "skb" :
-			 "native", strerror(-ret));
+		snprintf(err, errlen,
+			 "port %s: cannot attach the XDP program "
+			 "to %s (%s mode): %s",
+			 c->name, ap->ifname,
+			 ap->xdp_mode_flag == XDP_FLAGS_SKB_MODE ? "skb"
+								 : "native",
+			 strerror(-ret));
 		ap->xdp_mode_flag = 0;
 		return ret;
 	}
@@ -670,13 +680,14 @@ static void afxdp_detach(struct afxdp_port *ap)
 		return;
 	if (bpf_xdp_query(ap->ifindex, 0, &qo))
 		return;
-	id = ap->xdp_mode_flag == XDP_FLAGS_SKB_MODE ? qo.skb_prog_id :
-						       qo.drv_prog_id;
+	id = ap->xdp_mode_flag == XDP_FLAGS_SKB_MODE ? qo.skb_prog_id
+						     : qo.drv_prog_id;
 	if (id && id == ap->prog_id)
 		bpf_xdp_detach(ap->ifindex, ap->xdp_mode_flag, NULL);
 	else
 		afxdp_log("%s: our XDP program (id %u) is no longer attached; "
-			  "leaving id %u alone", ap->ifname, ap->prog_id, id);
+			  "leaving id %u alone",
+			  ap->ifname, ap->prog_id, id);
 	ap->xdp_mode_flag = 0;
 }
 
@@ -693,8 +704,8 @@ static int afxdp_q_open(struct afxdp_port *ap, const struct dp_port_conf *c,
 		.xdp_flags = ap->xdp_mode_flag,
 		/* Neither XDP_COPY nor XDP_ZEROCOPY: the kernel tries
 		 * zero-copy and falls back to copy. */
-		.bind_flags = XDP_USE_NEED_WAKEUP |
-			      (c->zerocopy ? XDP_ZEROCOPY : 0),
+		.bind_flags =
+			XDP_USE_NEED_WAKEUP | (c->zerocopy ? XDP_ZEROCOPY : 0),
 	};
 	struct afxdp_q *s = &ap->q[qid];
 	struct xdp_options opts = {};
@@ -705,8 +716,10 @@ static int afxdp_q_open(struct afxdp_port *ap, const struct dp_port_conf *c,
 
 	ret = afxdp_pool_get(qid, fill_size, tx_size, &pool);
 	if (ret) {
-		snprintf(err, errlen, "port %s: cannot create the UMEM of "
-			 "queue %u: %s", c->name, qid, strerror(-ret));
+		snprintf(err, errlen,
+			 "port %s: cannot create the UMEM of "
+			 "queue %u: %s",
+			 c->name, qid, strerror(-ret));
 		return ret;
 	}
 	first = pool->refs == 0;
@@ -716,8 +729,10 @@ static int afxdp_q_open(struct afxdp_port *ap, const struct dp_port_conf *c,
 					&s->rx, &s->tx, s->fill, s->comp, &cfg);
 	if (ret) {
 		s->xsk = NULL;
-		snprintf(err, errlen, "port %s: cannot create the AF_XDP socket "
-			 "on %s queue %u%s: %s", c->name, ap->ifname, qid,
+		snprintf(err, errlen,
+			 "port %s: cannot create the AF_XDP socket "
+			 "on %s queue %u%s: %s",
+			 c->name, ap->ifname, qid,
 			 c->zerocopy ? " (zero-copy required)" : "",
 			 strerror(-ret));
 		if (first) {
@@ -740,9 +755,10 @@ static int afxdp_q_open(struct afxdp_port *ap, const struct dp_port_conf *c,
 			       sizeof(usec)) ||
 		    setsockopt(s->fd, SOL_SOCKET, SO_BUSY_POLL_BUDGET, &budget,
 			       sizeof(budget)))
-			afxdp_log("port %s: queue %u: no preferred busy polling "
-				  "(%s); going on without", c->name, qid,
-				  strerror(errno));
+			afxdp_log(
+				"port %s: queue %u: no preferred busy polling "
+				"(%s); going on without",
+				c->name, qid, strerror(errno));
 		else
 			s->busy = true;
 	}
@@ -777,7 +793,8 @@ static void afxdp_q_close(struct afxdp_port *ap, uint16_t qid)
 			break;
 		clock_gettime(CLOCK_MONOTONIC, &t);
 		if ((t.tv_sec - t0.tv_sec) * 1000000000L +
-		    (t.tv_nsec - t0.tv_nsec) > AFXDP_DRAIN_NS)
+			    (t.tv_nsec - t0.tv_nsec) >
+		    AFXDP_DRAIN_NS)
 			break;
 		if (cons != s->tx.cached_prod)
 			sendto(s->fd, NULL, 0, MSG_DONTWAIT, NULL, 0);
@@ -793,7 +810,8 @@ static void afxdp_q_close(struct afxdp_port *ap, uint16_t qid)
 	}
 	if (s->tx_outstanding)
 		afxdp_log("%s queue %u: %u TX frames not completed by the "
-			  "kernel at close", ap->ifname, qid, s->tx_outstanding);
+			  "kernel at close",
+			  ap->ifname, qid, s->tx_outstanding);
 	/* Received, not yet read. */
 	while ((n = xsk_ring_cons__peek(&s->rx, 64, &idx))) {
 		for (uint32_t i = 0; i < n; i++)
@@ -821,8 +839,8 @@ static int afxdp_map_set(struct afxdp_port *ap, bool in)
 		int ret;
 
 		if (in)
-			ret = bpf_map_update_elem(ap->map_fd, &key, &ap->q[q].fd,
-						  BPF_ANY);
+			ret = bpf_map_update_elem(ap->map_fd, &key,
+						  &ap->q[q].fd, BPF_ANY);
 		else
 			ret = bpf_map_delete_elem(ap->map_fd, &key);
 		if (ret && in)
@@ -840,7 +858,8 @@ static int afxdp_start(struct dp_port *p)
 	ret = afxdp_map_set(ap, true);
 	if (ret) {
 		afxdp_log("port %s: cannot put the sockets into the XSKMAP of "
-			  "%s: %s", p->name, ap->ifname, strerror(-ret));
+			  "%s: %s",
+			  p->name, ap->ifname, strerror(-ret));
 		afxdp_map_set(ap, false);
 		return ret;
 	}
@@ -911,9 +930,9 @@ static const char *const afxdp_xdp_names[] = {
 
 /* Per-queue names (kv names must outlive the call). */
 static const char *const afxdp_q_rx_names[] = {
-	"q0_rx_pkts", "q1_rx_pkts", "q2_rx_pkts", "q3_rx_pkts",
-	"q4_rx_pkts", "q5_rx_pkts", "q6_rx_pkts", "q7_rx_pkts",
-	"q8_rx_pkts", "q9_rx_pkts", "q10_rx_pkts", "q11_rx_pkts",
+	"q0_rx_pkts",  "q1_rx_pkts",  "q2_rx_pkts",  "q3_rx_pkts",
+	"q4_rx_pkts",  "q5_rx_pkts",  "q6_rx_pkts",  "q7_rx_pkts",
+	"q8_rx_pkts",  "q9_rx_pkts",  "q10_rx_pkts", "q11_rx_pkts",
 	"q12_rx_pkts", "q13_rx_pkts", "q14_rx_pkts", "q15_rx_pkts",
 };
 _Static_assert(sizeof(afxdp_q_rx_names) / sizeof(afxdp_q_rx_names[0]) ==
@@ -933,10 +952,10 @@ static int afxdp_xstats(struct dp_port *p, struct dp_port_kv *kv, int max)
 	bool seen[DP_QUEUE_MAX] = {};
 	int n = 0;
 
-#define AFXDP_KV(nm, v)                                                       \
-	do {                                                                  \
-		if (n < max)                                                  \
-			kv[n++] = (struct dp_port_kv){ (nm), (v) };           \
+#define AFXDP_KV(nm, v)                                                        \
+	do {                                                                   \
+		if (n < max)                                                   \
+			kv[n++] = (struct dp_port_kv){(nm), (v)};              \
 	} while (0)
 
 	if (ncpu > 0 && (rec = calloc(ncpu, sizeof(*rec)))) {
@@ -1033,9 +1052,10 @@ static int afxdp_parse_dev(const struct dp_port_conf *c, char *ifname,
 	snprintf(buf, sizeof(buf), "%s", c->dev);
 	opt = strtok_r(buf, ",", &save);
 	if (!opt || !*opt || strlen(opt) >= IF_NAMESIZE) {
-		snprintf(err, errlen, "port %s: dev '%s': expected an interface "
-			 "name (at most %d characters) first", c->name, c->dev,
-			 IF_NAMESIZE - 1);
+		snprintf(err, errlen,
+			 "port %s: dev '%s': expected an interface "
+			 "name (at most %d characters) first",
+			 c->name, c->dev, IF_NAMESIZE - 1);
 		return -EINVAL;
 	}
 	snprintf(ifname, IF_NAMESIZE, "%s", opt);
@@ -1048,10 +1068,11 @@ static int afxdp_parse_dev(const struct dp_port_conf *c, char *ifname,
 			unsigned long v = strtoul(opt + 10, &end, 10);
 
 			if (*end || end == opt + 10 || v > 1024) {
-				snprintf(err, errlen, "port %s: dev '%s': "
+				snprintf(err, errlen,
+					 "port %s: dev '%s': "
 					 "busy_poll wants a budget 0..1024 "
-					 "(0: off), not '%s'", c->name, c->dev,
-					 opt + 10);
+					 "(0: off), not '%s'",
+					 c->name, c->dev, opt + 10);
 				return -EINVAL;
 			}
 			*busy = v;
@@ -1060,10 +1081,11 @@ static int afxdp_parse_dev(const struct dp_port_conf *c, char *ifname,
 		} else if (!strcmp(opt, "filter=ip")) {
 			*filter = LR_XDP_FILTER_IP;
 		} else {
-			snprintf(err, errlen, "port %s: dev '%s': unknown option "
+			snprintf(err, errlen,
+				 "port %s: dev '%s': unknown option "
 				 "'%s' (known: filter=all, filter=ip, "
-				 "busy_poll=N)", c->name,
-				 c->dev, opt);
+				 "busy_poll=N)",
+				 c->name, c->dev, opt);
 			return -EINVAL;
 		}
 	}
@@ -1087,8 +1109,8 @@ static int afxdp_ifreq(const char *ifname, unsigned long req, struct ifreq *ifr)
 /* RX descriptors of the driver's own ring (0 when it has none, as veth). */
 static uint32_t afxdp_hw_rx_ring(const char *ifname)
 {
-	struct ethtool_ringparam rp = { .cmd = ETHTOOL_GRINGPARAM };
-	struct ifreq ifr = { .ifr_data = (void *)&rp };
+	struct ethtool_ringparam rp = {.cmd = ETHTOOL_GRINGPARAM};
+	struct ifreq ifr = {.ifr_data = (void *)&rp};
 
 	if (afxdp_ifreq(ifname, SIOCETHTOOL, &ifr))
 		return 0;
@@ -1134,9 +1156,10 @@ int dp_afxdp_open(struct dp_port *p, const struct dp_port_conf *c, char *err,
 	if (rx_size > AFXDP_RING_MAX || tx_size > AFXDP_RING_MAX ||
 	    rx_size < DP_BURST || tx_size < DP_BURST) {
 		ret = -EINVAL;
-		snprintf(err, errlen, "port %s: rings of %u/%u descriptors; "
-			 "allowed %d..%u", c->name, rx_size, tx_size, DP_BURST,
-			 AFXDP_RING_MAX);
+		snprintf(err, errlen,
+			 "port %s: rings of %u/%u descriptors; "
+			 "allowed %d..%u",
+			 c->name, rx_size, tx_size, DP_BURST, AFXDP_RING_MAX);
 		goto err_free;
 	}
 	/* The driver's ring and the socket's RX ring can both hold frames
@@ -1145,9 +1168,10 @@ int dp_afxdp_open(struct dp_port *p, const struct dp_port_conf *c, char *err,
 	for (int i = 0; i < DP_PORT_MAX; i++) {
 		if (afxdp_ifindex_open[i] == ap->ifindex) {
 			ret = -EBUSY;
-			snprintf(err, errlen, "port %s: interface %s is already "
-				 "an afxdp port of this process", c->name,
-				 ap->ifname);
+			snprintf(err, errlen,
+				 "port %s: interface %s is already "
+				 "an afxdp port of this process",
+				 c->name, ap->ifname);
 			goto err_free;
 		}
 		if (slot < 0 && !afxdp_ifindex_open[i])
@@ -1162,18 +1186,20 @@ int dp_afxdp_open(struct dp_port *p, const struct dp_port_conf *c, char *err,
 		ifr.ifr_mtu = c->mtu;
 		ret = afxdp_ifreq(ap->ifname, SIOCSIFMTU, &ifr);
 		if (ret) {
-			snprintf(err, errlen, "port %s: cannot set MTU %u on %s: "
-				 "%s", c->name, c->mtu, ap->ifname,
-				 strerror(-ret));
+			snprintf(err, errlen,
+				 "port %s: cannot set MTU %u on %s: "
+				 "%s",
+				 c->name, c->mtu, ap->ifname, strerror(-ret));
 			goto err_free;
 		}
 	}
 	ret = afxdp_ifreq(ap->ifname, SIOCGIFMTU, &ifr);
 	if (!ret && ifr.ifr_mtu + 14 + 8 > (int)AFXDP_FRAME_SIZE) {
 		ret = -EMSGSIZE;
-		snprintf(err, errlen, "port %s: MTU %d of %s does not fit a "
-			 "%u-byte UMEM frame", c->name, ifr.ifr_mtu, ap->ifname,
-			 AFXDP_FRAME_SIZE);
+		snprintf(err, errlen,
+			 "port %s: MTU %d of %s does not fit a "
+			 "%u-byte UMEM frame",
+			 c->name, ifr.ifr_mtu, ap->ifname, AFXDP_FRAME_SIZE);
 		goto err_free;
 	}
 	p->mtu = ret ? 1500 : ifr.ifr_mtu;
@@ -1211,8 +1237,9 @@ int dp_afxdp_open(struct dp_port *p, const struct dp_port_conf *c, char *err,
 		 zc ? "zero-copy" : "copy",
 		 filter == LR_XDP_FILTER_IP ? ", ip only" : "");
 	afxdp_log("port %s: %s, %u queue(s), rings rx %u tx %u fill %u, "
-		  "%u frames per pool", c->name, p->mode_desc, ap->nq, rx_size,
-		  tx_size, fill_size, ap->q[0].pool->nframes);
+		  "%u frames per pool",
+		  c->name, p->mode_desc, ap->nq, rx_size, tx_size, fill_size,
+		  ap->q[0].pool->nframes);
 	return 0;
 
 err_release:

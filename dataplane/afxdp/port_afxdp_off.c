@@ -12,8 +12,9 @@
 int dp_afxdp_open(struct dp_port *p, const struct dp_port_conf *c, char *err,
 		  size_t errlen)
 {
-	snprintf(err, errlen,
-		 "port %s: AF_XDP backend not built (meson feature afxdp is off)",
-		 c->name);
+	snprintf(
+		err, errlen,
+		"port %s: AF_XDP backend not built (meson feature afxdp is off)",
+		c->name);
 	return -ENOTSUP;
 }

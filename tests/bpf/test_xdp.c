@@ -31,9 +31,9 @@
 #include "lr_xdp.h"
 #include "lr_xdp.skel.h"
 
-#define SKIP 77
-#define T_IF "lrxd-t0"
-#define T_FRAMES 256
+#define SKIP	     77
+#define T_IF	     "lrxd-t0"
+#define T_FRAMES     256
 #define T_FRAME_SIZE 2048
 
 enum frame_kind {
@@ -63,59 +63,65 @@ struct fixture {
 	int delta[LR_XDP_C__COUNT];
 };
 
-#define RED { [LR_XDP_C_REDIRECTED] = 1 }
-#define PAS { [LR_XDP_C_PASSED] = 1 }
+#define RED                                                                    \
+	{                                                                      \
+		[LR_XDP_C_REDIRECTED] = 1                                      \
+	}
+#define PAS                                                                    \
+	{                                                                      \
+		[LR_XDP_C_PASSED] = 1                                          \
+	}
 /* No fixture reaches the "dropped" branch (frame shorter than an Ethernet
  * header): BPF_PROG_TEST_RUN refuses input below 14 bytes, metadata or
  * not, and no driver hands XDP such a frame. The branch is the bounds
  * check the verifier demands. */
 
 static const struct fixture fixtures[] = {
-	{ "IPv4 UDP, filter all, no socket: kernel", F_IP4_UDP,
-	  LR_XDP_FILTER_ALL, 0, 0, XDP_PASS, PAS },
-	{ "IPv4 UDP, filter all, socket on q0: redirect", F_IP4_UDP,
-	  LR_XDP_FILTER_ALL, 1, 0, XDP_REDIRECT, RED },
-	{ "IPv4 UDP on q1, socket only on q0: kernel", F_IP4_UDP,
-	  LR_XDP_FILTER_ALL, 1, 1, XDP_PASS, PAS },
-	{ "IPv4 UDP on q1, socket on q1: redirect", F_IP4_UDP,
-	  LR_XDP_FILTER_ALL, 2, 1, XDP_REDIRECT, RED },
-	{ "ARP, filter all, socket: redirect (all means all)", F_ARP,
-	  LR_XDP_FILTER_ALL, 1, 0, XDP_REDIRECT, RED },
-	{ "IPv6 ND solicitation, filter all, socket: redirect", F_IP6_NS,
-	  LR_XDP_FILTER_ALL, 1, 0, XDP_REDIRECT, RED },
-	{ "LLDP, filter all, socket: redirect", F_LLDP,
-	  LR_XDP_FILTER_ALL, 1, 0, XDP_REDIRECT, RED },
+	{"IPv4 UDP, filter all, no socket: kernel", F_IP4_UDP,
+	 LR_XDP_FILTER_ALL, 0, 0, XDP_PASS, PAS},
+	{"IPv4 UDP, filter all, socket on q0: redirect", F_IP4_UDP,
+	 LR_XDP_FILTER_ALL, 1, 0, XDP_REDIRECT, RED},
+	{"IPv4 UDP on q1, socket only on q0: kernel", F_IP4_UDP,
+	 LR_XDP_FILTER_ALL, 1, 1, XDP_PASS, PAS},
+	{"IPv4 UDP on q1, socket on q1: redirect", F_IP4_UDP, LR_XDP_FILTER_ALL,
+	 2, 1, XDP_REDIRECT, RED},
+	{"ARP, filter all, socket: redirect (all means all)", F_ARP,
+	 LR_XDP_FILTER_ALL, 1, 0, XDP_REDIRECT, RED},
+	{"IPv6 ND solicitation, filter all, socket: redirect", F_IP6_NS,
+	 LR_XDP_FILTER_ALL, 1, 0, XDP_REDIRECT, RED},
+	{"LLDP, filter all, socket: redirect", F_LLDP, LR_XDP_FILTER_ALL, 1, 0,
+	 XDP_REDIRECT, RED},
 
-	{ "IPv4 UDP, filter ip, socket: redirect", F_IP4_UDP,
-	  LR_XDP_FILTER_IP, 1, 0, XDP_REDIRECT, RED },
-	{ "IPv4 UDP, filter ip, no socket: kernel", F_IP4_UDP,
-	  LR_XDP_FILTER_IP, 0, 0, XDP_PASS, PAS },
-	{ "IPv6 UDP, filter ip, socket: redirect", F_IP6_UDP,
-	  LR_XDP_FILTER_IP, 1, 0, XDP_REDIRECT, RED },
-	{ "IPv6 echo request, filter ip, socket: redirect", F_IP6_ECHO,
-	  LR_XDP_FILTER_IP, 1, 0, XDP_REDIRECT, RED },
-	{ "ARP, filter ip, socket: stays with the kernel", F_ARP,
-	  LR_XDP_FILTER_IP, 1, 0, XDP_PASS, PAS },
-	{ "IPv6 neighbour solicitation, filter ip: kernel", F_IP6_NS,
-	  LR_XDP_FILTER_IP, 1, 0, XDP_PASS, PAS },
-	{ "IPv6 neighbour advertisement, filter ip: kernel", F_IP6_NA,
-	  LR_XDP_FILTER_IP, 1, 0, XDP_PASS, PAS },
-	{ "IPv6 router solicitation, filter ip: kernel", F_IP6_RS,
-	  LR_XDP_FILTER_IP, 1, 0, XDP_PASS, PAS },
-	{ "IPv6 MLDv2 report (plain ICMPv6), filter ip: kernel", F_IP6_MLD2,
-	  LR_XDP_FILTER_IP, 1, 0, XDP_PASS, PAS },
-	{ "IPv6 with hop-by-hop header, filter ip: kernel", F_IP6_HBH,
-	  LR_XDP_FILTER_IP, 1, 0, XDP_PASS, PAS },
-	{ "IPv6 header truncated, filter ip: kernel", F_IP6_TRUNC,
-	  LR_XDP_FILTER_IP, 1, 0, XDP_PASS, PAS },
-	{ "802.1Q IPv4, filter ip, socket: redirect", F_VLAN_IP4,
-	  LR_XDP_FILTER_IP, 1, 0, XDP_REDIRECT, RED },
-	{ "QinQ IPv4, filter ip, socket: redirect", F_QINQ_IP4,
-	  LR_XDP_FILTER_IP, 1, 0, XDP_REDIRECT, RED },
-	{ "802.1Q ARP, filter ip: kernel", F_VLAN_ARP,
-	  LR_XDP_FILTER_IP, 1, 0, XDP_PASS, PAS },
-	{ "LLDP, filter ip: kernel", F_LLDP,
-	  LR_XDP_FILTER_IP, 1, 0, XDP_PASS, PAS },
+	{"IPv4 UDP, filter ip, socket: redirect", F_IP4_UDP, LR_XDP_FILTER_IP,
+	 1, 0, XDP_REDIRECT, RED},
+	{"IPv4 UDP, filter ip, no socket: kernel", F_IP4_UDP, LR_XDP_FILTER_IP,
+	 0, 0, XDP_PASS, PAS},
+	{"IPv6 UDP, filter ip, socket: redirect", F_IP6_UDP, LR_XDP_FILTER_IP,
+	 1, 0, XDP_REDIRECT, RED},
+	{"IPv6 echo request, filter ip, socket: redirect", F_IP6_ECHO,
+	 LR_XDP_FILTER_IP, 1, 0, XDP_REDIRECT, RED},
+	{"ARP, filter ip, socket: stays with the kernel", F_ARP,
+	 LR_XDP_FILTER_IP, 1, 0, XDP_PASS, PAS},
+	{"IPv6 neighbour solicitation, filter ip: kernel", F_IP6_NS,
+	 LR_XDP_FILTER_IP, 1, 0, XDP_PASS, PAS},
+	{"IPv6 neighbour advertisement, filter ip: kernel", F_IP6_NA,
+	 LR_XDP_FILTER_IP, 1, 0, XDP_PASS, PAS},
+	{"IPv6 router solicitation, filter ip: kernel", F_IP6_RS,
+	 LR_XDP_FILTER_IP, 1, 0, XDP_PASS, PAS},
+	{"IPv6 MLDv2 report (plain ICMPv6), filter ip: kernel", F_IP6_MLD2,
+	 LR_XDP_FILTER_IP, 1, 0, XDP_PASS, PAS},
+	{"IPv6 with hop-by-hop header, filter ip: kernel", F_IP6_HBH,
+	 LR_XDP_FILTER_IP, 1, 0, XDP_PASS, PAS},
+	{"IPv6 header truncated, filter ip: kernel", F_IP6_TRUNC,
+	 LR_XDP_FILTER_IP, 1, 0, XDP_PASS, PAS},
+	{"802.1Q IPv4, filter ip, socket: redirect", F_VLAN_IP4,
+	 LR_XDP_FILTER_IP, 1, 0, XDP_REDIRECT, RED},
+	{"QinQ IPv4, filter ip, socket: redirect", F_QINQ_IP4, LR_XDP_FILTER_IP,
+	 1, 0, XDP_REDIRECT, RED},
+	{"802.1Q ARP, filter ip: kernel", F_VLAN_ARP, LR_XDP_FILTER_IP, 1, 0,
+	 XDP_PASS, PAS},
+	{"LLDP, filter ip: kernel", F_LLDP, LR_XDP_FILTER_IP, 1, 0, XDP_PASS,
+	 PAS},
 };
 
 static const char *const counter_names[] = {
@@ -126,8 +132,8 @@ static const char *const counter_names[] = {
 
 static size_t put_eth(uint8_t *p, uint16_t type)
 {
-	static const uint8_t macs[12] = { 0x02, 0, 0, 0, 0, 0x01,
-					  0x02, 0, 0, 0, 0, 0x02 };
+	static const uint8_t macs[12] = {0x02, 0, 0, 0, 0, 0x01,
+					 0x02, 0, 0, 0, 0, 0x02};
 
 	memcpy(p, macs, 12);
 	p[12] = type >> 8;
@@ -148,9 +154,9 @@ static size_t put_tag(uint8_t *p, uint16_t tci, uint16_t next)
 static size_t put_ip4_udp(uint8_t *p)
 {
 	static const uint8_t h[28] = {
-		0x45, 0, 0, 28 + 18, 0, 1, 0, 0, 64, 17, 0, 0,
-		198, 18, 0, 1, 198, 19, 0, 2,
-		0x03, 0xe8, 0x07, 0xd0, 0, 8 + 18, 0, 0,
+		0x45, 0,    0,	  28 + 18, 0, 1,      0,   0,  64, 17,
+		0,    0,    198,  18,	   0, 1,      198, 19, 0,  2,
+		0x03, 0xe8, 0x07, 0xd0,	   0, 8 + 18, 0,   0,
 	};
 
 	memcpy(p, h, sizeof(h));
@@ -159,8 +165,7 @@ static size_t put_ip4_udp(uint8_t *p)
 }
 
 /* IPv6 header + nh + an 8-byte L4 header of the given first bytes. */
-static size_t put_ip6(uint8_t *p, uint8_t nh, const uint8_t *l4,
-		      size_t l4len)
+static size_t put_ip6(uint8_t *p, uint8_t nh, const uint8_t *l4, size_t l4len)
 {
 	memset(p, 0, 40);
 	p[0] = 0x60;
@@ -181,9 +186,8 @@ static size_t put_ip6(uint8_t *p, uint8_t nh, const uint8_t *l4,
 static size_t put_arp(uint8_t *p)
 {
 	static const uint8_t a[28] = {
-		0, 1, 0x08, 0, 6, 4, 0, 1,
-		0x02, 0, 0, 0, 0, 0x02, 198, 18, 0, 1,
-		0, 0, 0, 0, 0, 0, 198, 18, 0, 2,
+		0,   1,	 0x08, 0, 6, 4, 0, 1, 0x02, 0, 0,   0,	0, 0x02,
+		198, 18, 0,    1, 0, 0, 0, 0, 0,    0, 198, 18, 0, 2,
 	};
 
 	memcpy(p, a, sizeof(a));
@@ -217,13 +221,15 @@ static size_t build(enum frame_kind k, uint8_t *buf)
 	case F_IP6_RS:
 	case F_IP6_MLD2:
 		n = put_eth(buf, ETH_P_IPV6);
-		l4[0] = k == F_IP6_NS ? 135 : k == F_IP6_NA ? 136 :
-			k == F_IP6_RS ? 133 : 143;
+		l4[0] = k == F_IP6_NS	? 135
+			: k == F_IP6_NA ? 136
+			: k == F_IP6_RS ? 133
+					: 143;
 		return n + put_ip6(buf + n, 58, l4, 24);
 	case F_IP6_HBH:
 		n = put_eth(buf, ETH_P_IPV6);
 		l4[0] = 58; /* next: ICMPv6 */
-		l4[2] = 5;  /* router alert option */
+		l4[2] = 5; /* router alert option */
 		l4[3] = 2;
 		l4[8] = 131;
 		return n + put_ip6(buf + n, 0, l4, 16);
@@ -265,11 +271,13 @@ struct t_xsk {
 static int make_sockets(struct t_xsk *x)
 {
 	struct xsk_umem_config uc = {
-		.fill_size = 64, .comp_size = 64,
+		.fill_size = 64,
+		.comp_size = 64,
 		.frame_size = T_FRAME_SIZE,
 	};
 	struct xsk_socket_config sc = {
-		.rx_size = 64, .tx_size = 64,
+		.rx_size = 64,
+		.tx_size = 64,
 		.libxdp_flags = XSK_LIBXDP_FLAGS__INHIBIT_PROG_LOAD,
 		.bind_flags = XDP_USE_NEED_WAKEUP,
 	};
@@ -363,14 +371,9 @@ static int run_fixture(const struct fixture *f, struct lr_xdp *skel,
 		.ingress_ifindex = f->queue ? ifindex : 0,
 		.rx_queue_index = f->queue,
 	};
-	LIBBPF_OPTS(bpf_test_run_opts, o,
-		.data_in = buf,
-		.data_size_in = len,
-		.data_out = out,
-		.data_size_out = sizeof(out),
-		.ctx_in = &ctx,
-		.ctx_size_in = sizeof(ctx),
-		.repeat = 1);
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = buf, .data_size_in = len,
+		    .data_out = out, .data_size_out = sizeof(out),
+		    .ctx_in = &ctx, .ctx_size_in = sizeof(ctx), .repeat = 1);
 	uint64_t before[LR_XDP_C__COUNT], after[LR_XDP_C__COUNT];
 	int ret, fail = 0;
 
@@ -431,8 +434,8 @@ int main(void)
 			ret = SKIP;
 			goto out;
 		}
-		skel[f]->rodata->lr_filter = f ? LR_XDP_FILTER_IP :
-						 LR_XDP_FILTER_ALL;
+		skel[f]->rodata->lr_filter =
+			f ? LR_XDP_FILTER_IP : LR_XDP_FILTER_ALL;
 		ret = lr_xdp__load(skel[f]);
 		if (ret == -EPERM || ret == -ENOSYS) {
 			printf("SKIP: the kernel refuses BPF: %s\n",

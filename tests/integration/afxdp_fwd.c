@@ -100,18 +100,18 @@ static void fwd_usage(void)
 int main(int argc, char **argv)
 {
 	static const struct option lopts[] = {
-		{ "mode", required_argument, NULL, 'm' },
-		{ "skb", no_argument, NULL, 's' },
-		{ "force", no_argument, NULL, 'f' },
-		{ "filter", required_argument, NULL, 'F' },
-		{ "queues", required_argument, NULL, 'q' },
-		{ "rx-ring", required_argument, NULL, 'r' },
-		{ "tx-ring", required_argument, NULL, 't' },
-		{ "seconds", required_argument, NULL, 'S' },
-		{ "ready", required_argument, NULL, 'R' },
-		{ "xstats", no_argument, NULL, 'x' },
-		{ "busy-poll", required_argument, NULL, 'B' },
-		{ NULL, 0, NULL, 0 },
+		{"mode", required_argument, NULL, 'm'},
+		{"skb", no_argument, NULL, 's'},
+		{"force", no_argument, NULL, 'f'},
+		{"filter", required_argument, NULL, 'F'},
+		{"queues", required_argument, NULL, 'q'},
+		{"rx-ring", required_argument, NULL, 'r'},
+		{"tx-ring", required_argument, NULL, 't'},
+		{"seconds", required_argument, NULL, 'S'},
+		{"ready", required_argument, NULL, 'R'},
+		{"xstats", no_argument, NULL, 'x'},
+		{"busy-poll", required_argument, NULL, 'B'},
+		{NULL, 0, NULL, 0},
 	};
 	struct dp_port_conf conf[2] = {};
 	struct dp_port port[2] = {};
@@ -212,9 +212,8 @@ int main(int argc, char **argv)
 	fflush(stdout);
 	if (seconds > 0)
 		deadline = fwd_now_ns() + (uint64_t)(seconds * 1e9);
-	for (uint64_t loop = 0; !atomic_load_explicit(&fwd_stop,
-						       memory_order_relaxed);
-	     loop++) {
+	for (uint64_t loop = 0;
+	     !atomic_load_explicit(&fwd_stop, memory_order_relaxed); loop++) {
 		for (uint16_t q = 0; q < port[0].nb_queues; q++) {
 			fwd_one(&port[0], &port[1], q, macswap, b, &st);
 			fwd_one(&port[1], &port[0], q, macswap, b, &st);

@@ -27,7 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define GEN_BATCH 256
+#define GEN_BATCH     256
 #define GEN_FLOWS_MAX 4096
 
 static double gen_now(void)
@@ -65,8 +65,8 @@ static void gen_frame(uint8_t *f, size_t size, const uint8_t *dst,
 	ip[3] = ip_len & 0xff;
 	ip[8] = 64;
 	ip[9] = 17;
-	memcpy(ip + 12, (uint8_t[]){ 198, 18, 0, 1 }, 4);
-	memcpy(ip + 16, (uint8_t[]){ 198, 19, 0, 2 }, 4);
+	memcpy(ip + 12, (uint8_t[]){198, 18, 0, 1}, 4);
+	memcpy(ip + 16, (uint8_t[]){198, 19, 0, 2}, 4);
 	*(uint16_t *)(ip + 10) = gen_csum(ip, 20);
 	udp[0] = sport >> 8;
 	udp[1] = sport & 0xff;
@@ -82,22 +82,34 @@ int main(int argc, char **argv)
 	static struct mmsghdr msgs[GEN_BATCH];
 	static struct iovec iov[GEN_BATCH];
 	const char *ifname = NULL;
-	uint8_t dst[6] = { 0x02, 0, 0, 0, 0, 1 }, src[6];
+	uint8_t dst[6] = {0x02, 0, 0, 0, 0, 1}, src[6];
 	unsigned long long count = 10000000, sent = 0, calls = 0;
 	double seconds = 5, t0, t;
 	unsigned int size = 60, flows = 64;
-	struct sockaddr_ll sll = { .sll_family = AF_PACKET };
+	struct sockaddr_ll sll = {.sll_family = AF_PACKET};
 	struct ifreq ifr = {};
 	int opt, fd, one = 1, cpu = -1;
 
 	while ((opt = getopt(argc, argv, "i:n:t:s:f:d:c:")) != -1) {
 		switch (opt) {
-		case 'i': ifname = optarg; break;
-		case 'n': count = strtoull(optarg, NULL, 0); break;
-		case 't': seconds = atof(optarg); break;
-		case 's': size = atoi(optarg); break;
-		case 'f': flows = atoi(optarg); break;
-		case 'c': cpu = atoi(optarg); break;
+		case 'i':
+			ifname = optarg;
+			break;
+		case 'n':
+			count = strtoull(optarg, NULL, 0);
+			break;
+		case 't':
+			seconds = atof(optarg);
+			break;
+		case 's':
+			size = atoi(optarg);
+			break;
+		case 'f':
+			flows = atoi(optarg);
+			break;
+		case 'c':
+			cpu = atoi(optarg);
+			break;
 		case 'd':
 			if (sscanf(optarg, "%hhx:%hhx:%hhx:%hhx:%hhx:%hhx",
 				   &dst[0], &dst[1], &dst[2], &dst[3], &dst[4],
@@ -146,8 +158,8 @@ int main(int argc, char **argv)
 	t0 = gen_now();
 	t = t0;
 	while (sent < count && t - t0 < seconds) {
-		unsigned int n = count - sent < GEN_BATCH ? count - sent :
-							    GEN_BATCH;
+		unsigned int n =
+			count - sent < GEN_BATCH ? count - sent : GEN_BATCH;
 		int r;
 
 		for (unsigned int i = 0; i < n; i++)
@@ -167,7 +179,8 @@ int main(int argc, char **argv)
 	close(fd);
 	return 0;
 usage:
-	fprintf(stderr, "usage: afxdp_gen -i IF [-n COUNT] [-t SECONDS<=600] "
+	fprintf(stderr,
+		"usage: afxdp_gen -i IF [-n COUNT] [-t SECONDS<=600] "
 		"[-s SIZE 60..1514] [-f FLOWS<=%d] [-d DST_MAC] [-c CPU]\n",
 		GEN_FLOWS_MAX);
 	return 2;
