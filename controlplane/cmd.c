@@ -339,6 +339,20 @@ static json_t *cmd_status(struct cp_cmds *c, json_t *args,
 	return r;
 }
 
+/* The backend's own counters: {"name": value, ...}. */
+static json_t *port_xstats(struct cp_cmds *c, uint16_t id)
+{
+	struct dp_port_kv kv[128];
+	json_t *x = json_object();
+	int n = c->ops->port_xstats(c->dp, id, kv, 128);
+
+	for (int k = 0; k < n && k < 128; k++)
+		if (kv[k].name)
+			json_object_set_new(x, kv[k].name,
+					    json_integer((json_int_t)kv[k].value));
+	return x;
+}
+
 static json_t *cmd_show_ports(struct cp_cmds *c, json_t *args,
 			      struct cp_error *e)
 {
@@ -380,6 +394,7 @@ static json_t *cmd_show_ports(struct cp_cmds *c, json_t *args,
 		json_object_set_new(j, "tx_bytes", json_integer((json_int_t)txb));
 		json_object_set_new(j, "gen_running",
 				    json_boolean(pe->gen.enabled));
+		json_object_set_new(j, "xstats", port_xstats(c, i));
 		json_array_append_new(arr, j);
 	}
 	return json_pack("{s:o}", "ports", arr);

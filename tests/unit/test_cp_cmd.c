@@ -338,6 +338,13 @@ static void test_modes_ports_gen(void **state)
 						   1),
 				    "mode")),
 			    "l2");
+	assert_int_equal(json_integer_value(json_object_get(
+				 json_object_get(json_array_get(json_object_get(
+							 r, "ports"),
+						 1),
+						 "xstats"),
+				 "syscalls")),
+			 101);
 	json_decref(r);
 	json_decref(run(e, "gen set",
 			"{\"port\":\"p0\",\"rate\":5000,\"count\":10,\"ip\":"
