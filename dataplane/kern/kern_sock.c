@@ -737,6 +737,7 @@ __attribute__((cold)) static int kern_queue_open(struct kern_port *kp,
 		.mr_type = PACKET_MR_PROMISC,
 	};
 	int one = 1, rcvbuf = kern_tun.rcvbuf ? kern_tun.rcvbuf : 4 << 20;
+	int sndbuf;
 	uint32_t i;
 	int ret;
 
@@ -755,6 +756,13 @@ __attribute__((cold)) static int kern_queue_open(struct kern_port *kp,
 		       sizeof(rcvbuf)) < 0)
 		setsockopt(q->fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf,
 			   sizeof(rcvbuf));
+	/* A send buffer for a TX ring's worth of bursts in flight (io_uring
+	 * would otherwise punt sends that find it full to io-wq). */
+	sndbuf = 4 << 20;
+	if (setsockopt(q->fd, SOL_SOCKET, SO_SNDBUFFORCE, &sndbuf,
+		       sizeof(sndbuf)) < 0)
+		setsockopt(q->fd, SOL_SOCKET, SO_SNDBUF, &sndbuf,
+			   sizeof(sndbuf));
 	/* Our own transmissions must not come back as receptions. */
 	if (setsockopt(q->fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one,
 		       sizeof(one)) < 0) {

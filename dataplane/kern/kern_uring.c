@@ -142,10 +142,13 @@ static void ur_check_overflow(struct kern_queue *q, struct ur *u)
 	unsigned int ko = IO_URING_READ_ONCE(*u->ring.cq.koverflow);
 	bool of = io_uring_cq_has_overflow(&u->ring);
 
-	if (of && !u->overflowing) {
-		/* CQEs are parked in the kernel (IORING_FEAT_NODROP); count
-		 * the event and have them flushed into the CQ. */
-		q->st.cq_overflow++;
+	if (of) {
+		/* CQEs are parked in the kernel (IORING_FEAT_NODROP): count
+		 * the event once, and have them flushed into the CQ every
+		 * burst until the flag clears (a multishot request is ended
+		 * by an overflow; it is re-armed like after ENOBUFS). */
+		if (!u->overflowing)
+			q->st.cq_overflow++;
 		q->st.syscalls++;
 		io_uring_get_events(&u->ring);
 	}
@@ -272,6 +275,28 @@ static uint16_t ur_reap(struct kern_queue *q, struct ur *u, struct dp_burst *b)
 	return n;
 }
 
+#define UR_SPIN_NS 50000
+
+/* Spin up to UR_SPIN_NS for a completion (vDSO clock, no syscall). */
+static bool ur_spin_cq(struct ur *u)
+{
+	struct timespec t0, t;
+	unsigned int i = 0;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		if (io_uring_cq_ready(&u->ring))
+			return true;
+		if (++i % 64 == 0) {
+			clock_gettime(CLOCK_MONOTONIC, &t);
+			if ((t.tv_sec - t0.tv_sec) * 1000000000L +
+				    (t.tv_nsec - t0.tv_nsec) > UR_SPIN_NS)
+				return false;
+		}
+		__builtin_ia32_pause();
+	}
+}
+
 static uint16_t ur_rx(struct dp_port *p, uint16_t qid, struct dp_burst *b)
 {
 	struct kern_queue *q = kern_q(p, qid);
@@ -294,12 +319,21 @@ static uint16_t ur_rx(struct dp_port *p, uint16_t qid, struct dp_burst *b)
 			return 0;
 		if (u->pending)
 			ur_submit(q, u);
+		/* SQPOLL: the SQ thread is still issuing the reads we
+		 * just re-armed; sleeping in poll() now would cost a
+		 * context switch per burst. Spin on the CQ a little first
+		 * (only while this queue is receiving). */
+		if (u->sqpoll && u->armed < UR_ARM && ur_spin_cq(u)) {
+			n = ur_reap(q, u, b);
+			goto out;
+		}
 		q->ready = false;
 		if (kern_wait_ready(q, KERN_WAIT_POLL)) {
 			q->ready = false;
 			n = ur_reap(q, u, b);
 		}
 	}
+out:
 	/* Hint for the thread's waiter: more completions are likely. */
 	q->ready = n == DP_BURST || io_uring_cq_ready(&u->ring) > 0;
 	b->n = n;
@@ -355,7 +389,10 @@ static void ur_tx_flush(struct dp_port *p, uint16_t qid)
 	struct kern_queue *q = kern_q(p, qid);
 	struct ur *u = q->model;
 
-	if (p->up && u->pending)
+	/* A queue some thread rx-polls (it joined a waiter) is flushed by
+	 * that rx_burst before it waits: keep TX batched up to
+	 * UR_TX_BATCH. A queue nobody rx-polls is submitted now. */
+	if (p->up && u->pending && (!q->w || u->pending >= UR_TX_BATCH))
 		ur_submit(q, u);
 }
 
@@ -380,17 +417,24 @@ static uint32_t pow2_floor(uint32_t v)
 	return r;
 }
 
+/* Provided buffers: the rx ring size (or the tunable), a power of two,
+ * at most half the slab. */
+static uint32_t ur_br_entries(const struct kern_queue *q)
+{
+	uint32_t want, n;
+
+	want = kern_tun.ms_buffers ? kern_tun.ms_buffers : q->kp->rx_ring;
+	n = pow2_floor(want < q->nslots / 2 ? want : q->nslots / 2);
+	return n > 32768 ? 32768 : n;
+}
+
 __attribute__((cold)) static int ur_setup_br(struct kern_queue *q,
 					     struct ur *u)
 {
 	struct io_uring_buf_reg reg = { 0 };
-	uint32_t n, i, want;
+	uint32_t n = ur_br_entries(q), i;
 	int ret;
 
-	want = kern_tun.ms_buffers ? kern_tun.ms_buffers : q->kp->rx_ring;
-	n = pow2_floor(want < q->nslots / 2 ? want : q->nslots / 2);
-	if (n > 32768)
-		n = 32768;
 	u->br_len = (size_t)n * sizeof(struct io_uring_buf);
 	u->br = mmap(NULL, u->br_len, PROT_READ | PROT_WRITE,
 		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -428,6 +472,7 @@ __attribute__((cold)) static int ur_init(struct kern_queue *q, char *err,
 	struct io_uring_params par = { 0 };
 	unsigned int entries = UR_ARM + UR_TX_BATCH + kp->tx_ring;
 	struct iovec iov = { q->slab, q->slab_len };
+	unsigned int cq;
 	struct ur *u;
 	int ret;
 
@@ -437,8 +482,11 @@ __attribute__((cold)) static int ur_init(struct kern_queue *q, char *err,
 		return -ENOMEM;
 	}
 	q->model = u;
+	/* The CQ holds every completion that can be outstanding at once:
+	 * reads, TX, and with multishot one per provided buffer. */
+	cq = 4 * entries + (v == UR_MULTISHOT ? ur_br_entries(q) : 0);
 	par.flags = IORING_SETUP_CQSIZE;
-	par.cq_entries = 4 * entries;
+	par.cq_entries = cq;
 	if (v == UR_SQPOLL) {
 		par.flags |= IORING_SETUP_SQPOLL;
 		par.sq_thread_idle = UR_SQ_IDLE_MS;
@@ -454,7 +502,7 @@ __attribute__((cold)) static int ur_init(struct kern_queue *q, char *err,
 			kp->p->name, strerror(-ret));
 		memset(&par, 0, sizeof(par));
 		par.flags = IORING_SETUP_CQSIZE;
-		par.cq_entries = 4 * entries;
+		par.cq_entries = cq;
 		ret = io_uring_queue_init_params(entries, &u->ring, &par);
 	} else if (ret == 0 && v == UR_SQPOLL) {
 		u->sqpoll = true;
