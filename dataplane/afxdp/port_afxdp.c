@@ -1106,6 +1106,17 @@ static int afxdp_ifreq(const char *ifname, unsigned long req, struct ifreq *ifr)
 	return ret;
 }
 
+/* RX queues the driver has (0 when it does not say). */
+static uint32_t afxdp_rx_queues(const char *ifname)
+{
+	struct ethtool_channels ch = {.cmd = ETHTOOL_GCHANNELS};
+	struct ifreq ifr = {.ifr_data = (void *)&ch};
+
+	if (afxdp_ifreq(ifname, SIOCETHTOOL, &ifr))
+		return 0;
+	return ch.rx_count + ch.combined_count;
+}
+
 /* RX descriptors of the driver's own ring (0 when it has none, as veth). */
 static uint32_t afxdp_hw_rx_ring(const char *ifname)
 {
@@ -1149,6 +1160,15 @@ int dp_afxdp_open(struct dp_port *p, const struct dp_port_conf *c, char *err,
 		ret = -EINVAL;
 		snprintf(err, errlen, "port %s: %u queues, at most %d", c->name,
 			 ap->nq, DP_QUEUE_MAX);
+		goto err_free;
+	}
+	if (afxdp_rx_queues(ap->ifname) &&
+	    ap->nq > afxdp_rx_queues(ap->ifname)) {
+		ret = -EINVAL;
+		snprintf(err, errlen,
+			 "port %s: %u queues, but %s has %u RX queue(s)",
+			 c->name, ap->nq, ap->ifname,
+			 afxdp_rx_queues(ap->ifname));
 		goto err_free;
 	}
 	rx_size = afxdp_pow2(c->rx_ring ? c->rx_ring : AFXDP_RING_DEFAULT);

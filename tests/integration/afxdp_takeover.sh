@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 #
-# Description: the XDP program's life cycle across runs.
+# Description: the XDP program's life cycle across runs, and bad configs.
+# 0. unknown dev options, a missing interface, too many queues, a queue
+#    the interface does not have: exit 1, the message names port and
+#    problem, no program stays attached.
 # 1. afxdp_fwd is SIGKILLed: its program stays attached (netlink XDP
 #    outlives the process). The next start recognises it as ours, replaces
 #    it (logs its id), and traffic flows again with the right bytes.
@@ -51,6 +54,21 @@ traffic() {
 	ip netns exec "$LAB_G" python3 "$wire" --tx lrxd-g0 --rx lrxd-g1 \
 		--dst-mac "$d0" --count 100 --expect macswap || fail "traffic ($1)"
 }
+
+# 0. bad port configs fail with a message naming the port and the problem,
+# and attach nothing.
+bad() { # WANT ARGS...
+	local want=$1 rc=0; shift
+	ip netns exec "$LAB_D" "$fwd" --seconds 1 "$@" >"$tmp/out.bad" 2>"$tmp/err.bad" || rc=$?
+	[ "$rc" = 1 ] || fail "bad config ($*): exit $rc, want 1"
+	grep -qF "$want" "$tmp/err.bad" || fail "bad config ($*): no '$want' in: $(cat "$tmp/err.bad")"
+	[ -z "$(lab_xdp_id "$LAB_D" lrxd-d0)" ] || fail "bad config ($*) left a program"
+}
+bad "port p0: dev 'lrxd-d0,filter=bogus': unknown option 'filter=bogus'" --filter bogus lrxd-d0 lrxd-d1
+bad "port p0: dev 'lrxd-d0,busy_poll=x': busy_poll wants a budget" --busy-poll x lrxd-d0 lrxd-d1
+bad "port p1: interface lrxd-nope not found" lrxd-d0 lrxd-nope
+bad "port p0: 32 queues, at most 16" --queues 32 lrxd-d0 lrxd-d1
+bad "port p0: 2 queues, but lrxd-d0 has 1 RX queue(s)" --queues 2 lrxd-d0 lrxd-d1
 
 # 1. crash, then restart replaces the stale program.
 start_fwd crash
