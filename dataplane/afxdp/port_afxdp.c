@@ -298,7 +298,7 @@ static void afxdp_pool_unref(struct afxdp_pool *pool)
 	if (--pool->refs > 0)
 		return;
 	lost = afxdp_pool_audit(pool);
-	afxdp_lost += lost + (pool->app > 0 ? (uint64_t)pool->app : 0);
+	afxdp_lost += lost; /* frames the application kept are missing */
 	afxdp_pools[pool->qid] = NULL;
 	afxdp_pool_destroy(pool);
 }

@@ -5,7 +5,8 @@
  *
  *   afxdp_fwd [--mode macswap|io] [--skb] [--force] [--filter ip]
  *             [--queues N] [--rx-ring N] [--tx-ring N] [--seconds S]
- *             [--ready FILE] [--xstats] [--busy-poll N] IF_A IF_B
+ *             [--ready FILE] [--xstats] [--busy-poll N] [--leak N]
+ *             IF_A IF_B
  *
  * Frames received on IF_A go out on IF_B and the other way round
  * (macswap: source and destination MAC swapped, with dp_macswap). One
@@ -17,7 +18,9 @@
  *
  * busy cycles are TSC cycles of polls that moved at least one packet.
  * Exit 0; 1 when a port cannot open (message on stderr); 3 when frames
- * were lost (frame accounting at close).
+ * were lost (frame accounting at close). --leak N takes N frames with
+ * alloc_bufs before closing and never frees them: a check that the
+ * accounting notices.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -111,6 +114,7 @@ int main(int argc, char **argv)
 		{"ready", required_argument, NULL, 'R'},
 		{"xstats", no_argument, NULL, 'x'},
 		{"busy-poll", required_argument, NULL, 'B'},
+		{"leak", required_argument, NULL, 'L'},
 		{NULL, 0, NULL, 0},
 	};
 	struct dp_port_conf conf[2] = {};
@@ -119,6 +123,7 @@ int main(int argc, char **argv)
 	struct dp_burst *b;
 	const char *ready = NULL, *filter = NULL, *busy = NULL;
 	bool macswap = true, xstats = false;
+	int leak = 0;
 	double seconds = 0;
 	uint64_t deadline = 0, lost;
 	char err[256];
@@ -163,6 +168,9 @@ int main(int argc, char **argv)
 			break;
 		case 'B':
 			busy = optarg;
+			break;
+		case 'L':
+			leak = atoi(optarg);
 			break;
 		default:
 			goto usage;
@@ -227,6 +235,15 @@ int main(int argc, char **argv)
 		}
 	}
 	ret = 0;
+	if (leak > 0) {
+		/* Test of the accounting itself: take frames, never give
+		 * them back; close must report them. */
+		uint8_t *d[DP_BURST];
+		uintptr_t h[DP_BURST];
+
+		port[0].ops->alloc_bufs(&port[0], 0, 64, d, h,
+					leak < DP_BURST ? leak : DP_BURST);
+	}
 	if (xstats)
 		for (int i = 0; i < 2; i++)
 			fwd_print_xstats(&port[i]);

@@ -13,7 +13,8 @@
 # lrxd-g1 with its MACs swapped and nothing else changed (then the other
 # way). After SIGTERM: exit 0, "lost 0", the frame counts printed at stop
 # add up (free + fill + rx + tx + application == total), and the XDP
-# program is gone from both interfaces.
+# program is gone from both interfaces. Then a run that keeps 5 frames
+# must exit 3 and report exactly those 5.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/afxdp_lab.sh"
@@ -86,4 +87,12 @@ for i in 0 1; do
 	[ -z "$(lab_xdp_id "$LAB_D" lrxd-d$i)" ] ||
 		{ echo "FAIL: XDP program left on lrxd-d$i after close"; exit 1; }
 done
+# The accounting can fail: 5 frames taken and never returned are reported.
+rc=0
+ip netns exec "$LAB_D" "$fwd" --seconds 0.2 --leak 5 lrxd-d0 lrxd-d1 \
+	>"$tmp/out.leak" 2>"$tmp/err.leak" || rc=$?
+[ "$rc" = 3 ] || { echo "FAIL: leak run exit $rc, want 3"; exit 1; }
+grep -q "lost 5$" "$tmp/out.leak" || { echo "FAIL: leak not counted"; cat "$tmp/out.leak"; exit 1; }
+grep "frame accounting broken" "$tmp/err.leak" | grep -q "5 missing, 0 duplicated, 0 out of range, 5 still held" ||
+	{ echo "FAIL: leak not reported"; cat "$tmp/err.leak"; exit 1; }
 echo "PASS"
