@@ -430,7 +430,11 @@ static uint16_t afxdp_tx_burst(struct dp_port *p, uint16_t q,
 	uint32_t idx, room, i;
 
 	afxdp_complete(s);
-	room = xsk_ring_prod__reserve(&s->tx, n, &idx);
+	/* xsk_ring_prod__reserve is all or nothing: ask for what fits. */
+	room = xsk_prod_nb_free(&s->tx, n);
+	if (room > n)
+		room = n;
+	room = xsk_ring_prod__reserve(&s->tx, room, &idx);
 	if (!foreign) {
 		for (i = 0; i < room; i++) {
 			uint64_t off = (uint64_t)(data[i] - pool->area);
