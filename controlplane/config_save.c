@@ -64,12 +64,12 @@ static void emit_gen(FILE *f, const struct dp_gen_conf *g)
 {
 	char a[64], mac[24];
 
-	fprintf(f, "    gen:\n");
-	fprintf(f, "      enabled: %s\n", yes(g->enabled));
-	fprintf(f, "      autostart: %s\n", yes(g->autostart));
+	fprintf(f, "    generator:\n");
 	fprintf(f, "      ip_version: %u\n", g->ip_version);
-	fprintf(f, "      imix: %s\n", yes(g->imix));
-	fprintf(f, "      frame_size: %u\n", g->frame_size);
+	if (g->imix)
+		fprintf(f, "      frame_size: imix\n");
+	else
+		fprintf(f, "      frame_size: %u\n", g->frame_size);
 	fprintf(f, "      flows: %u\n", g->flows);
 	fprintf(f, "      rate_pps: %llu\n", (unsigned long long)g->rate_pps);
 	fprintf(f, "      count: %llu\n", (unsigned long long)g->count);
@@ -79,15 +79,21 @@ static void emit_gen(FILE *f, const struct dp_gen_conf *g)
 	fprintf(f, "      dst_mac: \"%s\"\n",
 		cp_mac_fmt(g->dst_mac, mac, sizeof(mac)));
 	if (g->src4.family)
-		fprintf(f, "      src4: \"%s\"\n", cp_addr_fmt(&g->src4, a, 64));
+		fprintf(f, "      src_ip: \"%s\"\n",
+			cp_addr_fmt(&g->src4, a, sizeof(a)));
 	if (g->dst4.family)
-		fprintf(f, "      dst4: \"%s\"\n", cp_addr_fmt(&g->dst4, a, 64));
+		fprintf(f, "      dst_ip: \"%s\"\n",
+			cp_addr_fmt(&g->dst4, a, sizeof(a)));
 	if (g->src6.family)
-		fprintf(f, "      src6: \"%s\"\n", cp_addr_fmt(&g->src6, a, 64));
+		fprintf(f, "      src_ip6: \"%s\"\n",
+			cp_addr_fmt(&g->src6, a, sizeof(a)));
 	if (g->dst6.family)
-		fprintf(f, "      dst6: \"%s\"\n", cp_addr_fmt(&g->dst6, a, 64));
+		fprintf(f, "      dst_ip6: \"%s\"\n",
+			cp_addr_fmt(&g->dst6, a, sizeof(a)));
 	fprintf(f, "      sport: %u\n", g->sport);
 	fprintf(f, "      dport: %u\n", g->dport);
+	fprintf(f, "      dst_step: %u\n", g->dst_step);
+	fprintf(f, "      autostart: %s\n", yes(g->autostart));
 }
 
 static void emit_ports(FILE *f, const struct dp_config *c,
@@ -107,7 +113,6 @@ static void emit_ports(FILE *f, const struct dp_config *c,
 		fputc('\n', f);
 		if (pc->io_model[0])
 			fprintf(f, "    io_model: %s\n", pc->io_model);
-		fprintf(f, "    queues: %u\n", pc->nb_queues);
 		fprintf(f, "    rx_ring: %u\n    tx_ring: %u\n", pc->rx_ring,
 			pc->tx_ring);
 		fprintf(f, "    mtu: %u\n", pc->mtu);
@@ -120,11 +125,24 @@ static void emit_ports(FILE *f, const struct dp_config *c,
 		fprintf(f, "    mode: %s\n", ops->mode_name(p->mode));
 		fprintf(f, "    rx: %s\n", rx_role_name(p->rx_role));
 		fprintf(f, "    acl: %s\n", yes(p->acl));
-		fprintf(f, "    peer: ");
-		emit_str(f, port_ref(c, p->peer));
-		fputc('\n', f);
-		emit_gen(f, &p->gen);
+		if (p->peer < c->nb_ports) {
+			fprintf(f, "    peer: ");
+			emit_str(f, port_ref(c, p->peer));
+			fputc('\n', f);
+		}
+		if (p->gen.enabled)
+			emit_gen(f, &p->gen);
 	}
+}
+
+static void emit_port_key(FILE *f, const char *indent,
+			  const struct dp_config *c, uint16_t port)
+{
+	if (port >= c->nb_ports)
+		return;
+	fprintf(f, "%sport: ", indent);
+	emit_str(f, port_ref(c, port));
+	fputc('\n', f);
 }
 
 int cp_config_emit(const struct dp_config *c, const struct cp_dp_ops *ops,
@@ -134,105 +152,118 @@ int cp_config_emit(const struct dp_config *c, const struct cp_dp_ops *ops,
 	char a[64], mac[24];
 
 	fprintf(f, "# linerated configuration (written by config save)\n");
-	fprintf(f, "eal:\n  file_prefix: ");
-	emit_str(f, e->file_prefix);
-	fprintf(f, "\n  mem_mb: %u\n", e->mem_mb);
+	fprintf(f, "eal:\n");
+	if (e->file_prefix[0]) {
+		fprintf(f, "  file_prefix: ");
+		emit_str(f, e->file_prefix);
+		fputc('\n', f);
+	}
+	fprintf(f, "  memory_mb: %u\n", e->mem_mb);
 	fprintf(f, "  hugepages: %s\n",
 		e->hugepages < 0 ? "auto" : e->hugepages ? "true" : "false");
 	fprintf(f, "  in_memory: %s\n", yes(e->in_memory));
 	fprintf(f, "  main_core: %d\n", e->main_core);
-	fprintf(f, "  log_level: ");
-	emit_str(f, e->log_level);
-	fprintf(f, "\n  args: [");
-	for (int i = 0; i < e->nb_args; i++) {
-		fprintf(f, i ? ", " : "");
-		emit_str(f, e->args[i]);
+	if (e->log_level[0]) {
+		fprintf(f, "  log_level: ");
+		emit_str(f, e->log_level);
+		fputc('\n', f);
 	}
-	fprintf(f, "]\n");
-	emit_ports(f, c, ops);
-	fprintf(f, "workers:\n");
-	for (uint16_t w = 0; w < c->nb_workers; w++) {
-		fprintf(f, "  - core: %d\n    ports: [", c->workers[w].core);
-		for (uint16_t k = 0; k < c->workers[w].nb_ports; k++) {
-			fprintf(f, k ? ", " : "");
-			emit_str(f, port_ref(c, c->workers[w].ports[k]));
+	if (e->nb_args) {
+		fprintf(f, "  args:\n");
+		for (int i = 0; i < e->nb_args; i++) {
+			fprintf(f, "    - ");
+			emit_str(f, e->args[i]);
+			fputc('\n', f);
 		}
-		fprintf(f, "]\n");
+	}
+	emit_ports(f, c, ops);
+	if (c->nb_workers) {
+		fprintf(f, "workers:\n");
+		for (uint16_t w = 0; w < c->nb_workers; w++) {
+			fprintf(f, "  - core: %d\n    ports: [",
+				c->workers[w].core);
+			for (uint16_t k = 0; k < c->workers[w].nb_ports; k++) {
+				fprintf(f, k ? ", " : "");
+				emit_str(f,
+					 port_ref(c, c->workers[w].ports[k]));
+			}
+			fprintf(f, "]\n");
+		}
 	}
 	fprintf(f, "l2:\n  learning: %s\n  flood: %s\n  aging_s: %u\n"
 		   "  size: %u\n",
 		yes(c->l2.learning), yes(c->l2.flood), c->l2.aging_s,
 		c->l2.size);
-	fprintf(f, "routes:\n");
-	for (size_t i = 0; i < c->nb_routes; i++) {
-		const struct dp_route_conf *r = &c->routes[i];
+	if (c->nb_routes) {
+		fprintf(f, "routes:\n");
+		for (size_t i = 0; i < c->nb_routes; i++) {
+			const struct dp_route_conf *r = &c->routes[i];
 
-		fprintf(f, "  - prefix: ");
-		emit_prefix(f, &r->prefix, r->plen);
-		fprintf(f, "\n    port: ");
-		emit_str(f, port_ref(c, r->port));
-		fputc('\n', f);
-		if (r->via.family)
-			fprintf(f, "    via: %s\n",
-				cp_addr_fmt(&r->via, a, sizeof(a)));
-	}
-	if (c->routes_gen.count) {
-		fprintf(f, "routes_gen:\n  count: %u\n  seed: %u\n  port: ",
-			c->routes_gen.count, c->routes_gen.seed);
-		emit_str(f, port_ref(c, c->routes_gen.port));
-		fprintf(f, "\n  via: %s\n",
-			cp_addr_fmt(&c->routes_gen.via, a, sizeof(a)));
-	}
-	fprintf(f, "neighbours:\n");
-	for (size_t i = 0; i < c->nb_neighs; i++) {
-		const struct dp_neigh_conf *n = &c->neighs[i];
-
-		fprintf(f, "  - addr: %s\n    mac: \"%s\"\n",
-			cp_addr_fmt(&n->addr, a, sizeof(a)),
-			cp_mac_fmt(n->mac, mac, sizeof(mac)));
-		if (n->port != DP_NO_PORT) {
-			fprintf(f, "    port: ");
-			emit_str(f, port_ref(c, n->port));
+			fprintf(f, "  - prefix: ");
+			emit_prefix(f, &r->prefix, r->plen);
 			fputc('\n', f);
+			emit_port_key(f, "    ", c, r->port);
+			if (r->via.family)
+				fprintf(f, "    via: %s\n",
+					cp_addr_fmt(&r->via, a, sizeof(a)));
 		}
 	}
-	fprintf(f, "acl_default: %s\n",
+	if (c->routes_gen.count) {
+		fprintf(f, "routes_generate:\n  count: %u\n  seed: %u\n",
+			c->routes_gen.count, c->routes_gen.seed);
+		emit_port_key(f, "  ", c, c->routes_gen.port);
+		if (c->routes_gen.via.family)
+			fprintf(f, "  via: %s\n",
+				cp_addr_fmt(&c->routes_gen.via, a, sizeof(a)));
+	}
+	if (c->nb_neighs) {
+		fprintf(f, "neighbours:\n");
+		for (size_t i = 0; i < c->nb_neighs; i++) {
+			const struct dp_neigh_conf *n = &c->neighs[i];
+
+			fprintf(f, "  - ip: %s\n    mac: \"%s\"\n",
+				cp_addr_fmt(&n->addr, a, sizeof(a)),
+				cp_mac_fmt(n->mac, mac, sizeof(mac)));
+			emit_port_key(f, "    ", c, n->port);
+		}
+	}
+	if (c->nb_macs) {
+		fprintf(f, "macs:\n");
+		for (size_t i = 0; i < c->nb_macs; i++) {
+			fprintf(f, "  - mac: \"%s\"\n",
+				cp_mac_fmt(c->macs[i].mac, mac, sizeof(mac)));
+			emit_port_key(f, "    ", c, c->macs[i].port);
+		}
+	}
+	fprintf(f, "acl:\n  default: %s\n",
 		c->acl_default == DP_ACL_DENY ? "deny" : "permit");
-	fprintf(f, "acl:\n");
+	if (c->nb_acl)
+		fprintf(f, "  rules:\n");
 	for (size_t i = 0; i < c->nb_acl; i++) {
 		const struct dp_acl_rule_conf *r = &c->acl[i];
 
-		fprintf(f, "  - action: %s\n",
+		fprintf(f, "    - action: %s\n",
 			r->action == DP_ACL_DENY ? "deny" : "permit");
-		if (r->family && !r->src.family && !r->dst.family)
-			fprintf(f, "    family: %u\n", r->family);
 		if (r->src.family) {
-			fprintf(f, "    src: ");
+			fprintf(f, "      src: ");
 			emit_prefix(f, &r->src, r->src_plen);
 			fputc('\n', f);
 		}
 		if (r->dst.family) {
-			fprintf(f, "    dst: ");
+			fprintf(f, "      dst: ");
 			emit_prefix(f, &r->dst, r->dst_plen);
 			fputc('\n', f);
 		}
 		if (r->proto)
-			fprintf(f, "    proto: %u\n", r->proto);
+			fprintf(f, "      proto: %u\n", r->proto);
 		if (r->sport_lo || r->sport_hi != 65535)
-			fprintf(f, "    sport: \"%s\"\n",
+			fprintf(f, "      sport: \"%s\"\n",
 				cp_range_fmt(r->sport_lo, r->sport_hi, a,
 					     sizeof(a)));
 		if (r->dport_lo || r->dport_hi != 65535)
-			fprintf(f, "    dport: \"%s\"\n",
+			fprintf(f, "      dport: \"%s\"\n",
 				cp_range_fmt(r->dport_lo, r->dport_hi, a,
 					     sizeof(a)));
-	}
-	fprintf(f, "macs:\n");
-	for (size_t i = 0; i < c->nb_macs; i++) {
-		fprintf(f, "  - mac: \"%s\"\n    port: ",
-			cp_mac_fmt(c->macs[i].mac, mac, sizeof(mac)));
-		emit_str(f, port_ref(c, c->macs[i].port));
-		fputc('\n', f);
 	}
 	fprintf(f, "stats_interval_ms: %u\n", c->stats_interval_ms);
 	fprintf(f, "duration_ms: %u\n", c->duration_ms);

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "cp_daemon.h"
 #include "dp.h"
 
 /* The built-in config: a generator on one net_ring port (a loopback ring),
@@ -52,6 +53,7 @@ struct opts {
 };
 
 static atomic_bool stop_requested;
+static struct cp_daemon_conf cp_conf; /* control-plane options */
 
 static void on_signal(int sig)
 {
@@ -89,6 +91,10 @@ static void usage(FILE *f)
 		"  -q, --quiet              only warnings and errors\n"
 		"  -h, --help               this text\n"
 		"  -V, --version            print the version\n"
+		"\n"
+		"");
+	cp_daemon_usage(f);
+	fprintf(f,
 		"\n"
 		"SIGTERM or SIGINT stop the workers, drain the TX buffers, stop\n"
 		"and close the ports, free everything and exit 0.\n"
@@ -324,32 +330,36 @@ static void print_summary(struct dp *dp)
  * Runs on this thread from "dataplane started" until stop_requested or the
  * duration is over. The event loop, control socket and metrics hook in
  * here; until then it prints stats and does the periodic housekeeping. */
+static void cp_stats_hook(void *arg)
+{
+	print_stats(arg);
+}
+
+static void cp_housekeeping_hook(void *arg)
+{
+	dp_housekeeping(arg);
+}
+
 static int control_plane_run(struct dp *dp, const struct dp_config *c)
 {
-	uint64_t start = now_ms(), next_stats = 0, next_hk = 0, t;
+	struct cp_daemon_hooks h = {
+		.arg = dp,
+		.stats = cp_stats_hook,
+		.stats_interval_ms = c->stats_interval_ms,
+		.duration_ms = c->duration_ms,
+		.stop = &stop_requested,
+		.housekeeping = cp_housekeeping_hook,
+	};
+	char err[512];
+	int ret;
 
 	if (c->stats_interval_ms)
 		print_stats(dp); /* baseline */
-	next_stats = start + c->stats_interval_ms;
-	while (!atomic_load(&stop_requested)) {
-		struct timespec ts = { 0, 20 * 1000 * 1000 };
-
-		nanosleep(&ts, NULL);
-		t = now_ms();
-		if (c->stats_interval_ms && t >= next_stats) {
-			print_stats(dp);
-			next_stats += c->stats_interval_ms;
-			if (next_stats < t)
-				next_stats = t + c->stats_interval_ms;
-		}
-		if (t >= next_hk) {
-			dp_housekeeping(dp);
-			next_hk = t + 1000;
-		}
-		if (c->duration_ms && t - start >= c->duration_ms)
-			break;
-	}
-	return 0;
+	ret = cp_daemon_run(&cp_conf, &cp_dp_real_ops, dp, &h, err,
+			    sizeof(err));
+	if (ret < 0)
+		fprintf(stderr, "linerated: control plane: %s\n", err);
+	return ret;
 }
 
 static void print_check(const struct dp_config *c)
@@ -388,6 +398,11 @@ int main(int argc, char **argv)
 	char err[1024];
 	int ret;
 
+	cp_daemon_conf_init(&cp_conf);
+	if (cp_daemon_take_args(&cp_conf, &argc, argv, err, sizeof(err)) < 0) {
+		fprintf(stderr, "linerated: %s\n", err);
+		return 2;
+	}
 	if (parse_args(argc, argv, &o) < 0)
 		return 2;
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -427,6 +442,9 @@ int main(int argc, char **argv)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	/* Before EAL and workers exist, so they inherit the mask and the
+	 * control plane's signalfd gets SIGTERM/SIGINT/SIGHUP. */
+	cp_daemon_block_signals();
 
 	ret = dp_eal_init(&conf, argv[0], err, sizeof(err));
 	if (ret < 0) {
