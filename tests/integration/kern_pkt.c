@@ -139,11 +139,14 @@ static int do_recv(const char *ifname, uint32_t count, int timeout_ms,
 	uint8_t f[2048], *seen = calloc(count ? count : 1, 1);
 	uint32_t uniq = 0, dup = 0, bad = 0, seq;
 	struct timespec t0, t;
-	int fd = open_sock(ifname, ETYPE), r;
+	int fd = open_sock(ifname, ETYPE), r, one = 1;
 	long left;
 
 	if (fd < 0 || !seen)
 		return 1;
+	/* Frames we (or a sender on this interface) transmit are not ours
+	 * to count: only what arrives. */
+	setsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof(one));
 	printf("ready\n");
 	fflush(stdout);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
