@@ -83,7 +83,7 @@ def main():
     ap.add_argument("--dst-mac")
     ap.add_argument("--l3-src-mac")
     ap.add_argument("--l3-dst-mac")
-    ap.add_argument("--timeout", type=float, default=3.0)
+    ap.add_argument("--timeout", type=float, default=10.0)
     a = ap.parse_args()
 
     run = (os.getpid() << 8 | int(time.time()) & 0xFF) & 0xFFFFFFFF
