@@ -35,7 +35,7 @@ ip netns exec "$LAB_D" "$fwd" --xstats --seconds 60 --ready "$tmp/ready" \
 	lrxd-d0 lrxd-d1 >"$tmp/out" 2>"$tmp/err" &
 pid=$!
 LAB_PIDS=$pid
-if ! lab_wait_file "$tmp/ready" 10 "$pid"; then
+if ! lab_wait_file "$tmp/ready" 30 "$pid"; then
 	echo "FAIL: afxdp_fwd did not start"; cat "$tmp/out" "$tmp/err"; exit 1
 fi
 cat "$tmp/out"
@@ -95,7 +95,7 @@ ip netns exec "$LAB_D" "$fwd" --skb --seconds 60 --ready "$tmp/ready" \
 	lrxd-d0 lrxd-d1 >"$tmp/out.skb" 2>"$tmp/err.skb" &
 pid=$!
 LAB_PIDS=$pid
-lab_wait_file "$tmp/ready" 10 "$pid" || { echo "FAIL: --skb did not start"; cat "$tmp/err.skb"; exit 1; }
+lab_wait_file "$tmp/ready" 30 "$pid" || { echo "FAIL: --skb did not start"; cat "$tmp/err.skb"; exit 1; }
 grep -q "port p0 on lrxd-d0: skb, copy" "$tmp/out.skb" || { echo "FAIL: mode not 'skb, copy'"; cat "$tmp/out.skb"; exit 1; }
 ip -n "$LAB_D" -d link show dev lrxd-d0 | grep -q "xdpgeneric" || { echo "FAIL: no generic XDP on lrxd-d0"; exit 1; }
 ip netns exec "$LAB_G" python3 "$wire" --tx lrxd-g0 --rx lrxd-g1 \

@@ -38,7 +38,7 @@ start_fwd() {
 		lrxd-d0 lrxd-d1 >"$tmp/out.$tag" 2>"$tmp/err.$tag" &
 	pid=$!
 	LAB_PIDS=$pid
-	lab_wait_file "$tmp/ready" 10 "$pid" || fail "afxdp_fwd ($tag) did not start"
+	lab_wait_file "$tmp/ready" 30 "$pid" || fail "afxdp_fwd ($tag) did not start"
 }
 
 stop_fwd() {
