@@ -72,7 +72,7 @@ LAB_PIDS=
 cleanup() {
 	lab_down
 	rm -rf "$tmp"
-	rm -f /dev/hugepages/lr-xd-bench$$* 2>/dev/null || true
+	rm -rf /dev/hugepages/lr-xd-bench$$* /var/run/dpdk/lr-xd-bench$$* 2>/dev/null || true
 }
 lab_up 1
 trap cleanup EXIT

@@ -11,6 +11,8 @@
 #    lrxd-d1's, TTL one less, IPv4 checksum right, payload unchanged.
 # 3. the generator on an afxdp port (frames from alloc_bufs, sent without
 #    a copy): all 500 arrive on the far side.
+# 4. linerated SIGKILLed, started again: the stale programs are replaced
+#    and macswap works.
 # Each run: SIGTERM -> exit 0, the backend logs balanced frame accounting
 # and no XDP program is left on either interface.
 set -euo pipefail
@@ -21,7 +23,7 @@ lrd=${LINERATED:?LINERATED: path to linerated}
 wire=${AFXDP_WIRE:-$here/afxdp_wire.py}
 tmp=$(mktemp -d)
 LAB_PIDS=
-cleanup() { lab_down; rm -rf "$tmp"; }
+cleanup() { lab_down; rm -rf "$tmp" /var/run/dpdk/lr-xd-$$-*; }
 
 lab_up 1
 trap cleanup EXIT
@@ -119,4 +121,21 @@ done
 stop_lrd gen
 grep -q "final gen pkts=500 " "$tmp/gen.log" || fail "generator count"
 echo "generator: $(($(g0_rx) - before)) frames arrived on lrxd-g0"
+
+# 4. linerated SIGKILLed: its programs stay; the next linerated replaces
+# them (naming the stale id) and forwards.
+cp "$tmp/macswap.yaml" "$tmp/crash.yaml"
+run_lrd crash
+old=$(lab_xdp_id "$LAB_D" lrxd-d0)
+kill -KILL "$pid"; wait "$pid" 2>/dev/null || true
+LAB_PIDS=
+[ -n "$old" ] && [ "$(lab_xdp_id "$LAB_D" lrxd-d0)" = "$old" ] ||
+	fail "program ${old:-none} not left attached by the killed linerated"
+cp "$tmp/macswap.yaml" "$tmp/restart.yaml"
+run_lrd restart
+grep -q "replacing stale linerate XDP program 'lr_xdp_xsk' (id $old" \
+	"$tmp/restart.log" || fail "stale program $old not replaced"
+ip netns exec "$LAB_G" python3 "$wire" --tx lrxd-g0 --rx lrxd-g0 \
+	--dst-mac "$d0" --count 100 --expect macswap || fail "macswap after restart"
+stop_lrd restart
 echo "PASS"
