@@ -926,10 +926,16 @@ static void afxdp_sum_xsk_stats(struct afxdp_port *ap, struct xdp_statistics *t)
 	}
 }
 
+/* The XDP counters' names, from the list the program counts by. */
 static const char *const afxdp_xdp_names[] = {
 #define AFXDP_XDP_NAME(e, name, desc) name,
 	LR_XDP_FOREACH_COUNTER(AFXDP_XDP_NAME)
 #undef AFXDP_XDP_NAME
+};
+static const char *const afxdp_xdp_byte_names[] = {
+#define AFXDP_XDP_BNAME(e, name, desc) name "_bytes",
+	LR_XDP_FOREACH_COUNTER(AFXDP_XDP_BNAME)
+#undef AFXDP_XDP_BNAME
 };
 
 /* Per-queue names (kv names must outlive the call). */
@@ -964,12 +970,15 @@ static int afxdp_xstats(struct dp_port *p, struct dp_port_kv *kv, int max)
 
 	if (ncpu > 0 && (rec = calloc(ncpu, sizeof(*rec)))) {
 		for (uint32_t c = 0; c < LR_XDP_C__COUNT; c++) {
-			uint64_t sum = 0;
+			uint64_t sum = 0, bytes = 0;
 
 			if (!bpf_map_lookup_elem(ap->stats_fd, &c, rec))
-				for (int i = 0; i < ncpu; i++)
+				for (int i = 0; i < ncpu; i++) {
 					sum += rec[i].packets;
+					bytes += rec[i].bytes;
+				}
 			AFXDP_KV(afxdp_xdp_names[c], sum);
+			AFXDP_KV(afxdp_xdp_byte_names[c], bytes);
 		}
 		free(rec);
 	}

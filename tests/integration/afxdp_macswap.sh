@@ -76,6 +76,11 @@ END {
 		print "too few redirected"; exit 1
 	}
 	if (v["p0 xdp_redirect_err"] + v["p1 xdp_redirect_err"] > 0) exit 1
+	# afxdp_wire.py cycles through 60, 64, 128, 333, 512, 1024, 1514
+	# bytes: 300 frames are 42 cycles (3635 B each) + the first six.
+	if (v["p0 xdp_redirected_bytes"] != 42 * 3635 + 2121) {
+		print "p0 xdp_redirected_bytes " v["p0 xdp_redirected_bytes"] ", want 154791"; exit 1
+	}
 }' "$tmp/out" || { echo "FAIL: frame accounting or XDP counters"; exit 1; }
 
 for ((q = 0; q < nq; q++)); do
