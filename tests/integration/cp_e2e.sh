@@ -19,7 +19,9 @@ tmp=$(mktemp -d /tmp/lr-cp-e2e.XXXXXX)
 sock=$tmp/ctl.sock
 pid=
 
+notify_pid=
 cleanup() {
+	[ -n "$notify_pid" ] && kill "$notify_pid" 2>/dev/null
 	if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
 		kill -KILL "$pid" 2>/dev/null || true
 		wait "$pid" 2>/dev/null || true
@@ -72,8 +74,22 @@ EOF
 # Without a daemon: exit 3 and a message saying so.
 expect 3 "not running" -- status
 
-"$linerated" -c "$tmp/lr.yaml" --socket "$sock" --loop "$loop" \
-	--metrics 127.0.0.1:0 --max-clients 12000 >"$tmp/daemon.log" 2>&1 &
+# A stand-in for systemd's notify socket: what sd_notify sends, one line
+# per datagram.
+python3 - "$tmp/notify.sock" "$tmp/notify.log" <<'EOF' &
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+with open(sys.argv[2], "a", buffering=1) as f:
+    while True:
+        f.write(s.recv(4096).decode().replace("\n", " ") + "\n")
+EOF
+notify_pid=$!
+for _ in $(seq 50); do [ -S "$tmp/notify.sock" ] && break; sleep 0.1; done
+
+NOTIFY_SOCKET=$tmp/notify.sock "$linerated" -c "$tmp/lr.yaml" \
+	--socket "$sock" --loop "$loop" --metrics 127.0.0.1:0 \
+	--max-clients 12000 >"$tmp/daemon.log" 2>&1 &
 pid=$!
 for _ in $(seq 600); do
 	[ -S "$sock" ] && grep -q "control plane up" "$tmp/daemon.log" && break
@@ -218,4 +234,8 @@ wait "$pid" || rc=$?
 pid=
 [ "$rc" = 0 ] || fail "linerated exited $rc on SIGTERM"
 [ ! -e "$sock" ] || fail "socket left behind"
+# sd_notify: ready once serving, reloading around SIGHUP, stopping at the end
+grep -q "^READY=1" "$tmp/notify.log" || fail "no READY=1"
+grep -q "^RELOADING=1" "$tmp/notify.log" || fail "no RELOADING=1"
+[ "$(tail -1 "$tmp/notify.log")" = "STOPPING=1" ] || fail "no final STOPPING=1"
 echo "cp_e2e $loop: ok"
