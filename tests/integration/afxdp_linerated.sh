@@ -6,6 +6,8 @@
 # ports on lrxd-d0/lrxd-d1 and one worker:
 # 1. macswap: frames sent on lrxd-g0 come back on lrxd-g0 with MACs
 #    swapped (dp's macswap returns out of the input port); the same on g1.
+#    Port b has filter=ip: an ARP request for lrxd-d1's address is answered
+#    by the DUT's kernel; on port a (filter=all) it goes to the worker.
 # 2. l3: UDP to 198.19.0.0/16 sent into lrxd-d0 leaves lrxd-d1 towards
 #    the configured neighbour: destination MAC the neighbour's, source MAC
 #    lrxd-d1's, TTL one less, IPv4 checksum right, payload unchanged.
@@ -76,9 +78,33 @@ ip netns exec "$LAB_G" python3 "$wire" --tx lrxd-g0 --rx lrxd-g0 \
 	--dst-mac "$d0" --count 200 --expect macswap || fail "macswap a"
 ip netns exec "$LAB_G" python3 "$wire" --tx lrxd-g1 --rx lrxd-g1 \
 	--dst-mac "$d1" --count 200 --expect macswap || fail "macswap b"
+# filter=ip on b: ARP stays with the DUT's kernel, which answers it, so
+# the generator side learns lrxd-d1's MAC; on a (filter=all) the ARP
+# request goes to the worker and comes back macswapped: no answer.
+ip -n "$LAB_D" addr add 10.77.1.1/24 dev lrxd-d1
+ip -n "$LAB_G" addr add 10.77.1.2/24 dev lrxd-g1
+ip -n "$LAB_D" addr add 10.77.0.1/24 dev lrxd-d0
+ip -n "$LAB_G" addr add 10.77.0.2/24 dev lrxd-g0
+# A UDP datagram makes the generator's kernel resolve the address (ARP).
+udp_to() {
+	ip netns exec "$LAB_G" python3 -c "import socket
+socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b'x', ('$1', 9))"
+}
+udp_to 10.77.1.1
+udp_to 10.77.0.1
+sleep 1
+ip -n "$LAB_G" neigh show 10.77.1.1 | grep -q "lladdr $d1" ||
+	fail "ARP on the filter=ip port was not answered by the kernel: $(ip -n "$LAB_G" neigh show 10.77.1.1)"
+if ip -n "$LAB_G" neigh show 10.77.0.1 | grep -q "lladdr $d0"; then
+	fail "ARP on the filter=all port reached the kernel"
+fi
+echo "filter=ip: ARP answered by the kernel; filter=all: ARP went to the worker"
 stop_lrd macswap
 grep -q "final port=a rx_pkts=200 .*dev_xdp_redirected=200" "$tmp/macswap.log" ||
+	grep -q "final port=a rx_pkts=20[0-9] .*dev_xdp_redirected=20[0-9]" "$tmp/macswap.log" ||
 	fail "port a counters"
+grep -q "final port=b .*dev_xdp_passed=[1-9]" "$tmp/macswap.log" ||
+	fail "port b passed nothing to the kernel"
 
 cat >"$tmp/l3.yaml" <<YAML
 ports:
