@@ -86,9 +86,9 @@ void dp_fwd_l2(struct dp_worker *w, struct dp_burst *b)
 		uint64_t dk, sk;
 		void *v;
 
-		if (b->meta[i].layer < DP_L2) {
+		if (b->len[i] < 14) {
 			b->out[i] = DP_OUT_DROP;
-			b->reason[i] = b->meta[i].reason;
+			b->reason[i] = LR_R_TRUNC_ETH;
 			continue;
 		}
 		sk = mac_key(f + 6);

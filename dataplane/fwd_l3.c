@@ -121,7 +121,29 @@ static inline void l3_out(const struct dp *dp, const struct dp_l3_table *t,
 	b->out[i] = nh->port;
 }
 
-void dp_fwd_l3(struct dp_worker *w, struct dp_burst *b)
+/* Untagged IPv4 without options, or IPv6, whole header inside the frame
+ * and consistent lengths: the common case needs none of the parser's
+ * generality (VLANs, extension headers, L4). Returns the ethertype, or 0:
+ * ask dp_parse(), which also names what is wrong. */
+static inline uint16_t quick_l3(const uint8_t *f, uint16_t len)
+{
+	if (len < 54 && (len < 34 || f[12] != 0x08))
+		return 0;
+	if (f[12] == 0x08 && f[13] == 0x00 && f[14] == 0x45) {
+		uint16_t tl = (uint16_t)(f[16] << 8 | f[17]);
+
+		if (tl >= 20 && 14u + tl <= len)
+			return ETH_P_IP4;
+	} else if (f[12] == 0x86 && f[13] == 0xdd && (f[14] >> 4) == 6) {
+		uint16_t pl = (uint16_t)(f[18] << 8 | f[19]);
+
+		if (54u + pl <= len)
+			return ETH_P_IP6;
+	}
+	return 0;
+}
+
+void dp_fwd_l3(struct dp_worker *w, struct dp_burst *b, bool parsed)
 {
 	const struct dp *dp = w->dp;
 	const struct dp_l3_table *t =
@@ -133,28 +155,41 @@ void dp_fwd_l3(struct dp_worker *w, struct dp_burst *b)
 	uint16_t n4 = 0, n6 = 0, i;
 
 	for (i = 0; i < b->n; i++) {
-		const struct dp_parsed *m = &b->meta[i];
-		const uint8_t *ip = b->data[i] + m->l3_off;
+		struct dp_parsed *m = &b->meta[i];
+		uint16_t et = parsed ? 0 : quick_l3(b->data[i], b->len[i]);
+		const uint8_t *ip;
+		uint8_t ttl;
 
-		if (m->layer < DP_L3) {
-			drop(b, i, m->reason != LR_R_NONE ? m->reason
-							  : LR_R_NOT_IP);
-			continue;
+		if (et) {
+			m->l3_off = 14;
+		} else {
+			if (!parsed)
+				dp_parse(b->data[i], b->len[i], m);
+			if (m->layer < DP_L3) {
+				drop(b, i, m->reason != LR_R_NONE
+						   ? m->reason
+						   : LR_R_NOT_IP);
+				continue;
+			}
+			et = m->ethertype;
 		}
-		if (m->ethertype == ETH_P_IP4) {
+		ip = b->data[i] + m->l3_off;
+		if (et == ETH_P_IP4) {
+			ttl = ip[8];
 			if (unlikely(!ip4_csum_ok(ip))) {
 				drop(b, i, LR_R_BAD_IP4_CSUM);
 				continue;
 			}
-			if (unlikely(m->ttl <= 1)) {
+			if (unlikely(ttl <= 1)) {
 				drop(b, i, LR_R_TTL_EXPIRED);
 				continue;
 			}
 			memcpy(&ip4[n4], ip + 16, 4);
 			ip4[n4] = rte_be_to_cpu_32(ip4[n4]);
 			idx4[n4++] = i;
-		} else if (m->ethertype == ETH_P_IP6) {
-			if (unlikely(m->ttl <= 1)) {
+		} else if (et == ETH_P_IP6) {
+			ttl = ip[7];
+			if (unlikely(ttl <= 1)) {
 				drop(b, i, LR_R_TTL_EXPIRED);
 				continue;
 			}

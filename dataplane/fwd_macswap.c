@@ -2,31 +2,48 @@
 /*
  * macswap mode: swap source and destination MAC, send back out of the input
  * port (testpmd's macswap). Frames shorter than an Ethernet header are
- * dropped as TRUNC_ETH. Prefetches the next frames' first line ahead.
+ * dropped as TRUNC_ETH (returns how many).
  */
 #include <rte_branch_prediction.h>
 #include <rte_prefetch.h>
 
-#include "csum.h"
+#include <string.h>
+
 #include "dp_internal.h"
 
-#define PREFETCH_AHEAD 3
-
-void dp_fwd_macswap(struct dp_worker *w, struct dp_burst *b)
+/* dp_macswap() (csum.c) inlined and done in registers: bytes 0-11 as one
+ * 8-byte and one 4-byte load, rotated (little-endian), stored back; a call
+ * per packet and byte-wise copies showed in the profile. */
+static inline void swap(uint8_t *f)
 {
-	uint16_t i;
+	uint64_t a, na;
+	uint32_t c, nc;
 
-	for (i = 0; i < PREFETCH_AHEAD && i < b->n; i++)
+	memcpy(&a, f, 8);     /* b0..b7 */
+	memcpy(&c, f + 8, 4); /* b8..b11 */
+	na = a >> 48 | (uint64_t)c << 16 | a << 48; /* b6..b11 b0 b1 */
+	nc = (uint32_t)(a >> 16);                    /* b2..b5 */
+	memcpy(f, &na, 8);
+	memcpy(f + 8, &nc, 4);
+}
+
+uint16_t dp_fwd_macswap(struct dp_worker *w, struct dp_burst *b)
+{
+	uint16_t i, drops = 0;
+
+	/* The headers of a burst are 32 independent misses when the PMD did
+	 * not write them (net_null): start them all, then swap. */
+	for (i = 0; i < b->n; i++)
 		rte_prefetch0(b->data[i]);
 	for (i = 0; i < b->n; i++) {
-		if (i + PREFETCH_AHEAD < b->n)
-			rte_prefetch0(b->data[i + PREFETCH_AHEAD]);
 		if (unlikely(b->len[i] < 14)) {
 			b->out[i] = DP_OUT_DROP;
 			b->reason[i] = LR_R_TRUNC_ETH;
+			drops++;
 			continue;
 		}
-		dp_macswap(b->data[i]);
+		swap(b->data[i]);
 		b->out[i] = b->port;
 	}
+	return drops;
 }

@@ -81,6 +81,12 @@ static uint16_t frame_len(struct dp_gen_state *g, bool v6)
 	return fs - 4;
 }
 
+static bool fixed_len(const struct dp_gen_state *g)
+{
+	return !g->c.imix && (g->c.ip_version != 46 ||
+			      g->c.frame_size >= gen_min_frame(6));
+}
+
 static void build(struct dp_gen_state *g, uint8_t *f, uint16_t len,
 		  uint32_t flow, bool v6, uint64_t tsc)
 {
@@ -158,6 +164,7 @@ unsigned int dp_gen_run(struct dp_worker *w, struct dp_gen_state *g,
 	uintptr_t buf[DP_BURST];
 	uint16_t n = DP_BURST, i, sent, q = w->txq[g->port];
 	uint64_t bytes = 0;
+	bool fixed;
 
 	if (!atomic_load_explicit(&g->on, memory_order_relaxed) ||
 	    q == DP_NO_QUEUE)
@@ -178,19 +185,37 @@ unsigned int dp_gen_run(struct dp_worker *w, struct dp_gen_state *g,
 	}
 	if (g->count && g->count - g->sent < n)
 		n = (uint16_t)(g->count - g->sent);
-	/* Allocate for the largest frame; each gets its own length. */
-	if (p->ops->alloc_bufs(p, q, 1514, data, buf, n) != n) {
-		st->gen.no_buf++;
-		return 0;
+	/* Buffers come with their frame's length: one allocation per burst
+	 * when every frame is as long, one per frame otherwise (IMIX, or
+	 * IPv4 and IPv6 mixed near the minimum size). */
+	fixed = fixed_len(g);
+	if (fixed) {
+		uint16_t l = frame_len(g, g->c.ip_version == 6);
+
+		if (p->ops->alloc_bufs(p, q, l, data, buf, n) != n) {
+			st->gen.no_buf++;
+			return 0;
+		}
+		for (i = 0; i < n; i++)
+			len[i] = l;
 	}
 	for (i = 0; i < n; i++) {
 		uint32_t flow = g->part + g->flow * g->nparts;
 		bool v6 = g->c.ip_version == 6 ||
 			  (g->c.ip_version == 46 && (flow & 1));
 
+		if (!fixed) {
+			len[i] = frame_len(g, v6);
+			if (p->ops->alloc_bufs(p, q, len[i], data + i, buf + i,
+					       1) != 1) {
+				st->gen.no_buf++;
+				if (i)
+					p->ops->free_bufs(p, q, buf, i);
+				return 0;
+			}
+		}
 		if (++g->flow * g->nparts + g->part >= g->c.flows)
 			g->flow = 0;
-		len[i] = frame_len(g, v6);
 		build(g, data[i], len[i], flow, v6, now);
 	}
 	sent = p->ops->tx_burst(p, q, data, len, buf, n, false);

@@ -50,17 +50,21 @@ int dp_dpdk_port_id(const struct dp_port *p)
 	return d->pid;
 }
 
+/* The burst's buf[] doubles as the mbuf pointer array (uintptr_t and
+ * pointers share size and representation here; the PMD writes and reads
+ * the array behind a call the compiler cannot see through). */
 static uint16_t dpdk_rx(struct dp_port *p, uint16_t q, struct dp_burst *b)
 {
 	const struct dpdk_port *d = p->priv;
-	struct rte_mbuf *m[DP_BURST];
 	uint16_t n, i;
 
-	n = rte_eth_rx_burst(d->pid, q, m, DP_BURST);
+	n = rte_eth_rx_burst(d->pid, q, (struct rte_mbuf **)(void *)b->buf,
+			     DP_BURST);
 	for (i = 0; i < n; i++) {
-		b->data[i] = rte_pktmbuf_mtod(m[i], uint8_t *);
-		b->len[i] = rte_pktmbuf_data_len(m[i]);
-		b->buf[i] = (uintptr_t)m[i];
+		struct rte_mbuf *m = (struct rte_mbuf *)b->buf[i];
+
+		b->data[i] = rte_pktmbuf_mtod(m, uint8_t *);
+		b->len[i] = rte_pktmbuf_data_len(m);
 	}
 	b->n = n;
 	return n;
@@ -102,14 +106,12 @@ static uint16_t dpdk_tx(struct dp_port *p, uint16_t q, uint8_t *const *data,
 			rte_pktmbuf_free_bulk(m + sent, n - sent);
 		return sent;
 	}
-	/* The length may have changed since RX (or alloc_bufs, which gives
-	 * room for the largest frame): the burst's len[] is the truth. */
-	for (i = 0; i < n; i++) {
-		m[i] = (struct rte_mbuf *)buf[i];
-		m[i]->data_len = len[i];
-		m[i]->pkt_len = len[i];
-	}
-	return rte_eth_tx_burst(d->pid, q, m, n);
+	/* Own mbufs carry their length: nothing in the pipeline changes a
+	 * frame's length, and alloc_bufs sets it (len[] is for copies). */
+	(void)m;
+	(void)i;
+	return rte_eth_tx_burst(d->pid, q, (struct rte_mbuf **)(uintptr_t)buf,
+				n);
 }
 
 static void dpdk_free(struct dp_port *p, uint16_t q, const uintptr_t *buf,

@@ -129,27 +129,75 @@ static void dispatch(struct dp_worker *w, struct dp_burst *b)
 	}
 }
 
-static void pipeline(struct dp_worker *w, struct dp_burst *b)
+/*
+ * The whole burst goes to one output (io; macswap without runts) and
+ * nothing is buffered for it: hand the burst's own arrays to the output's
+ * tx_burst, with no per-packet dispatch (testpmd's iofwd path). Small
+ * bursts are buffered instead, so a trickle from several queues still
+ * leaves in full bursts.
+ */
+static bool send_direct(struct dp_worker *w, struct dp_burst *b, uint16_t o,
+			uint64_t bytes)
+{
+	struct dp *dp = w->dp;
+	struct dp_port *op, *sp = &dp->ports[b->port];
+	struct dp_worker_stats *st = w->st;
+	uint16_t n = b->n, sent, i, q = w->txq[o];
+	bool foreign;
+
+	if (o >= dp->nb_ports || w->tx[o].n || n < DP_BURST / 2 ||
+	    q == DP_NO_QUEUE ||
+	    !atomic_load_explicit(&dp->rt[o].admin_up, memory_order_relaxed))
+		return false;
+	op = &dp->ports[o];
+	foreign = op->buf_domain == NULL || op->buf_domain != sp->buf_domain;
+	sent = op->ops->tx_burst(op, q, b->data, b->len, b->buf, n, foreign);
+	if (op->ops->tx_flush)
+		op->ops->tx_flush(op, q);
+	if (foreign)
+		sp->ops->free_bufs(sp, b->queue, b->buf, n);
+	if (sent < n) {
+		if (!foreign)
+			sp->ops->free_bufs(sp, b->queue, b->buf + sent,
+					   n - sent);
+		for (i = sent; i < n; i++)
+			bytes -= b->len[i];
+		st->drops[LR_R_TX_FULL] += n - sent;
+	}
+	st->port[o].tx_pkts += sent;
+	st->port[o].tx_bytes += bytes;
+	st->tx_pkts += sent;
+	return true;
+}
+
+static void pipeline(struct dp_worker *w, struct dp_burst *b, uint64_t bytes)
 {
 	const struct dp_port_rt *rt = &w->dp->rt[b->port];
 	uint8_t mode = atomic_load_explicit(&rt->mode, memory_order_relaxed);
 	bool acl = atomic_load_explicit(&rt->acl, memory_order_relaxed);
+	uint16_t peer;
 
-	if (mode >= DP_FWD_L2 || acl)
+	/* Only the ACL needs every header parsed; l3 parses what its quick
+	 * path cannot classify, the other modes look at MACs only. */
+	if (acl)
 		dp_parse_burst(b->data, b->len, b->n, b->meta);
 	switch (mode) {
 	case DP_FWD_IO:
-		dp_fwd_io(w, b, atomic_load_explicit(&rt->peer,
-						     memory_order_relaxed));
+		peer = atomic_load_explicit(&rt->peer, memory_order_relaxed);
+		if (!acl && send_direct(w, b, peer, bytes))
+			return;
+		dp_fwd_io(w, b, peer);
 		break;
 	case DP_FWD_MACSWAP:
-		dp_fwd_macswap(w, b);
+		if (dp_fwd_macswap(w, b) == 0 && !acl &&
+		    send_direct(w, b, b->port, bytes))
+			return;
 		break;
 	case DP_FWD_L2:
 		dp_fwd_l2(w, b);
 		break;
 	default:
-		dp_fwd_l3(w, b);
+		dp_fwd_l3(w, b, acl);
 		break;
 	}
 	/* Deny after the mode so the mode's own writes are wasted only on
@@ -186,7 +234,7 @@ static unsigned int poll_queue(struct dp_worker *w, uint16_t pid, uint16_t q,
 	st->port[pid].rx_bytes += bytes;
 	switch (dp->conf.ports[pid].rx_role) {
 	case DP_RX_FORWARD:
-		pipeline(w, b);
+		pipeline(w, b, bytes);
 		break;
 	case DP_RX_SINK:
 		dp_sink_burst(w, b, now);

@@ -234,8 +234,10 @@ static void check_family(int family, unsigned int *hits)
 			b->data[i] = frames[i];
 			b->len[i] = build(frames[i], family, dst[i]);
 		}
-		dp_parse_burst(b->data, b->len, b->n, b->meta);
-		dp_fwd_l3(w, b);
+		/* Both ways in: parsed by the parser (ACL on) and not. */
+		if (round & 1)
+			dp_parse_burst(b->data, b->len, b->n, b->meta);
+		dp_fwd_l3(w, b, round & 1);
 		for (i = 0; i < DP_BURST; i++) {
 			long ri = ref_lookup(family, dst[i]);
 
