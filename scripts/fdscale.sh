@@ -111,7 +111,7 @@ with open(f"{out}/fdscale.gp", "w") as f:
     f.write('set terminal pngcairo size 1100,480 noenhanced\n' if True else '')
     f.write(f'set output "{out}/fdscale.png"\n')
     f.write('set multiplot layout 1,2 title "fdscale: fixed UDP load on 1% of N sockets (loopback)"\n')
-    f.write('set logscale x; set logscale y; set key top left; set grid\n')
+    f.write('set logscale x; set logscale y; set key top left font ",9" spacing 0.9; set grid\n')
     f.write('set xlabel "sockets watched (N)"\n')
     plots = ", ".join(f'"{out}/fdscale-{m}.dat" using 1:2 with linespoints title "{m}"' for m in models)
     f.write('set ylabel "receiver CPU ns per packet"\n')
