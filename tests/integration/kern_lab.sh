@@ -36,9 +36,10 @@ lab_skip_unless_root() {
 
 lab_pair() { # NS1 IF1 NS2 IF2
 	local a="lrkn${lab_tag}$2" b="lrkn${lab_tag}$4"
-	ip link add "$a" type veth peer name "$b"
-	ip link set "$a" netns "$(lab_ns "$1")"
-	ip link set "$b" netns "$(lab_ns "$3")"
+	# Created inside the namespaces: nothing passes through the root
+	# namespace, so nothing can be left there.
+	ip -n "$(lab_ns "$1")" link add "$a" type veth peer name "$b" \
+		netns "$(lab_ns "$3")"
 	for x in "$1:$a" "$3:$b"; do
 		in_ns "${x%%:*}" sysctl -qw "net.ipv6.conf.${x#*:}.disable_ipv6=1" || true
 		in_ns "${x%%:*}" ip link set "${x#*:}" up
