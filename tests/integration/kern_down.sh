@@ -36,9 +36,16 @@ wait_line "$tmp/dut" ready 10
 # Flood into dc (its sender dies with the link: errors expected).
 ip netns exec "$nsS" "$bin/kern_pkt" send "$(lab_if sc)" 100000 3 50 \
 	>"$tmp/flood" 2>&1 &
+# Wait until dc is really under traffic (the flood has started).
+dc_rx() { ip netns exec "$nsD" cat "/sys/class/net/$(lab_if dc)/statistics/rx_packets"; }
+n=0
+until [ "$(dc_rx)" -ge 200 ]; do
+	sleep 0.02; n=$((n + 1))
+	[ $n -lt 500 ] || { echo "FAIL: the flood never reached dc"; exit 1; }
+done
 ip netns exec "$nsS" "$bin/kern_pkt" send "$(lab_if sa)" 3000 1 10 &
 s1=$!
-sleep 0.15
+sleep 0.1
 ip -n "$nsD" link del "$(lab_if dc)"
 echo "deleted $(lab_if dc) under traffic"
 wait $s1
