@@ -60,10 +60,22 @@ for i in lrknbs lrknba lrknbb lrknbr; do
 	ip netns exec $ns sysctl -qw net.ipv6.conf.$i.disable_ipv6=1
 	ip -n $ns link set $i up
 done
+# What the DUT transmits on B is received by veth peer r. Without NAPI that
+# receive runs in softirq on the DUT's core (veth's receive work runs on
+# the sender's core); with GRO on, r gets a NAPI instance, threaded and
+# pinned to CPU 0, so the DUT core pays for its own TX only (as with a NIC,
+# whose TX ends at its ring).
+napi=off
+if ip netns exec $ns ethtool -K lrknbr gro on 2>/dev/null &&
+	ip netns exec $ns sh -c 'echo 1 > /sys/class/net/lrknbr/threaded' 2>/dev/null; then
+	for t in $(pgrep -f "napi/lrknbr" || true); do
+		taskset -pc 0 "$t" >/dev/null && napi=on
+	done
+fi
 mkdir -p "$out"
 csv=$out/bench-kern${rxonly:+-rx}.csv
 echo "model,packets,rx,wall_s,thread_cpu_s,proc_cpu_s,pps_core,pps_wall,syscalls_per_pkt,ctxsw_per_s,busy_pct,eagain_per_pkt,waits_per_pkt,cq_overflow,kernel_drops,vol_ctxsw_per_kpkt" > "$csv"
-echo "method: pre-queued drain${rxonly:+, RECEIVE ONLY (no TX)} — $n x ${len}B frames queued into A's socket by a sender on CPU 0, then drained A -> macswap -> B by the DUT thread pinned to CPU 1 (SQPOLL thread on CPU 0); Mpps/core = packets per CPU-second of the DUT process during the drain (DUT thread + SQPOLL thread), as the 2 cores are shared with other load"
+echo "method: pre-queued drain${rxonly:+, RECEIVE ONLY (no TX)} — $n x ${len}B frames queued into A's socket by a sender on CPU 0, then drained A -> macswap -> B by the DUT thread pinned to CPU 1 (SQPOLL thread on CPU 0); peer r's receive in threaded NAPI pinned to CPU 0: $napi; Mpps/core = packets per CPU-second of the DUT process during the drain (DUT thread + SQPOLL thread), as the 2 cores are shared with other load"
 echo "machine: $(nproc) CPUs, $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1), kernel $(uname -r)"
 for r in $(seq "$reps"); do
 	for m in "${models[@]}"; do

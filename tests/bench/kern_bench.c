@@ -144,7 +144,7 @@ static void *dut(void *arg)
 
 			if (idle_since == 0)
 				idle_since = now;
-			else if (now - idle_since > 0.5)
+			else if (now - idle_since > 2.0)
 				break; /* lost some: stop, time to the last */
 		} else {
 			tlast = ts(CLOCK_MONOTONIC);
