@@ -28,8 +28,8 @@
 
 #define UR_ENTRIES 1024
 #define UR_CQ_ENTRIES 16384
-#define UR_NBUF 128 /* power of two */
-#define UR_BUFSZ 4096
+#define UR_NBUF 1024 /* power of two; 2 MiB in all, not per client */
+#define UR_BUFSZ 2048
 #define UR_BGID 0
 
 enum { OP_READ = 1, OP_WRITE, OP_ACCEPT };

@@ -7,7 +7,10 @@
  * script can read the daemon's memory.
  *
  *   cp_load --socket PATH [--clients N] [--requests R] [--cmd VERB]
- *           [--hold MS] [--timeout MS]
+ *           [--duration MS] [--hold MS] [--timeout MS]
+ *
+ * --duration: each client goes on sending (closed loop) until MS have
+ * passed, whatever --requests says.
  *
  * Prints one line: clients=N answered=A errors=E requests=T secs=S
  * rps=X p50_us=Y p99_us=Z connect_secs=C. Exit 0 when every request got an
@@ -53,10 +56,12 @@ int main(int argc, char **argv)
 {
 	const char *path = NULL, *cmd = "status";
 	long nclients = 1, nreq = 1, hold_ms = 0, timeout_ms = 60000;
+	long duration_ms = 0;
+	double stop_at = 0;
 	struct sockaddr_un a = { .sun_family = AF_UNIX };
 	struct client *cl;
 	struct epoll_event ev, evs[512];
-	double *lat, t0, t1, tc, deadline;
+	double *lat, t0, t1, tc, deadline, p50, p99;
 	long total, answered = 0, errors = 0, done = 0;
 	char req[256];
 	int ep, reqlen;
@@ -73,6 +78,8 @@ int main(int argc, char **argv)
 			cmd = argv[i + 1];
 		else if (!strcmp(argv[i], "--hold"))
 			hold_ms = atol(argv[i + 1]);
+		else if (!strcmp(argv[i], "--duration"))
+			duration_ms = atol(argv[i + 1]);
 		else if (!strcmp(argv[i], "--timeout"))
 			timeout_ms = atol(argv[i + 1]);
 		else {
@@ -93,9 +100,13 @@ int main(int argc, char **argv)
 		setrlimit(RLIMIT_NOFILE, &rl);
 	}
 	reqlen = snprintf(req, sizeof(req), "{\"id\":1,\"cmd\":\"%s\"}\n", cmd);
+	if (duration_ms > 0)
+		nreq = 1000000000L / nclients; /* bounded by the deadline */
 	total = nclients * nreq;
 	cl = calloc((size_t)nclients, sizeof(*cl));
-	lat = calloc((size_t)total, sizeof(*lat));
+	/* Latencies kept: at most 4M samples (the rest still counted). */
+	lat = calloc((size_t)(total < (4L << 20) ? total : (4L << 20)),
+		     sizeof(*lat));
 	ep = epoll_create1(0);
 	if (!cl || !lat || ep < 0)
 		return 2;
@@ -128,6 +139,8 @@ int main(int argc, char **argv)
 	}
 	tc = now() - tc;
 	t0 = now();
+	if (duration_ms > 0)
+		stop_at = t0 + (double)duration_ms / 1e3;
 	for (long i = 0; i < nclients; i++) {
 		cl[i].sent_at = now();
 		if (write(cl[i].fd, req, (size_t)reqlen) != reqlen)
@@ -160,11 +173,15 @@ int main(int argc, char **argv)
 
 				if (!memmem(c->in, l, "\"ok\":true", 9))
 					errors++;
-				else
+				else if (answered < (4L << 20))
 					lat[answered++] = now() - c->sent_at;
+				else
+					answered++;
 				memmove(c->in, c->in + l, c->inlen - l);
 				c->inlen -= l;
 				c->waiting = 0;
+				if (stop_at > 0 && now() >= stop_at)
+					c->left = 0;
 				if (c->left > 0) {
 					c->sent_at = now();
 					if (write(c->fd, req, (size_t)reqlen) !=
@@ -186,13 +203,20 @@ int main(int argc, char **argv)
 		fflush(stdout);
 		usleep((useconds_t)hold_ms * 1000);
 	}
-	qsort(lat, (size_t)answered, sizeof(*lat), cmp_double);
+	{
+		long kept = answered < (4L << 20) ? answered : (4L << 20);
+
+		qsort(lat, (size_t)kept, sizeof(*lat), cmp_double);
+		p50 = kept ? lat[kept / 2] * 1e6 : 0;
+		p99 = kept ? lat[(long)((double)kept * 0.99)] * 1e6 : 0;
+	}
+	if (duration_ms > 0)
+		total = answered + errors;
 	printf("clients=%ld answered=%ld errors=%ld requests=%ld secs=%.3f "
 	       "rps=%.0f p50_us=%.1f p99_us=%.1f connect_secs=%.3f\n",
 	       nclients, answered, errors, total, t1 - t0,
 	       (double)answered / (t1 - t0),
-	       answered ? lat[answered / 2] * 1e6 : 0,
-	       answered ? lat[(long)((double)answered * 0.99)] * 1e6 : 0, tc);
+	       p50, p99, tc);
 	for (long i = 0; i < nclients; i++)
 		close(cl[i].fd);
 	free(cl);
