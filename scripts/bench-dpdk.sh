@@ -74,7 +74,7 @@ median() {
 # Per-second worker rx rate (Mpps) of a linerated run, as printed.
 lr_run() { # name config
 	local name=$1 cfg=$2 out="$tmp/$1.out"
-	"$linerated" -q -c "$cfg" -s 1000 -d "$secs" --summary \
+	"$linerated" -q --no-control -c "$cfg" -s 1000 -d "$secs" --summary \
 		--file-prefix "lr-dp-bench-$$-$name" "${lr_mem[@]}" > "$out" 2> "$tmp/$name.err" ||
 		{ cat "$tmp/$name.err" >&2; echo "bench-dpdk.sh: linerated failed ($name)" >&2; exit 1; }
 	# Drop the last line's partial second: median() drops first and last.
