@@ -33,7 +33,10 @@
 # loss, what limited it (no loss: the generator; loss at the DUT's rings:
 # the DUT core, or other processes on CPU 1 when the DUT waited for it more
 # than 10 % of the run: dut-wait, from schedstat) and the DUT's cycles per
-# packet (TSC busy cycles / packets; testpmd's --record-core-cycles).
+# packet twice: tsc_cpp, TSC busy cycles / packets as the program counts
+# them (testpmd's --record-core-cycles), which grow while the DUT is
+# preempted; cpu_cpp, the DUT's scheduler run time / forwarded packets at
+# the CPU's clock, which does not (the figure to compare on a busy machine).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -79,6 +82,8 @@ trap cleanup EXIT
 ip -n "$LAB_G" link set dev lrxd-g1 xdpdrv obj "$sink" sec xdp
 d0mac=$(lab_mac "$LAB_D" lrxd-d0)
 
+mhz=$(awk -F: '/^cpu MHz/ {printf "%.0f", $2; exit}' /proc/cpuinfo)
+
 # Scheduler time of a process's threads: "RUN_NS WAIT_NS" (on a CPU;
 # runnable but waiting for one), from /proc/PID/task/*/schedstat.
 sched_ns() {
@@ -89,6 +94,10 @@ sched_ns() {
 # measure PID: r0/r1 forwarded counters around one generator run; dutwait:
 # its threads' runnable-but-waiting time as a share of the run (CPU 1
 # taken by other processes).
+# dutcpp: the DUT's CPU time per forwarded packet, in cycles at the CPU's
+# clock: unlike TSC busy cycles it does not grow while the DUT waits for
+# the CPU, and it includes the softirq work its syscalls do (no
+# IRQ_TIME_ACCOUNTING here), e.g. the copy-mode TX path.
 measure() {
 	local s0 s1
 	s0=$(sched_ns "$1")
@@ -96,6 +105,8 @@ measure() {
 	s1=$(sched_ns "$1")
 	dutwait=$(echo "$s0 $s1" | awk -v t="$gsecs" \
 		'{printf "%.0f", 100 * ($4 - $2) / 1e9 / t}')
+	dutcpp=$(echo "$s0 $s1" | awk -v f="$((r1 - r0))" -v mhz="$mhz" \
+		'{printf "%.0f", (f > 0) ? ($3 - $1) / 1e3 * mhz / f : 0}')
 }
 
 g1_rx() { ip netns exec "$LAB_G" cat /sys/class/net/lrxd-g1/statistics/rx_packets; }
@@ -123,7 +134,7 @@ one_linerate() {
 	kill -TERM "$pid"; wait "$pid" || true; LAB_PIDS=
 	cpp=$(sed -n 's/.* \([0-9.]*\) cycles\/pkt.*/\1/p' "$tmp/lr.out")
 	drops=$(awk '/^xstat p0 xsk_rx_(ring_full|dropped)/ {s += $4} END {print s + 0}' "$tmp/lr.out")
-	echo "$sent $((r1 - r0)) $gsecs ${cpp:-0} dut-wait=$dutwait%,rx-ring-drops=$drops"
+	echo "$sent $((r1 - r0)) $gsecs ${cpp:-0} $dutcpp dut-wait=$dutwait%,rx-ring-drops=$drops"
 }
 
 one_daemon() {
@@ -151,7 +162,7 @@ YAML
 	cpp=$(sed -n 's/^final worker=0 .*cycles_per_pkt=\([0-9.]*\).*/\1/p' "$tmp/lrd.out")
 	local drops
 	drops=$(sed -n 's/^final port=a .*dev_xsk_rx_ring_full=\([0-9]*\).*/\1/p' "$tmp/lrd.out")
-	echo "$sent $((r1 - r0)) $gsecs ${cpp:-0} dut-wait=$dutwait%,rx-ring-drops=${drops:-?}"
+	echo "$sent $((r1 - r0)) $gsecs ${cpp:-0} $dutcpp dut-wait=$dutwait%,rx-ring-drops=${drops:-?}"
 }
 
 one_testpmd() {
@@ -181,7 +192,7 @@ one_testpmd() {
 	wait "$pid" || true; LAB_PIDS=
 	cpp=$(sed -n 's/.*CPU cycles\/packet=\([0-9.]*\).*/\1/p' "$tmp/tp.out" | tail -1)
 	miss=$(awk '/Forward statistics for port 0/ {p=1} p && /RX-dropped/ {print $4; exit}' "$tmp/tp.out")
-	echo "$sent $((r1 - r0)) $gsecs ${cpp:-0} dut-wait=$dutwait%,rx-dropped=${miss:-?}"
+	echo "$sent $((r1 - r0)) $gsecs ${cpp:-0} $dutcpp dut-wait=$dutwait%,rx-dropped=${miss:-?}"
 }
 
 one_kernel() {
@@ -198,7 +209,7 @@ one_kernel() {
 	sleep 0.3
 	measure "$pid"
 	kill -TERM "$pid"; wait "$pid" || true; LAB_PIDS=
-	echo "$sent $((r1 - r0)) $gsecs 0 dut-wait=$dutwait%,kernel-model=$kmodel"
+	echo "$sent $((r1 - r0)) $gsecs 0 $dutcpp dut-wait=$dutwait%,kernel-model=$kmodel"
 }
 
 echo "bench-afxdp: $(nproc) CPUs, $(uname -r), frame $size B, $secs s x $rounds rounds"
@@ -213,24 +224,28 @@ for r in $(seq 1 "$rounds"); do
 done
 
 echo
-printf "%-9s %10s %10s %6s %9s  %s\n" mode offered_pps fwd_pps loss% cyc/pkt "limited by"
-declare -A med
+printf "%-9s %10s %10s %6s %9s %9s  %s\n" mode offered_pps fwd_pps loss% tsc_cpp cpu_cpp "limited by"
+declare -A med medc
 for m in $modes; do
 	[ -n "${res[$m]:-}" ] || continue
 	# median by forwarded rate
-	line=$(echo -n "${res[$m]}" | awk '{printf "%.0f %.0f %s %s\n", $1 / $3, $2 / $3, $4, $5}' |
+	line=$(echo -n "${res[$m]}" | awk '{printf "%.0f %.0f %s %s %s\n", $1 / $3, $2 / $3, $4, $5, $6}' |
 		sort -n -k2 | awk '{a[NR] = $0} END {print a[int((NR + 1) / 2)]}')
-	read -r off fw cpp note <<<"$line"
+	read -r off fw cpp ccpp note <<<"$line"
+	# median CPU cycles per packet over the rounds (its own median)
+	ccpp=$(echo -n "${res[$m]}" | awk '{print $5}' | sort -n |
+		awk '{a[NR] = $0} END {print a[int((NR + 1) / 2)]}')
 	loss=$(awk -v o="$off" -v f="$fw" 'BEGIN {printf "%.1f", (o > 0) ? 100 * (o - f) / o : 0}')
 	dw=$(echo "$note" | sed -n 's/.*dut-wait=\([0-9]*\)%.*/\1/p')
 	lim=$(awk -v l="$loss" -v w="${dw:-0}" 'BEGIN {
 		if (l < 1.0) print "generator (CPU 0): the DUT kept up"
 		else if (w > 10) print "CPU 1 shared: the DUT lost frames at its rings, waiting for CPU 1 " w "% of the run"
 		else print "DUT (CPU 1): frames lost at its rings"}')
-	printf "%-9s %10s %10s %6s %9s  %s (%s)\n" "$m" "$off" "$fw" "$loss" "$cpp" "$lim" "$note"
+	printf "%-9s %10s %10s %6s %9s %9s  %s (%s)\n" "$m" "$off" "$fw" "$loss" "$cpp" "$ccpp" "$lim" "$note"
 	med[$m]=$fw
+	medc[$m]=$ccpp
 done
 if [ -n "${med[linerate]:-}" ] && [ -n "${med[testpmd]:-}" ] && [ "${med[testpmd]}" -gt 0 ]; then
-	awk -v a="${med[linerate]}" -v b="${med[testpmd]}" \
-		'BEGIN {printf "\nlinerate / testpmd forwarded rate: %.2fx\n", a / b}'
+	awk -v a="${med[linerate]}" -v b="${med[testpmd]}" -v c="${medc[linerate]}" -v d="${medc[testpmd]}" \
+		'BEGIN {printf "\nlinerate / testpmd forwarded rate: %.2fx; DUT CPU cycles per packet: %.2fx (rate a DUT core could sustain: %.2fx)\n", a / b, c / d, (c > 0) ? d / c : 0}'
 fi
