@@ -15,6 +15,8 @@
 #                 (default build/, env LR_BUILD)
 #   --quick       a short run: 2 reps of 0.5 s, searches of 0.25-0.5 s
 #                 trials at 2% precision (minutes instead of tens of them)
+#   --oneshot     one linerated run per trial (--exec driver) instead of
+#                 one per mode driven over its control socket
 #   COMPARE_OPTIONS go to linerate-compare (`--help` lists them), e.g.
 #                 --modes dpdk,afxdp:skb:copy,kernel:all --sizes 64,1518
 #
@@ -23,14 +25,17 @@
 #   gen (DPDK net_af_packet) -> lrcm-g0 == lrcm-d0 -> dut0 [mode under test]
 #   dut1 [mode under test] -> lrcm-d1 == lrcm-s0 -> sink (DPDK net_af_packet)
 #
-# linerated cannot switch a port's backend at run time yet, so each trial
-# is one linerated run (--exec); see README "Compare".
+# Trials go over linerated's control socket (gen set/start/stop, stats
+# clear, show stats). linerated cannot switch a port's backend at run time
+# yet, so the mode hook ($tmp/switch.sh, written below) restarts it with the
+# next mode's config; see README "Compare".
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=${LR_BUILD:-$here/build}
 out="$here/results/compare-$(date -u +%Y%m%dT%H%M%SZ)"
 quick=0
+oneshot=0
 desc=${LR_DESC_CSV:-}
 args=()
 
@@ -39,9 +44,10 @@ while [ $# -gt 0 ]; do
 	--out) out=$2; shift ;;
 	--build) build=$2; shift ;;
 	--quick) quick=1 ;;
+	--oneshot) oneshot=1 ;;
 	--desc-csv) desc=$2; shift ;;
 	--) shift; args=("$@"); break ;;
-	-h|--help) sed -n '3,27p' "$0"; exit 0 ;;
+	-h|--help) sed -n "3,31p" "$0"; exit 0 ;;
 	*) echo "compare.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
 	esac
 	shift
@@ -71,6 +77,15 @@ cleanup() {
 		wait "$child" 2>/dev/null || true
 	fi
 	[ -n "$child" ] && rm -f "/tmp/lr-cm-$child.yaml" "/tmp/lr-cm-$child.err"
+	if [ -f "$tmp/linerated.pid" ]; then
+		local pid
+		pid=$(cat "$tmp/linerated.pid")
+		kill -TERM "$pid" 2>/dev/null || true
+		for _ in $(seq 100); do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.1
+		done
+	fi
 	# linerated runs in the lab namespace: ip netns del (lab.sh down)
 	# kills what is left of it
 	"$here/scripts/lab.sh" down || true
@@ -163,14 +178,53 @@ fi
 descargs=()
 [ -n "$desc" ] && descargs=(--desc-csv "$desc")
 
+# The mode hook: stop the running linerated, start it on MODE's config
+# with the generator stopped, wait for its control socket.
+cat > "$tmp/switch.sh" <<HOOK
+#!/usr/bin/env bash
+set -u
+mode=\$1
+f="$tmp/tmpl/\${mode//:/-}.yaml"
+[ -f "\$f" ] || { echo "no config template for \$mode"; exit 1; }
+if [ -f "$tmp/linerated.pid" ]; then
+	pid=\$(cat "$tmp/linerated.pid")
+	kill -TERM "\$pid" 2>/dev/null
+	for _ in \$(seq 100); do kill -0 "\$pid" 2>/dev/null || break; sleep 0.1; done
+	kill -KILL "\$pid" 2>/dev/null
+	rm -f "$tmp/linerated.pid"
+fi
+sed -e 's/@RATE@/1000/; s/@COUNT@/0/; s/@SIZE@/64/; s/@FLOWS@/1/' \
+    -e "s/@PREFIX@/lr-cm-\$\$/; s/autostart: true/autostart: false/" \
+    "\$f" > "$tmp/run.yaml"
+rm -f "$tmp/ctl.sock"
+ip netns exec "$ns" "$build/controlplane/linerated" -c "$tmp/run.yaml" \
+	--socket "$tmp/ctl.sock" -q > "$tmp/linerated.log" 2>&1 < /dev/null &
+pid=\$!
+echo "\$pid" > "$tmp/linerated.pid"
+for _ in \$(seq 150); do
+	[ -S "$tmp/ctl.sock" ] && exit 0
+	kill -0 "\$pid" 2>/dev/null || break
+	sleep 0.1
+done
+echo "linerated did not come up in \$mode: \$(grep -v '^TELEMETRY' "$tmp/linerated.log" | tail -n 1)"
+exit 1
+HOOK
+chmod +x "$tmp/switch.sh"
+
+if [ "$oneshot" = 1 ]; then
+	driver=(--exec "$tmp/tmpl"
+		--linerated "ip netns exec $ns $build/controlplane/linerated"
+		--dut-workers 1)
+else
+	driver=(--socket "$tmp/ctl.sock" --mode-hook "$tmp/switch.sh")
+fi
+
 "$here/scripts/lab.sh" up
 mkdir -p "$out"
 # In the background and waited for, so that INT/TERM are handled at once
 # (bash runs traps only between foreground commands).
 "$build/controlplane/compare/linerate-compare" \
-	--exec "$tmp/tmpl" \
-	--linerated "ip netns exec $ns $build/controlplane/linerated" \
-	--gen-port gen --dut-ports dut0,dut1 --dut-workers 1 \
+	"${driver[@]}" --gen-port gen --dut-ports dut0,dut1 \
 	--max-mpps 2 --out "$out" \
 	"${quickargs[@]}" "${descargs[@]}" "${args[@]}" &
 child=$!

@@ -6,8 +6,8 @@
  *
  * One trial: `gen set` (rate, size, flows, unbounded), `stats clear`,
  * `gen start`, sleep the duration, `gen stop`, a short drain, `show stats`.
- * Offered = the generators' packets, forwarded = the sinks' tracked packets
- * (foreign frames excluded); DUT cycles are the busy cycles of the workers
+ * Offered = the generator port's transmitted packets, forwarded = the sink
+ * port's received packets (deltas of `show ports`); DUT cycles are the busy cycles of the workers
  * that poll the DUT ports and not the generator's port, over the elapsed
  * TSC time; syscalls and ring drops come from the DUT ports' backend
  * xstats ("syscalls", "kernel_drops", "imissed", "rx_missed_errors",
@@ -35,7 +35,12 @@
 #include "ctl.h"
 
 #define CTL_TIMEOUT_MS 10000
-#define DRAIN_S 0.1
+#define DRAIN_STEP_S 0.05
+#define DRAIN_MAX 60 /* 3 s at most */
+/* A generator reprogrammed by `gen set` takes its time base then; a worker
+ * still in the poll that started before it would see time run backwards
+ * (dp gen.c), so give the workers a moment before `gen start`. */
+#define GEN_SETTLE_S 0.02
 
 static double now_s(void)
 {
@@ -260,7 +265,8 @@ static int find_dut_workers(struct cp_cmp_ctl *c, char *err, size_t errlen)
 /* Sum of the DUT ports' backend counters, and their backend. */
 static int port_xstats(struct cp_cmp_ctl *c, uint64_t *syscalls,
 		       uint64_t *drops, bool *have_sys, bool *have_drops,
-		       char *backend, size_t blen, char *err, size_t errlen)
+		       char *backend, size_t blen, char *err, size_t errlen,
+		       uint64_t *gen_tx, uint64_t *sink_rx)
 {
 	static const char *const drop_names[] = { "kernel_drops", "imissed",
 		"rx_missed_errors", "rx_nombuf", "rx_ring_full",
@@ -278,6 +284,12 @@ static int port_xstats(struct cp_cmp_ctl *c, uint64_t *syscalls,
 		json_t *x = json_object_get(p, "xstats");
 		json_t *v;
 
+		if (name && gen_tx && !strcmp(name, c->gen_port))
+			*gen_tx = (uint64_t)json_integer_value(
+				json_object_get(p, "tx_pkts"));
+		if (name && sink_rx && !strcmp(name, c->sink_port))
+			*sink_rx = (uint64_t)json_integer_value(
+				json_object_get(p, "rx_pkts"));
 		if (!name || !in_list(c->dut_ports, name))
 			continue;
 		if (backend && blen && !backend[0])
@@ -320,6 +332,11 @@ static int ctl_set_mode(void *ctx, const struct cp_cmp_mode *m, char *desc,
 
 		snprintf(port, sizeof(port), "%.*s",
 			 (int)(e ? (size_t)(e - p) : strlen(p)), p);
+		if (c->fd < 0 && ctl_connect(c, err, errlen)) {
+			if (c->mode_hook[0])
+				break; /* nothing running yet: the hook starts it */
+			return -ECONNREFUSED;
+		}
 		r = ctl_call(c, "port backend",
 			     json_pack("{s:s, s:s, s:s, s:s, s:b, s:b}", "port",
 				       port, "backend", m->backend, "dev",
@@ -338,15 +355,26 @@ static int ctl_set_mode(void *ctx, const struct cp_cmp_mode *m, char *desc,
 	}
 	/* 2. a hook restarts linerated with the mode's configuration */
 	if (c->mode_hook[0]) {
-		char cmd[1024];
+		char cmd[1024], line[512], last[512] = "";
+		FILE *p;
 
 		ctl_close(c);
-		snprintf(cmd, sizeof(cmd), "%s '%s'", c->mode_hook, m->name);
-		rc = system(cmd);
+		snprintf(cmd, sizeof(cmd), "%s '%s' 2>&1", c->mode_hook,
+			 m->name);
+		p = popen(cmd, "r");
+		if (!p) {
+			snprintf(err, errlen, "mode hook: %s", strerror(errno));
+			return -errno;
+		}
+		while (fgets(line, sizeof(line), p))
+			if (line[0] != '\n')
+				snprintf(last, sizeof(last), "%s", line);
+		rc = pclose(p);
+		last[strcspn(last, "\n")] = '\0';
 		if (rc == -1 || !WIFEXITED(rc) || WEXITSTATUS(rc)) {
-			snprintf(err, errlen, "mode hook '%s' failed (exit %d)",
-				 cmd, rc == -1 || !WIFEXITED(rc) ? -1 :
-				 WEXITSTATUS(rc));
+			snprintf(err, errlen, "mode hook failed (exit %d): %s",
+				 rc == -1 || !WIFEXITED(rc) ? -1 :
+				 WEXITSTATUS(rc), last);
 			return -EIO;
 		}
 		for (int i = 0; i < 100; i++) { /* the daemon comes up */
@@ -357,7 +385,8 @@ static int ctl_set_mode(void *ctx, const struct cp_cmp_mode *m, char *desc,
 		return -ECONNREFUSED;
 	}
 	/* 3. no way to switch: only the running mode can be measured */
-	rc = port_xstats(c, &a, &b, &ha, &hb, cur, sizeof(cur), err, errlen);
+	rc = port_xstats(c, &a, &b, &ha, &hb, cur, sizeof(cur), err, errlen,
+			 NULL, NULL);
 	if (rc)
 		return rc;
 	if (strncmp(cur, m->backend, strlen(m->backend)) ||
@@ -373,7 +402,8 @@ switched:
 	if (rc)
 		return rc;
 	cur[0] = '\0';
-	rc = port_xstats(c, &a, &b, &ha, &hb, cur, sizeof(cur), err, errlen);
+	rc = port_xstats(c, &a, &b, &ha, &hb, cur, sizeof(cur), err, errlen,
+			 NULL, NULL);
 	if (rc)
 		return rc;
 	snprintf(desc, desclen, "%s%s", cur,
@@ -386,7 +416,7 @@ static int ctl_trial(void *ctx, const struct cp_cmp_trial_req *req,
 		     struct cp_cmp_sample *s, char *err, size_t errlen)
 {
 	struct cp_cmp_ctl *c = ctx;
-	uint64_t sys0, sys1, dr0, dr1;
+	uint64_t sys0, sys1, dr0, dr1, gtx0 = 0, gtx1 = 0, srx0 = 0, srx1 = 0;
 	bool hs, hd;
 	double t0, t1, hz;
 	json_t *r, *w, *tot;
@@ -403,13 +433,15 @@ static int ctl_trial(void *ctx, const struct cp_cmp_trial_req *req,
 	if (!r)
 		return -EIO;
 	json_decref(r);
-	rc = port_xstats(c, &sys0, &dr0, &hs, &hd, NULL, 0, err, errlen);
-	if (rc)
-		return rc;
+	sleep_s(GEN_SETTLE_S);
 	r = ctl_call(c, "stats clear", NULL, NULL, 0, err, errlen);
 	if (!r)
 		return -EIO;
 	json_decref(r);
+	rc = port_xstats(c, &sys0, &dr0, &hs, &hd, NULL, 0, err, errlen,
+			 &gtx0, &srx0);
+	if (rc)
+		return rc;
 	t0 = now_s();
 	r = ctl_call(c, "gen start", json_pack("{s:s}", "port", c->gen_port),
 		     NULL, 0, err, errlen);
@@ -422,36 +454,48 @@ static int ctl_trial(void *ctx, const struct cp_cmp_trial_req *req,
 	if (!r)
 		return -EIO;
 	json_decref(r);
-	sleep_s(DRAIN_S); /* what is in flight still arrives */
+	/* What is in flight still arrives (queues of an overloaded kernel
+	 * model hold 100 ms and more): wait until the sink stops counting,
+	 * so late packets belong to the trial that sent them. */
+	for (int k = 0; k < DRAIN_MAX; k++) {
+		uint64_t prev = srx1;
+
+		sleep_s(DRAIN_STEP_S);
+		rc = port_xstats(c, &sys1, &dr1, &hs, &hd, NULL, 0, err,
+				 errlen, &gtx1, &srx1);
+		if (rc)
+			return rc;
+		if (k > 0 && srx1 == prev)
+			break;
+	}
 	r = ctl_call(c, "show stats", NULL, NULL, 0, err, errlen);
 	t1 = now_s();
 	if (!r)
 		return -EIO;
-	rc = port_xstats(c, &sys1, &dr1, &hs, &hd, NULL, 0, err, errlen);
-	if (rc) {
-		json_decref(r);
-		return rc;
-	}
 	hz = (double)json_integer_value(json_object_get(r, "tsc_hz"));
 	tot = json_object_get(r, "total");
 	memset(s, 0, sizeof(*s));
 	s->duration = req->duration;
-	s->tx = (uint64_t)json_integer_value(
-		json_object_get(json_object_get(tot, "gen"), "pkts"));
+	/* Packet counts from the ports (raw counters, deltas here):
+	 * `stats clear` resets the sinks, and the daemon's show stats
+	 * then reports sink counters against a base taken before the
+	 * reset. Latency: only when the sink's own count is consistent. */
+	s->tx = gtx1 >= gtx0 ? gtx1 - gtx0 : 0;
+	s->rx = srx1 >= srx0 ? srx1 - srx0 : 0;
 	{
 		json_t *sink = json_object_get(tot, "sink");
 		uint64_t pk = (uint64_t)json_integer_value(
 			json_object_get(sink, "pkts"));
-		uint64_t fo = (uint64_t)json_integer_value(
-			json_object_get(sink, "foreign"));
+		uint64_t lc = (uint64_t)json_integer_value(
+			json_object_get(sink, "lat_count"));
 
-		s->rx = pk > fo ? pk - fo : 0;
-		s->lat_p50_ns = json_number_value(
-			json_object_get(sink, "lat_p50_ns"));
-		s->lat_p99_ns = json_number_value(
-			json_object_get(sink, "lat_p99_ns"));
-		if (!json_integer_value(json_object_get(sink, "lat_count")))
-			s->lat_p50_ns = s->lat_p99_ns = NAN;
+		s->lat_p50_ns = s->lat_p99_ns = NAN;
+		if (lc && pk * 10 >= s->rx * 9 && pk <= s->rx) {
+			s->lat_p50_ns = json_number_value(
+				json_object_get(sink, "lat_p50_ns"));
+			s->lat_p99_ns = json_number_value(
+				json_object_get(sink, "lat_p99_ns"));
+		}
 	}
 	json_array_foreach(json_object_get(r, "workers"), i, w) {
 		json_int_t id = json_integer_value(json_object_get(w, "worker"));
@@ -481,6 +525,7 @@ void cp_cmp_ctl_init(struct cp_cmp_ctl *c)
 	c->fd = -1;
 	snprintf(c->socket, sizeof(c->socket), "/run/linerate/linerated.sock");
 	snprintf(c->gen_port, sizeof(c->gen_port), "gen");
+	snprintf(c->sink_port, sizeof(c->sink_port), "sink");
 	snprintf(c->dut_ports, sizeof(c->dut_ports), "dut0,dut1");
 }
 

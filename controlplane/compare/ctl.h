@@ -17,6 +17,7 @@
 struct cp_cmp_ctl {
 	char socket[108];      /* linerated's unix control socket */
 	char gen_port[64];     /* the port whose generator offers traffic */
+	char sink_port[64];    /* the port whose receive side is the sink */
 	char dut_ports[256];   /* comma-separated: the ports under test */
 	char mode_hook[512];   /* command run with the mode name as its
 				* argument to restart linerated in it */
@@ -29,8 +30,8 @@ struct cp_cmp_ctl {
 	bool shared_core;
 };
 
-/* Defaults: /run/linerate/linerated.sock, gen port "gen", DUT ports
- * "dut0,dut1", no hook. */
+/* Defaults: /run/linerate/linerated.sock, gen port "gen", sink port
+ * "sink", DUT ports "dut0,dut1", no hook. */
 void cp_cmp_ctl_init(struct cp_cmp_ctl *c);
 void cp_cmp_ctl_driver(struct cp_cmp_ctl *c, struct cp_cmp_driver *d);
 void cp_cmp_ctl_fini(struct cp_cmp_ctl *c);

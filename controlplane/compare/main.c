@@ -45,6 +45,7 @@ static void usage(FILE *f)
 "  --desc-csv FILE     kernel models' descriptor-scaling CSV to chart\n"
 "  --socket PATH       linerated control socket\n"
 "  --gen-port NAME     port whose generator offers (gen)\n"
+"  --sink-port NAME    port whose receive side is the sink (sink)\n"
 "  --dut-ports A,B     ports under test (dut0,dut1)\n"
 "  --mode-hook CMD     run `CMD MODE` to restart linerated in MODE when it\n"
 "                      cannot switch a port's backend itself\n"
@@ -98,7 +99,7 @@ enum {
 	O_MODES = 256, O_SIZES, O_FLOWS, O_REPS, O_TRIAL, O_NO_SEARCH,
 	O_SEARCH_REPS, O_MIN, O_MAX, O_PREC, O_STRIAL, O_ITRIAL, O_MAXT,
 	O_PDR, O_OUT, O_DESC, O_SOCKET, O_GEN, O_DUT, O_HOOK, O_FAKE, O_EXEC,
-	O_LINERATED, O_DUTW,
+	O_LINERATED, O_DUTW, O_SINK,
 };
 
 static const struct option opts[] = {
@@ -126,6 +127,7 @@ static const struct option opts[] = {
 	{ "exec", required_argument, NULL, O_EXEC },
 	{ "linerated", required_argument, NULL, O_LINERATED },
 	{ "dut-workers", required_argument, NULL, O_DUTW },
+	{ "sink-port", required_argument, NULL, O_SINK },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -246,6 +248,10 @@ int cp_compare_main(int argc, char **argv)
 		case O_GEN:
 			rc = copy_opt(ctl.gen_port, sizeof(ctl.gen_port), name,
 				      optarg);
+			break;
+		case O_SINK:
+			rc = copy_opt(ctl.sink_port, sizeof(ctl.sink_port),
+				      name, optarg);
 			break;
 		case O_DUT:
 			rc = copy_opt(ctl.dut_ports, sizeof(ctl.dut_ports), name,

@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: MIT
 #
 # Description: scripts/compare.sh end to end on a short run: the lab comes
-# up, two DUT modes (kernel mmsg, DPDK af_packet) are measured through real
-# linerated runs, every output file is written with every selected mode
+# up, two DUT modes (kernel mmsg, DPDK af_packet) are measured through a
+# real linerated over its control socket (restarted per mode by the mode
+# hook), and once more with the one-shot driver; every output file is written with every selected mode
 # present and sane numbers (forwarded <= offered, loss = 1 - forwarded /
 # offered, NDR <= PDR, a named limit and method), and the lab is gone
 # afterwards — also when compare.sh is interrupted with SIGTERM.
@@ -86,7 +87,24 @@ if ip netns list | grep -qw "^$ns"; then
 	exit 1
 fi
 
-# 2. interrupted: SIGTERM while it measures, and the lab is still removed
+# 2. the one-shot driver (one linerated run per trial) gives the same files
+"$src/scripts/compare.sh" --build "$build" --out "$out/o" --oneshot -- \
+	--modes kernel:mmsg --reps 1 --trial 0.3 --max-mpps 0.5 --no-search \
+	--quiet > "$out/stdout" 2> "$out/stderr" || {
+	cat "$out/stdout" "$out/stderr"
+	echo "FAIL: compare.sh --oneshot exited non-zero"
+	exit 1
+}
+python3 - "$out/o" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1] + "/results.json"))["results"]
+assert [x["mode"] for x in r] == ["kernel:mmsg"] and r[0]["ok"], r
+m = r[0]["mrr"]
+assert 0 <= m["forwarded_mpps"]["median"] <= m["offered_mpps"]["median"]
+assert "one linerated run per trial" in r[0]["mode_desc"]
+PY
+
+# 3. interrupted: SIGTERM while it measures, and the lab is still removed
 "$src/scripts/compare.sh" --build "$build" --out "$out/i" -- \
 	--modes kernel:poll --reps 30 --trial 0.5 --no-search --quiet \
 	> /dev/null 2>&1 &

@@ -2,11 +2,13 @@
 /*
  * Description: the compare runner's control-socket driver against a fake
  * linerated (a thread answering the newline-delimited JSON protocol of
- * controlplane/server.h): a trial sends gen set / stats clear / gen start /
- * gen stop / show stats in that order and turns the replies into the
- * sample (offered = generator packets, forwarded = sink packets minus
- * foreign, DUT cycles from the DUT worker only, syscalls and drops as
- * xstats deltas); a mode the daemon cannot switch to is reported with the
+ * controlplane/server.h): a trial sends gen set / stats clear / show ports /
+ * gen start / gen stop / show ports until the sink stops counting / show
+ * stats in that order and turns
+ * the replies into the sample (offered = the generator port's transmitted
+ * packets, forwarded = the sink port's received packets, both as deltas;
+ * DUT cycles from the DUT worker only; syscalls and drops as xstats
+ * deltas); a mode the daemon cannot switch to is reported with the
  * reason; a daemon that is not there is an error naming the socket.
  */
 #include <errno.h>
@@ -33,7 +35,7 @@ struct fake_daemon {
 	char path[108];
 	pthread_t th;
 	char log[4096]; /* verbs in order */
-	int show_ports;
+	json_int_t trials; /* counters move when a generator starts */
 };
 
 static json_t *answer(struct fake_daemon *d, const char *cmd, json_t *args)
@@ -41,15 +43,17 @@ static json_t *answer(struct fake_daemon *d, const char *cmd, json_t *args)
 	if (!strcmp(cmd, "port backend"))
 		return NULL;
 	if (!strcmp(cmd, "show ports")) {
-		json_int_t k = d->show_ports++;
+		json_int_t k = d->trials;
 
 		return json_pack(
-			"{s:[{s:s, s:s, s:s, s:{s:I, s:I}}, {s:s, s:s, s:s, s:{s:I}}, {s:s, s:s, s:s}]}",
+			"{s:[{s:s, s:s, s:s, s:{s:I, s:I}}, {s:s, s:s, s:s, s:{s:I}}, {s:s, s:s, s:s, s:I}, {s:s, s:s, s:s, s:I}]}",
 			"ports", "name", "dut0", "backend", "kernel", "io_mode",
 			"poll", "xstats", "syscalls", 100 * k, "kernel_drops",
 			7 * k, "name", "dut1", "backend", "kernel", "io_mode",
 			"poll", "xstats", "syscalls", 50 * k, "name", "gen",
-			"backend", "dpdk", "io_mode", "");
+			"backend", "dpdk", "io_mode", "", "tx_pkts", 1000 * k,
+			"name", "sink", "backend", "dpdk", "io_mode", "",
+			"rx_pkts", 890 * k);
 	}
 	if (!strcmp(cmd, "show workers"))
 		return json_pack("{s:[{s:i, s:[{s:s}, {s:s}]}, {s:i, s:[{s:s}, {s:s}]}]}",
@@ -60,13 +64,15 @@ static json_t *answer(struct fake_daemon *d, const char *cmd, json_t *args)
 		return json_pack(
 			"{s:I, s:{s:{s:I}, s:{s:I, s:I, s:I, s:f, s:f}}, s:[{s:i, s:I, s:I, s:{}}, {s:i, s:I, s:I, s:{s:I}}]}",
 			"tsc_hz", (json_int_t)1000000000, "total", "gen", "pkts",
-			(json_int_t)1000, "sink", "pkts", (json_int_t)900,
+			(json_int_t)1000, "sink", "pkts", (json_int_t)890,
 			"foreign", (json_int_t)10, "lat_count", (json_int_t)5,
 			"lat_p50_ns", 1500.0, "lat_p99_ns", 9000.0, "workers",
 			"worker", 0, "rx_pkts", (json_int_t)5, "busy_cycles",
 			(json_int_t)999999, "drops", "worker", 1, "rx_pkts",
 			(json_int_t)950, "busy_cycles", (json_int_t)19000000,
 			"drops", "tx_full", (json_int_t)3);
+	if (!strcmp(cmd, "gen start"))
+		d->trials++;
 	if (!strcmp(cmd, "gen set")) {
 		/* the trial's parameters arrive as arguments */
 		if (json_integer_value(json_object_get(args, "size")) != 128 ||
@@ -218,8 +224,10 @@ static void test_ctl_trial(void **state)
 	assert_non_null(strstr(res[1].error, "port backend"));
 	assert_non_null(strstr(res[1].error, "kernel/poll"));
 	/* the verbs of a trial, in order */
-	assert_non_null(strstr(d->log, "gen set;show ports;stats clear;gen start;"
-				       "gen stop;show stats;show ports;"));
+	/* (the sink is read until it stops counting, then the stats) */
+	assert_non_null(strstr(d->log, "gen set;stats clear;show ports;"
+				       "gen start;gen stop;show ports;show ports;"
+				       "show stats;"));
 	cp_cmp_run_free(r);
 }
 
