@@ -327,6 +327,16 @@ static uint16_t ur_rx(struct dp_port *p, uint16_t qid, struct dp_burst *b)
 			n = ur_reap(q, u, b);
 			goto out;
 		}
+		/* SQPOLL: SQEs the SQ thread has not consumed while it
+		 * sleeps would wait forever (seen once in ~20 benchmark
+		 * runs as a stall with packets queued): wake it. */
+		if (u->sqpoll && io_uring_sq_ready(&u->ring) &&
+		    (IO_URING_READ_ONCE(*u->ring.sq.kflags) &
+		     IORING_SQ_NEED_WAKEUP)) {
+			q->st.syscalls++;
+			io_uring_enter(u->ring.ring_fd, 0, 0,
+				       IORING_ENTER_SQ_WAKEUP, NULL);
+		}
 		q->ready = false;
 		if (kern_wait_ready(q, KERN_WAIT_POLL)) {
 			q->ready = false;
