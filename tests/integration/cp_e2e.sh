@@ -15,6 +15,13 @@
 set -euo pipefail
 
 linerated=$1 linerate_bin=$2 cp_load=$3 promcheck=$4 src=$5 loop=$6
+# 10 000 clients: the daemon and cp_load each need that many descriptors.
+ulimit -Hn 65536 2>/dev/null || true
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt 10300 ]; then
+	echo "SKIP: RLIMIT_NOFILE $(ulimit -n) < 10300 and cannot be raised"
+	exit 77
+fi
 tmp=$(mktemp -d /tmp/lr-cp-e2e.XXXXXX)
 sock=$tmp/ctl.sock
 pid=
