@@ -12,11 +12,13 @@
 #   kernel    kern_fwd (the kernel-stack backend) with -k MODEL, when built
 #
 #   scripts/bench-afxdp.sh [-b BUILD_DIR] [-t SECONDS] [-s SIZE] [-r ROUNDS]
-#                          [-k KERNEL_MODEL] [-m MODES]
+#                          [-k KERNEL_MODEL] [-m MODES] [-w SECONDS]
 #
 # Defaults: build-afxdp-rel (configure it with `meson setup
 # build-afxdp-rel -Dbuildtype=release`), 3 s, 60-byte frames, 3 rounds,
-# kernel model mmsg, modes "linerate daemon testpmd kernel". On a machine
+# kernel model mmsg, modes "linerate daemon testpmd kernel", -w 0 (else:
+# wait up to SECONDS before each round for CPUs 0 and 1 to be 80 % idle,
+# and print how idle they were). On a machine
 # shared with other work, dut-wait (time the DUT was runnable but had no
 # CPU) says how much of a mode's figure is contention; nice does not help
 # against other sessions' processes (autogroup scheduling).
@@ -46,8 +48,9 @@ size=60
 rounds=3
 kmodel=mmsg
 modes="linerate daemon testpmd kernel"
+wait=0
 
-while getopts "b:t:s:r:k:m:h" o; do
+while getopts "b:t:s:r:k:m:w:h" o; do
 	case $o in
 	b) build=$OPTARG ;;
 	t) secs=$OPTARG ;;
@@ -55,6 +58,7 @@ while getopts "b:t:s:r:k:m:h" o; do
 	r) rounds=$OPTARG ;;
 	k) kmodel=$OPTARG ;;
 	m) modes=$OPTARG ;;
+	w) wait=$OPTARG ;;
 	*) sed -n '3,31p' "$0"; exit 2 ;;
 	esac
 done
@@ -215,7 +219,26 @@ one_kernel() {
 echo "bench-afxdp: $(nproc) CPUs, $(uname -r), frame $size B, $secs s x $rounds rounds"
 echo "  CPU: $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)"
 declare -A res
+# Idle share of CPUs 0 and 1 over 0.5 s (the lower of the two), in %.
+cpu_idle() {
+	local a b
+	a=$(grep -E '^cpu[01] ' /proc/stat)
+	sleep 0.5
+	b=$(grep -E '^cpu[01] ' /proc/stat)
+	printf "%s\n%s\n" "$a" "$b" | awk '{t = 0; for (i = 2; i <= 9; i++) t += $i
+		if (NR <= 2) {t0[NR] = t; i0[NR] = $5} else {
+			k = NR - 2; idle = 100 * ($5 - i0[k]) / (t - t0[k])
+			if (k == 1 || idle < m) m = idle}} END {printf "%.0f", m}'
+}
+
 for r in $(seq 1 "$rounds"); do
+	# Start each round in a quiet moment if one comes within $wait s: on a
+	# machine shared with other work that is what makes rounds comparable.
+	n=0
+	while [ "$wait" -gt 0 ] && [ "$(cpu_idle)" -lt 80 ] && [ $n -lt $((wait * 2)) ]; do
+		n=$((n + 1))
+	done
+	[ "$wait" -gt 0 ] && echo "  round $r: CPU 0/1 idle $(cpu_idle)% at start (waited ${n}x0.5 s)"
 	for m in $modes; do
 		line=$("one_$m" "$r") || { echo "  $m: not available"; continue; }
 		echo "  round $r $m: $line"
