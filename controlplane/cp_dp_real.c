@@ -5,10 +5,13 @@
  * linerated only; the tests use a fake table instead.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "config.h"
 #include "cp_dp.h"
+#include "log.h"
 
 static const struct dp_config *r_config(void *dp)
 {
@@ -51,10 +54,52 @@ static size_t r_acl_hits(void *dp, uint64_t *hits, size_t n)
 	return dp_acl_hits(dp, hits, n);
 }
 
+static bool arr_differ(const void *a, size_t na, const void *b, size_t nb,
+		       size_t sz)
+{
+	return na != nb || (na && memcmp(a, b, na * sz));
+}
+
+/* Would dp_apply(c) publish a table (and so maybe half of them)? */
+static bool tables_differ(const struct dp_config *o, const struct dp_config *c)
+{
+	return arr_differ(o->routes, o->nb_routes, c->routes, c->nb_routes,
+			  sizeof(*c->routes)) ||
+	       arr_differ(o->neighs, o->nb_neighs, c->neighs, c->nb_neighs,
+			  sizeof(*c->neighs)) ||
+	       arr_differ(o->acl, o->nb_acl, c->acl, c->nb_acl,
+			  sizeof(*c->acl)) ||
+	       arr_differ(o->macs, o->nb_macs, c->macs, c->nb_macs,
+			  sizeof(*c->macs)) ||
+	       memcmp(&o->routes_gen, &c->routes_gen, sizeof(c->routes_gen)) ||
+	       o->acl_default != c->acl_default;
+}
+
+/*
+ * dp_apply publishes routes, then the ACL, then MACs, and stops at the
+ * first that fails, leaving the earlier ones published while dp_config()
+ * still holds the old model. So that a reload is all or nothing, a failed
+ * apply re-publishes the old model's tables (dp_config() is still it).
+ */
 static int r_apply(void *dp, const struct dp_config *c, char *err,
 		   size_t errlen)
 {
-	return dp_apply(dp, c, err, errlen);
+	const struct dp_config *old = dp_config(dp);
+	char e2[256];
+	int ret = dp_apply(dp, c, err, errlen);
+
+	if (ret == 0 || !tables_differ(old, c))
+		return ret;
+	if (dp_routes_set(dp, old->routes, old->nb_routes, old->neighs,
+			  old->nb_neighs, &old->routes_gen, e2,
+			  sizeof(e2)) < 0 ||
+	    dp_acl_set(dp, old->acl, old->nb_acl, old->acl_default, e2,
+		       sizeof(e2)) < 0 ||
+	    dp_macs_set(dp, old->macs, old->nb_macs, e2, sizeof(e2)) < 0)
+		cp_err("reload failed and restoring the old tables failed "
+		       "too: %s",
+		       e2);
+	return ret;
 }
 
 /*
