@@ -194,8 +194,9 @@ void dp_fwd_io(struct dp_worker *w, struct dp_burst *b, uint16_t peer);
 uint16_t dp_fwd_macswap(struct dp_worker *w, struct dp_burst *b);
 void dp_fwd_l2(struct dp_worker *w, struct dp_burst *b);
 /* parsed: b->meta is filled (the ACL ran dp_parse_burst); else l3 parses
- * what its quick path cannot take. */
-void dp_fwd_l3(struct dp_worker *w, struct dp_burst *b, bool parsed);
+ * what its quick path cannot take. Returns the output port when every
+ * packet goes to the same one, else DP_OUT_DROP. */
+uint16_t dp_fwd_l3(struct dp_worker *w, struct dp_burst *b, bool parsed);
 /* ACL in front: sets out = DROP, reason ACL_DENY for denied packets. */
 void dp_fwd_acl(struct dp_worker *w, struct dp_burst *b);
 

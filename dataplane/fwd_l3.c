@@ -143,7 +143,7 @@ static inline uint16_t quick_l3(const uint8_t *f, uint16_t len)
 	return 0;
 }
 
-void dp_fwd_l3(struct dp_worker *w, struct dp_burst *b, bool parsed)
+uint16_t dp_fwd_l3(struct dp_worker *w, struct dp_burst *b, bool parsed)
 {
 	const struct dp *dp = w->dp;
 	const struct dp_l3_table *t =
@@ -152,7 +152,8 @@ void dp_fwd_l3(struct dp_worker *w, struct dp_burst *b, bool parsed)
 	uint64_t nh4[DP_BURST], nh6[DP_BURST];
 	uint8_t ip6[DP_BURST][16] __attribute__((aligned(16)));
 	uint16_t idx4[DP_BURST], idx6[DP_BURST];
-	uint16_t n4 = 0, n6 = 0, i;
+	const uint16_t *tbl24 = t->lpm4.tbl24;
+	uint16_t n4 = 0, n6 = 0, i, out;
 
 	for (i = 0; i < b->n; i++) {
 		struct dp_parsed *m = &b->meta[i];
@@ -186,6 +187,10 @@ void dp_fwd_l3(struct dp_worker *w, struct dp_burst *b, bool parsed)
 			}
 			memcpy(&ip4[n4], ip + 16, 4);
 			ip4[n4] = rte_be_to_cpu_32(ip4[n4]);
+			/* Start the tbl24 miss now: the rest of this loop
+			 * runs while it is served. */
+			if (tbl24)
+				rte_prefetch0(&tbl24[ip4[n4] >> 8]);
 			idx4[n4++] = i;
 		} else if (et == ETH_P_IP6) {
 			ttl = ip[7];
@@ -200,13 +205,7 @@ void dp_fwd_l3(struct dp_worker *w, struct dp_burst *b, bool parsed)
 		}
 	}
 	if (n4) {
-		const uint16_t *tbl24 = t->lpm4.tbl24;
-
 		if (tbl24) {
-			/* Prefetch every tbl24 line first: the misses of a
-			 * burst overlap instead of queueing. */
-			for (i = 0; i < n4; i++)
-				rte_prefetch0(&tbl24[ip4[i] >> 8]);
 			for (i = 0; i < n4; i++) {
 				uint16_t e = tbl24[ip4[i] >> 8];
 
@@ -234,6 +233,12 @@ void dp_fwd_l3(struct dp_worker *w, struct dp_burst *b, bool parsed)
 		for (i = 0; i < n6; i++)
 			l3_out(dp, t, b, idx6[i], nh6[i], ip6[i], true);
 	}
+	/* One output for the whole burst lets the worker send it as is. */
+	out = b->out[0];
+	for (i = 1; i < b->n; i++)
+		if (b->out[i] != out)
+			return DP_OUT_DROP;
+	return out;
 }
 
 /* ---- building a table (control thread) ---- */

@@ -197,7 +197,10 @@ static void pipeline(struct dp_worker *w, struct dp_burst *b, uint64_t bytes)
 		dp_fwd_l2(w, b);
 		break;
 	default:
-		dp_fwd_l3(w, b, acl);
+		peer = dp_fwd_l3(w, b, acl);
+		if (!acl && peer != DP_OUT_DROP &&
+		    send_direct(w, b, peer, bytes))
+			return;
 		break;
 	}
 	/* Deny after the mode so the mode's own writes are wasted only on
