@@ -39,8 +39,7 @@ static void cpy(void *d, const void *s, size_t n)
 		memcpy(d, s, n);
 }
 
-typedef json_t *(*cmd_fn)(struct cp_cmds *c, json_t *args,
-			  struct cp_error *e);
+typedef json_t *(*cmd_fn)(struct cp_cmds *c, json_t *args, struct cp_error *e);
 
 void cp_error_set(struct cp_error *e, const char *code, const char *field,
 		  const char *fmt, ...)
@@ -56,8 +55,7 @@ void cp_error_set(struct cp_error *e, const char *code, const char *field,
 
 json_t *cp_error_json(const struct cp_error *e)
 {
-	json_t *j = json_pack("{s:s, s:s}", "code", e->code, "message",
-			      e->msg);
+	json_t *j = json_pack("{s:s, s:s}", "code", e->code, "message", e->msg);
 
 	if (j && e->field[0])
 		json_object_set_new(j, "field", json_string(e->field));
@@ -107,8 +105,8 @@ void cp_cmds_set_save_path(struct cp_cmds *c, const char *path)
 
 /* ---- argument checks (generated from the spec strings) ---- */
 
-static int check_value(const char *verb, const struct cp_arg_spec *s,
-		       json_t *v, struct cp_error *e)
+static int check_value(const char *verb, const struct cp_arg_spec *s, json_t *v,
+		       struct cp_error *e)
 {
 	const char *str = json_string_value(v);
 	struct dp_addr a;
@@ -210,7 +208,8 @@ int cp_cmd_check_args(enum cp_cmd_id id, json_t *args, struct cp_error *e)
 			     "'args' must be an object");
 		return -EINVAL;
 	}
-	json_object_foreach(args, key, v) {
+	json_object_foreach(args, key, v)
+	{
 		int i;
 
 		for (i = 0; i < n; i++)
@@ -301,8 +300,7 @@ static json_t *ok_empty(void)
 
 /* ---- status / show ---- */
 
-static json_t *cmd_status(struct cp_cmds *c, json_t *args,
-			  struct cp_error *e)
+static json_t *cmd_status(struct cp_cmds *c, json_t *args, struct cp_error *e)
 {
 	const struct dp_config *conf = c->ops->config(c->dp);
 	json_t *r = json_object();
@@ -325,10 +323,12 @@ static json_t *cmd_status(struct cp_cmds *c, json_t *args,
 	json_object_set_new(r, "workers",
 			    json_integer(c->ops->worker_count(c->dp)));
 	json_object_set_new(r, "workers_running", json_integer(running));
-	json_object_set_new(r, "routes", json_integer((json_int_t)conf->nb_routes));
+	json_object_set_new(r, "routes",
+			    json_integer((json_int_t)conf->nb_routes));
 	json_object_set_new(r, "neighbours",
 			    json_integer((json_int_t)conf->nb_neighs));
-	json_object_set_new(r, "acl_rules", json_integer((json_int_t)conf->nb_acl));
+	json_object_set_new(r, "acl_rules",
+			    json_integer((json_int_t)conf->nb_acl));
 	if (c->status_fn) {
 		json_t *d = c->status_fn(c->status_arg);
 
@@ -348,8 +348,9 @@ static json_t *port_xstats(struct cp_cmds *c, uint16_t id)
 
 	for (int k = 0; k < n && k < 128; k++)
 		if (kv[k].name)
-			json_object_set_new(x, kv[k].name,
-					    json_integer((json_int_t)kv[k].value));
+			json_object_set_new(
+				x, kv[k].name,
+				json_integer((json_int_t)kv[k].value));
 	return x;
 }
 
@@ -379,19 +380,21 @@ static json_t *cmd_show_ports(struct cp_cmds *c, json_t *args,
 		cp_mac_fmt(p ? p->mac : pe->conf.mac, mac, sizeof(mac));
 		j = json_pack("{s:i, s:s, s:s, s:s, s:s, s:b, s:s, s:b, s:s}",
 			      "id", i, "name", pe->conf.name, "backend",
-			      pe->conf.backend, "dev", pe->conf.dev, "mac",
-			      mac, "up", p ? p->up : 0, "mode",
+			      pe->conf.backend, "dev", pe->conf.dev, "mac", mac,
+			      "up", p ? p->up : 0, "mode",
 			      c->ops->mode_name(pe->mode), "acl", pe->acl,
 			      "io_mode", p ? p->mode_desc : "");
-		json_object_set_new(j, "queues",
-				    json_integer(p ? p->nb_queues :
-						     pe->conf.nb_queues));
+		json_object_set_new(
+			j, "queues",
+			json_integer(p ? p->nb_queues : pe->conf.nb_queues));
 		json_object_set_new(j, "peer",
 				    json_string(port_name(conf, pe->peer)));
 		json_object_set_new(j, "rx_pkts", json_integer((json_int_t)rx));
 		json_object_set_new(j, "tx_pkts", json_integer((json_int_t)tx));
-		json_object_set_new(j, "rx_bytes", json_integer((json_int_t)rxb));
-		json_object_set_new(j, "tx_bytes", json_integer((json_int_t)txb));
+		json_object_set_new(j, "rx_bytes",
+				    json_integer((json_int_t)rxb));
+		json_object_set_new(j, "tx_bytes",
+				    json_integer((json_int_t)txb));
 		json_object_set_new(j, "gen_running",
 				    json_boolean(pe->gen.enabled));
 		json_object_set_new(j, "xstats", port_xstats(c, i));
@@ -417,11 +420,10 @@ static json_t *cmd_show_workers(struct cp_cmds *c, json_t *args,
 				q, json_pack("{s:s, s:i}", "port",
 					     port_name(conf, wi.rxq[k].port),
 					     "queue", wi.rxq[k].queue));
-		json_array_append_new(arr,
-				      json_pack("{s:i, s:i, s:i, s:b, s:o}",
-						"worker", w, "core", wi.core,
-						"lcore", wi.lcore, "running",
-						wi.running, "rxq", q));
+		json_array_append_new(
+			arr, json_pack("{s:i, s:i, s:i, s:b, s:o}", "worker", w,
+				       "core", wi.core, "lcore", wi.lcore,
+				       "running", wi.running, "rxq", q));
 	}
 	return json_pack("{s:o}", "workers", arr);
 }
@@ -450,18 +452,18 @@ static json_t *stats_block(struct cp_cmds *c, const struct dp_worker_stats *s,
 	for (unsigned int r = 1; r < LR_R__COUNT; r++) {
 		dropped += s->drops[r];
 		if (s->drops[r])
-			json_object_set_new(drops, lr_reason_name(r),
-					    json_integer((json_int_t)s->drops[r]));
+			json_object_set_new(
+				drops, lr_reason_name(r),
+				json_integer((json_int_t)s->drops[r]));
 	}
 	U("dropped", dropped);
 	json_object_set_new(j, "drops", drops);
-	json_object_set_new(
-		j, "gen",
-		json_pack("{s:I, s:I, s:I, s:I}", "pkts",
-			  (json_int_t)s->gen.pkts, "bytes",
-			  (json_int_t)s->gen.bytes, "no_buf",
-			  (json_int_t)s->gen.no_buf, "tx_full",
-			  (json_int_t)s->gen.tx_full));
+	json_object_set_new(j, "gen",
+			    json_pack("{s:I, s:I, s:I, s:I}", "pkts",
+				      (json_int_t)s->gen.pkts, "bytes",
+				      (json_int_t)s->gen.bytes, "no_buf",
+				      (json_int_t)s->gen.no_buf, "tx_full",
+				      (json_int_t)s->gen.tx_full));
 	json_object_set_new(
 		j, "sink",
 		json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:f, s:f}",
@@ -477,8 +479,8 @@ static json_t *stats_block(struct cp_cmds *c, const struct dp_worker_stats *s,
 			  c->ops->lat_pct_ns(&s->sink, s->tsc_hz, 99),
 			  "lat_max_ns",
 			  s->tsc_hz ? (double)s->sink.lat_max * 1e9 /
-					      (double)s->tsc_hz :
-				      0.0));
+					      (double)s->tsc_hz
+				    : 0.0));
 #undef U
 	return j;
 }
@@ -545,7 +547,7 @@ static json_t *stats_json(struct cp_cmds *c, int port)
 		return NULL;
 	}
 	for (unsigned int w = 0; w < nw; w++) {
-		struct dp_worker_info wi = { .core = -1 };
+		struct dp_worker_info wi = {.core = -1};
 		json_t *j;
 
 		if (c->ops->stats_worker(c->dp, w, ws))
@@ -563,10 +565,9 @@ static json_t *stats_json(struct cp_cmds *c, int port)
 	json_object_set_new(r, "time_ns", json_integer((json_int_t)now_ns()));
 	json_object_set_new(r, "tsc_hz", json_integer((json_int_t)tot->tsc_hz));
 	if (port >= 0)
-		json_object_set_new(
-			r, "port",
-			json_string(port_name(c->ops->config(c->dp),
-					      (uint16_t)port)));
+		json_object_set_new(r, "port",
+				    json_string(port_name(c->ops->config(c->dp),
+							  (uint16_t)port)));
 	json_object_set_new(r, "workers", arr);
 	json_object_set_new(r, "total", stats_block(c, tot, port));
 	free(ws);
@@ -591,8 +592,7 @@ static json_t *route_json(const struct dp_config *conf,
 	json_t *j;
 
 	cp_addr_fmt(&rt->prefix, pfx, sizeof(pfx));
-	snprintf(pfx + strlen(pfx), sizeof(pfx) - strlen(pfx), "/%u",
-		 rt->plen);
+	snprintf(pfx + strlen(pfx), sizeof(pfx) - strlen(pfx), "/%u", rt->plen);
 	j = json_pack("{s:s, s:s}", "prefix", pfx, "port",
 		      port_name(conf, rt->port));
 	if (rt->via.family) {
@@ -629,10 +629,9 @@ static json_t *cmd_show_neighbours(struct cp_cmds *c, json_t *args,
 
 		cp_addr_fmt(&n->addr, a, sizeof(a));
 		cp_mac_fmt(n->mac, mac, sizeof(mac));
-		json_array_append_new(arr,
-				      json_pack("{s:s, s:s, s:s}", "addr", a,
-						"mac", mac, "port",
-						port_name(conf, n->port)));
+		json_array_append_new(arr, json_pack("{s:s, s:s, s:s}", "addr",
+						     a, "mac", mac, "port",
+						     port_name(conf, n->port)));
 	}
 	return json_pack("{s:o}", "neighbours", arr);
 }
@@ -640,10 +639,10 @@ static json_t *cmd_show_neighbours(struct cp_cmds *c, json_t *args,
 static json_t *acl_rule_json(const struct dp_acl_rule_conf *r, size_t idx,
 			     uint64_t hits)
 {
-	json_t *j = json_pack("{s:I, s:s, s:I}", "index", (json_int_t)idx,
-			      "action",
-			      r->action == DP_ACL_DENY ? "deny" : "permit",
-			      "hits", (json_int_t)hits);
+	json_t *j =
+		json_pack("{s:I, s:s, s:I}", "index", (json_int_t)idx, "action",
+			  r->action == DP_ACL_DENY ? "deny" : "permit", "hits",
+			  (json_int_t)hits);
 	char buf[80];
 
 	if (r->src.family) {
@@ -659,24 +658,23 @@ static json_t *acl_rule_json(const struct dp_acl_rule_conf *r, size_t idx,
 		json_object_set_new(j, "dst", json_string(buf));
 	}
 	if (r->proto)
-		json_object_set_new(j, "proto",
-				    json_string(cp_proto_name(r->proto, buf,
-							      sizeof(buf))));
+		json_object_set_new(
+			j, "proto",
+			json_string(cp_proto_name(r->proto, buf, sizeof(buf))));
 	if (r->sport_lo != 0 || r->sport_hi != 65535)
-		json_object_set_new(j, "sport",
-				    json_string(cp_range_fmt(r->sport_lo,
-							     r->sport_hi, buf,
-							     sizeof(buf))));
+		json_object_set_new(
+			j, "sport",
+			json_string(cp_range_fmt(r->sport_lo, r->sport_hi, buf,
+						 sizeof(buf))));
 	if (r->dport_lo != 0 || r->dport_hi != 65535)
-		json_object_set_new(j, "dport",
-				    json_string(cp_range_fmt(r->dport_lo,
-							     r->dport_hi, buf,
-							     sizeof(buf))));
+		json_object_set_new(
+			j, "dport",
+			json_string(cp_range_fmt(r->dport_lo, r->dport_hi, buf,
+						 sizeof(buf))));
 	return j;
 }
 
-static json_t *cmd_show_acl(struct cp_cmds *c, json_t *args,
-			    struct cp_error *e)
+static json_t *cmd_show_acl(struct cp_cmds *c, json_t *args, struct cp_error *e)
 {
 	const struct dp_config *conf = c->ops->config(c->dp);
 	uint64_t *hits = calloc(conf->nb_acl + 1, sizeof(*hits));
@@ -736,7 +734,7 @@ static json_t *cmd_route_add(struct cp_cmds *c, json_t *args,
 			     struct cp_error *e)
 {
 	const struct dp_config *conf = c->ops->config(c->dp);
-	struct dp_route_conf rt = { 0 }, *arr;
+	struct dp_route_conf rt = {0}, *arr;
 	size_t n = conf->nb_routes, i;
 	json_t *r;
 
@@ -773,7 +771,7 @@ static json_t *cmd_route_del(struct cp_cmds *c, json_t *args,
 			     struct cp_error *e)
 {
 	const struct dp_config *conf = c->ops->config(c->dp);
-	struct dp_route_conf rt = { 0 }, *arr;
+	struct dp_route_conf rt = {0}, *arr;
 	size_t n = conf->nb_routes, i;
 	json_t *r;
 
@@ -803,7 +801,7 @@ static json_t *cmd_neigh_add(struct cp_cmds *c, json_t *args,
 			     struct cp_error *e)
 {
 	const struct dp_config *conf = c->ops->config(c->dp);
-	struct dp_neigh_conf nb = { .port = DP_NO_PORT }, *arr;
+	struct dp_neigh_conf nb = {.port = DP_NO_PORT}, *arr;
 	size_t n = conf->nb_neighs, i;
 	json_t *r;
 
@@ -832,7 +830,7 @@ static json_t *cmd_neigh_del(struct cp_cmds *c, json_t *args,
 			     struct cp_error *e)
 {
 	const struct dp_config *conf = c->ops->config(c->dp);
-	struct dp_addr a = { 0 };
+	struct dp_addr a = {0};
 	struct dp_neigh_conf *arr;
 	size_t n = conf->nb_neighs, i;
 	json_t *r;
@@ -864,8 +862,9 @@ static json_t *publish_acl(struct cp_cmds *c, struct dp_acl_rule_conf *arr,
 			   size_t n, const char *what, struct cp_error *e)
 {
 	char err[256] = "";
-	int ret = c->ops->acl_set(c->dp, arr, n, c->ops->config(c->dp)->acl_default,
-				  err, sizeof(err));
+	int ret = c->ops->acl_set(c->dp, arr, n,
+				  c->ops->config(c->dp)->acl_default, err,
+				  sizeof(err));
 
 	free(arr);
 	if (ret < 0)
@@ -873,8 +872,7 @@ static json_t *publish_acl(struct cp_cmds *c, struct dp_acl_rule_conf *arr,
 	return ok_empty();
 }
 
-static json_t *cmd_acl_add(struct cp_cmds *c, json_t *args,
-			   struct cp_error *e)
+static json_t *cmd_acl_add(struct cp_cmds *c, json_t *args, struct cp_error *e)
 {
 	const struct dp_config *conf = c->ops->config(c->dp);
 	struct dp_acl_rule_conf rule = {
@@ -887,8 +885,8 @@ static json_t *cmd_acl_add(struct cp_cmds *c, json_t *args,
 	int proto;
 	json_t *r;
 
-	rule.action = !strcmp(arg_str(args, "action"), "deny") ? DP_ACL_DENY :
-								 DP_ACL_PERMIT;
+	rule.action = !strcmp(arg_str(args, "action"), "deny") ? DP_ACL_DENY
+							       : DP_ACL_PERMIT;
 	if (arg_str(args, "src"))
 		cp_prefix_parse(arg_str(args, "src"), &rule.src,
 				&rule.src_plen);
@@ -938,8 +936,7 @@ static json_t *cmd_acl_add(struct cp_cmds *c, json_t *args,
 	return r;
 }
 
-static json_t *cmd_acl_del(struct cp_cmds *c, json_t *args,
-			   struct cp_error *e)
+static json_t *cmd_acl_del(struct cp_cmds *c, json_t *args, struct cp_error *e)
 {
 	const struct dp_config *conf = c->ops->config(c->dp);
 	size_t n = conf->nb_acl;
@@ -961,8 +958,7 @@ static json_t *cmd_acl_del(struct cp_cmds *c, json_t *args,
 	return publish_acl(c, arr, n - 1, "acl del", e);
 }
 
-static json_t *cmd_acl_move(struct cp_cmds *c, json_t *args,
-			    struct cp_error *e)
+static json_t *cmd_acl_move(struct cp_cmds *c, json_t *args, struct cp_error *e)
 {
 	const struct dp_config *conf = c->ops->config(c->dp);
 	size_t n = conf->nb_acl;
@@ -992,8 +988,7 @@ static json_t *cmd_acl_move(struct cp_cmds *c, json_t *args,
 
 /* ---- ports, modes ---- */
 
-static json_t *cmd_mode_set(struct cp_cmds *c, json_t *args,
-			    struct cp_error *e)
+static json_t *cmd_mode_set(struct cp_cmds *c, json_t *args, struct cp_error *e)
 {
 	char err[256] = "";
 	uint16_t p;
@@ -1071,10 +1066,11 @@ static json_t *cmd_stats_watch(struct cp_cmds *c, json_t *args,
 
 	arg_uint(args, "interval", &ms);
 	if (ms && (ms < 10 || ms > 3600000)) {
-		cp_error_set(e, CP_E_INVALID, "interval",
-			     "stats watch: interval %llu ms outside 10..3600000 "
-			     "(0 stops)",
-			     (unsigned long long)ms);
+		cp_error_set(
+			e, CP_E_INVALID, "interval",
+			"stats watch: interval %llu ms outside 10..3600000 "
+			"(0 stops)",
+			(unsigned long long)ms);
 		return NULL;
 	}
 	return json_pack("{s:I}", "interval", (json_int_t)ms);
@@ -1154,8 +1150,7 @@ static json_t *cmd_gen_start(struct cp_cmds *c, json_t *args,
 	return ok_empty();
 }
 
-static json_t *cmd_gen_stop(struct cp_cmds *c, json_t *args,
-			    struct cp_error *e)
+static json_t *cmd_gen_stop(struct cp_cmds *c, json_t *args, struct cp_error *e)
 {
 	uint16_t p;
 	int ret;
@@ -1168,8 +1163,7 @@ static json_t *cmd_gen_stop(struct cp_cmds *c, json_t *args,
 	return ok_empty();
 }
 
-static json_t *cmd_gen_set(struct cp_cmds *c, json_t *args,
-			   struct cp_error *e)
+static json_t *cmd_gen_set(struct cp_cmds *c, json_t *args, struct cp_error *e)
 {
 	const struct dp_config *conf = c->ops->config(c->dp);
 	struct dp_gen_conf g;
@@ -1209,10 +1203,10 @@ static json_t *cmd_gen_set(struct cp_cmds *c, json_t *args,
 		g.imix = json_is_true(v);
 	v = json_object_get(args, "ip");
 	if (v)
-		g.ip_version = (uint8_t)(json_is_integer(v) ?
-						 json_integer_value(v) :
-						 strtol(json_string_value(v),
-							NULL, 10));
+		g.ip_version = (uint8_t)(json_is_integer(v)
+						 ? json_integer_value(v)
+						 : strtol(json_string_value(v),
+							  NULL, 10));
 	g.enabled = true;
 	ret = c->ops->gen_set(c->dp, p, &g, err, sizeof(err));
 	if (ret < 0)

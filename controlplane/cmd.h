@@ -16,15 +16,15 @@
 #include "cp_dp.h"
 
 /* Error codes (the "code" member of an error response). */
-#define CP_E_BAD_REQUEST "bad_request"       /* not JSON / not an object */
+#define CP_E_BAD_REQUEST     "bad_request" /* not JSON / not an object */
 #define CP_E_UNKNOWN_COMMAND "unknown_command"
-#define CP_E_INVALID "invalid_argument"      /* missing, unknown, malformed */
-#define CP_E_NOT_FOUND "not_found"           /* port, route, rule ... */
-#define CP_E_TOO_LARGE "too_large"           /* request over the limit */
-#define CP_E_FAILED "failed"                 /* the dataplane refused */
-#define CP_E_UNAUTHORIZED "unauthorized"     /* TCP without the token */
-#define CP_E_TOO_MANY "too_many_clients"
-#define CP_E_INTERNAL "internal"
+#define CP_E_INVALID	     "invalid_argument" /* missing, unknown, malformed */
+#define CP_E_NOT_FOUND	     "not_found" /* port, route, rule ... */
+#define CP_E_TOO_LARGE	     "too_large" /* request over the limit */
+#define CP_E_FAILED	     "failed" /* the dataplane refused */
+#define CP_E_UNAUTHORIZED    "unauthorized" /* TCP without the token */
+#define CP_E_TOO_MANY	     "too_many_clients"
+#define CP_E_INTERNAL	     "internal"
 
 struct cp_error {
 	const char *code;

@@ -5,7 +5,8 @@
 #include "cmd_table.h"
 
 const struct cp_cmd_info cp_cmd_info[CP_CMD__COUNT] = {
-#define CP_CMD_INFO(e, fn, v, a, h) [CP_CMD_##e] = { .verb = v, .args = a, .help = h },
+#define CP_CMD_INFO(e, fn, v, a, h)                                            \
+	[CP_CMD_##e] = {.verb = v, .args = a, .help = h},
 	CP_FOREACH_CMD(CP_CMD_INFO)
 #undef CP_CMD_INFO
 };
@@ -55,13 +56,12 @@ int cp_cmd_args(enum cp_cmd_id id, struct cp_arg_spec *specs, int max)
 
 const char *const *cp_arg_type_values(const char *type)
 {
-	static const char *const modes[] = { "io", "macswap", "l2", "l3",
-					     NULL };
-	static const char *const actions[] = { "permit", "deny", NULL };
-	static const char *const bools[] = { "true", "false", NULL };
-	static const char *const protos[] = { "tcp", "udp", "icmp", "icmp6",
-					      NULL };
-	static const char *const ipvers[] = { "4", "6", "46", NULL };
+	static const char *const modes[] = {"io", "macswap", "l2", "l3", NULL};
+	static const char *const actions[] = {"permit", "deny", NULL};
+	static const char *const bools[] = {"true", "false", NULL};
+	static const char *const protos[] = {"tcp", "udp", "icmp", "icmp6",
+					     NULL};
+	static const char *const ipvers[] = {"4", "6", "46", NULL};
 
 	if (!strcmp(type, "mode"))
 		return modes;

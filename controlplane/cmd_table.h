@@ -21,60 +21,67 @@
 #ifndef CP_CMD_TABLE_H
 #define CP_CMD_TABLE_H
 
-#define CP_FOREACH_CMD(_)                                                      \
-	_(STATUS, status, "status", "",                                                \
-	  "daemon, event loop, dataplane and control-socket status")           \
-	_(SHOW_PORTS, show_ports, "show ports", "",                                        \
-	  "ports: backend, device, MAC, mode, state, counters")                \
-	_(SHOW_WORKERS, show_workers, "show workers", "",                                    \
-	  "workers: core, queues they poll, running")                          \
-	_(SHOW_STATS, show_stats, "show stats", "?port:port",                              \
-	  "per-core counters, drops by reason, sink latency")                  \
-	_(SHOW_ROUTES, show_routes, "show routes", "", "IPv4 and IPv6 routes")              \
-	_(SHOW_NEIGHBOURS, show_neighbours, "show neighbours", "", "neighbour (ARP/ND) table")  \
-	_(SHOW_ACL, show_acl, "show acl", "", "ACL rules in order, with hits")           \
-	_(SHOW_CONFIG, show_config, "show config", "",                                      \
-	  "the running configuration (as `config save` writes it)")            \
-	_(ROUTE_ADD, route_add, "route add", "prefix:prefix port:port ?via:addr",         \
-	  "add or replace a route")                                            \
-	_(ROUTE_DEL, route_del, "route del", "prefix:prefix", "delete a route")           \
-	_(NEIGH_ADD, neigh_add, "neighbour add", "addr:addr mac:mac ?port:port",          \
-	  "add or replace a neighbour entry")                                  \
-	_(NEIGH_DEL, neigh_del, "neighbour del", "addr:addr", "delete a neighbour entry") \
-	_(ACL_ADD, acl_add, "acl add",                                                  \
-	  "action:action ?index:uint ?src:prefix ?dst:prefix ?proto:proto "    \
-	  "?sport:range ?dport:range",                                         \
-	  "insert an ACL rule (at index, default last)")                       \
-	_(ACL_DEL, acl_del, "acl del", "index:uint", "delete the ACL rule at index")   \
-	_(ACL_MOVE, acl_move, "acl move", "from:uint to:uint",                           \
-	  "move an ACL rule to another position")                              \
-	_(MODE_SET, mode_set, "mode set", "port:port mode:mode",                         \
-	  "set a port's forwarding mode")                                      \
-	_(PORT_START, port_start, "port start", "port:port",                               \
-	  "bring a port administratively up")                                  \
-	_(PORT_STOP, port_stop, "port stop", "port:port",                                 \
-	  "bring a port administratively down")                                \
-	_(STATS_CLEAR, stats_clear, "stats clear", "",                                      \
-	  "zero the counters `show stats` reports, reset the sinks")           \
-	_(STATS_WATCH, stats_watch, "stats watch", "?interval:uint",                        \
-	  "stream `show stats` every interval ms (0 stops)")                   \
-	_(CONFIG_RELOAD, config_reload, "config reload", "?path:path",                        \
-	  "apply a config file's tables, modes and generators, all or nothing")\
-	_(CONFIG_SAVE, config_save, "config save", "?path:path",                            \
-	  "write the running configuration (atomically)")                      \
-	_(GEN_START, gen_start, "gen start", "port:port", "start a port's generator")     \
-	_(GEN_STOP, gen_stop, "gen stop", "port:port", "stop a port's generator")        \
-	_(GEN_SET, gen_set, "gen set",                                                  \
-	  "port:port ?rate:uint ?count:uint ?size:uint ?flows:uint "           \
-	  "?imix:bool ?ip:ipver",                                              \
-	  "change a port's generator settings")                                \
-	_(HELP, help, "help", "?verb:verb", "list the verbs, or one verb's usage")
+#define CP_FOREACH_CMD(_)                                                       \
+	_(STATUS, status, "status", "",                                         \
+	  "daemon, event loop, dataplane and control-socket status")            \
+	_(SHOW_PORTS, show_ports, "show ports", "",                             \
+	  "ports: backend, device, MAC, mode, state, counters")                 \
+	_(SHOW_WORKERS, show_workers, "show workers", "",                       \
+	  "workers: core, queues they poll, running")                           \
+	_(SHOW_STATS, show_stats, "show stats", "?port:port",                   \
+	  "per-core counters, drops by reason, sink latency")                   \
+	_(SHOW_ROUTES, show_routes, "show routes", "", "IPv4 and IPv6 routes")  \
+	_(SHOW_NEIGHBOURS, show_neighbours, "show neighbours", "",              \
+	  "neighbour (ARP/ND) table")                                           \
+	_(SHOW_ACL, show_acl, "show acl", "", "ACL rules in order, with hits")  \
+	_(SHOW_CONFIG, show_config, "show config", "",                          \
+	  "the running configuration (as `config save` writes it)")             \
+	_(ROUTE_ADD, route_add, "route add",                                    \
+	  "prefix:prefix port:port ?via:addr", "add or replace a route")        \
+	_(ROUTE_DEL, route_del, "route del", "prefix:prefix",                   \
+	  "delete a route")                                                     \
+	_(NEIGH_ADD, neigh_add, "neighbour add",                                \
+	  "addr:addr mac:mac ?port:port", "add or replace a neighbour entry")   \
+	_(NEIGH_DEL, neigh_del, "neighbour del", "addr:addr",                   \
+	  "delete a neighbour entry")                                           \
+	_(ACL_ADD, acl_add, "acl add",                                          \
+	  "action:action ?index:uint ?src:prefix ?dst:prefix ?proto:proto "     \
+	  "?sport:range ?dport:range",                                          \
+	  "insert an ACL rule (at index, default last)")                        \
+	_(ACL_DEL, acl_del, "acl del", "index:uint",                            \
+	  "delete the ACL rule at index")                                       \
+	_(ACL_MOVE, acl_move, "acl move", "from:uint to:uint",                  \
+	  "move an ACL rule to another position")                               \
+	_(MODE_SET, mode_set, "mode set", "port:port mode:mode",                \
+	  "set a port's forwarding mode")                                       \
+	_(PORT_START, port_start, "port start", "port:port",                    \
+	  "bring a port administratively up")                                   \
+	_(PORT_STOP, port_stop, "port stop", "port:port",                       \
+	  "bring a port administratively down")                                 \
+	_(STATS_CLEAR, stats_clear, "stats clear", "",                          \
+	  "zero the counters `show stats` reports, reset the sinks")            \
+	_(STATS_WATCH, stats_watch, "stats watch", "?interval:uint",            \
+	  "stream `show stats` every interval ms (0 stops)")                    \
+	_(CONFIG_RELOAD, config_reload, "config reload", "?path:path",          \
+	  "apply a config file's tables, modes and generators, all or nothing") \
+	_(CONFIG_SAVE, config_save, "config save", "?path:path",                \
+	  "write the running configuration (atomically)")                       \
+	_(GEN_START, gen_start, "gen start", "port:port",                       \
+	  "start a port's generator")                                           \
+	_(GEN_STOP, gen_stop, "gen stop", "port:port",                          \
+	  "stop a port's generator")                                            \
+	_(GEN_SET, gen_set, "gen set",                                          \
+	  "port:port ?rate:uint ?count:uint ?size:uint ?flows:uint "            \
+	  "?imix:bool ?ip:ipver",                                               \
+	  "change a port's generator settings")                                 \
+	_(HELP, help, "help", "?verb:verb",                                     \
+	  "list the verbs, or one verb's usage")
 
 enum cp_cmd_id {
 #define CP_CMD_ENUM(e, fn, verb, args, help) CP_CMD_##e,
 	CP_FOREACH_CMD(CP_CMD_ENUM)
 #undef CP_CMD_ENUM
-	CP_CMD__COUNT
+		CP_CMD__COUNT
 };
 
 struct cp_cmd_info {

@@ -160,7 +160,9 @@ int cp_config_emit(const struct dp_config *c, const struct cp_dp_ops *ops,
 	}
 	fprintf(f, "  memory_mb: %u\n", e->mem_mb);
 	fprintf(f, "  hugepages: %s\n",
-		e->hugepages < 0 ? "auto" : e->hugepages ? "true" : "false");
+		e->hugepages < 0 ? "auto"
+		: e->hugepages	 ? "true"
+				 : "false");
 	fprintf(f, "  in_memory: %s\n", yes(e->in_memory));
 	fprintf(f, "  main_core: %d\n", e->main_core);
 	if (e->log_level[0]) {
@@ -190,8 +192,9 @@ int cp_config_emit(const struct dp_config *c, const struct cp_dp_ops *ops,
 			fprintf(f, "]\n");
 		}
 	}
-	fprintf(f, "l2:\n  learning: %s\n  flood: %s\n  aging_s: %u\n"
-		   "  size: %u\n",
+	fprintf(f,
+		"l2:\n  learning: %s\n  flood: %s\n  aging_s: %u\n"
+		"  size: %u\n",
 		yes(c->l2.learning), yes(c->l2.flood), c->l2.aging_s,
 		c->l2.size);
 	if (c->nb_routes) {

@@ -31,7 +31,8 @@ int cp_prefix_parse(const char *s, struct dp_addr *a, uint8_t *plen)
 	char *end;
 	unsigned int bits;
 
-	if (!s || !(slash = strchr(s, '/')) || (size_t)(slash - s) >= sizeof(buf))
+	if (!s || !(slash = strchr(s, '/')) ||
+	    (size_t)(slash - s) >= sizeof(buf))
 		return -EINVAL;
 	memcpy(buf, s, (size_t)(slash - s));
 	buf[slash - s] = 0;
@@ -55,8 +56,9 @@ int cp_mac_parse(const char *s, uint8_t mac[6])
 	unsigned int m[6];
 	char tail;
 
-	if (!s || sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &m[0], &m[1], &m[2],
-			 &m[3], &m[4], &m[5], &tail) != 6 ||
+	if (!s ||
+	    sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &m[0], &m[1], &m[2], &m[3],
+		   &m[4], &m[5], &tail) != 6 ||
 	    strlen(s) != 17)
 		return -EINVAL;
 	for (int i = 0; i < 6; i++)
@@ -97,7 +99,7 @@ int cp_range_parse(const char *s, uint16_t *lo, uint16_t *hi)
 static const struct {
 	const char *name;
 	int proto;
-} protos[] = { { "icmp", 1 }, { "tcp", 6 }, { "udp", 17 }, { "icmp6", 58 } };
+} protos[] = {{"icmp", 1}, {"tcp", 6}, {"udp", 17}, {"icmp6", 58}};
 
 int cp_proto_parse(const char *s, int *proto)
 {
@@ -128,8 +130,8 @@ const char *cp_proto_name(uint8_t proto, char *buf, size_t len)
 
 const char *cp_addr_fmt(const struct dp_addr *a, char *buf, size_t len)
 {
-	if (!a->family || !inet_ntop(a->family == 4 ? AF_INET : AF_INET6,
-				     a->a, buf, (socklen_t)len))
+	if (!a->family || !inet_ntop(a->family == 4 ? AF_INET : AF_INET6, a->a,
+				     buf, (socklen_t)len))
 		snprintf(buf, len, "-");
 	return buf;
 }

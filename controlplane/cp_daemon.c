@@ -113,20 +113,21 @@ static int read_token(const char *path, char *tok, size_t len, char *err,
 	n = fread(tok, 1, len - 1, f);
 	fclose(f);
 	tok[n] = 0;
-	while (n && (tok[n - 1] == '\n' || tok[n - 1] == '\r' ||
-		     tok[n - 1] == ' '))
+	while (n &&
+	       (tok[n - 1] == '\n' || tok[n - 1] == '\r' || tok[n - 1] == ' '))
 		tok[--n] = 0;
 	if (n < 8) {
-		snprintf(err, errlen, "--token-file %s: token shorter than 8 "
-				      "characters",
+		snprintf(err, errlen,
+			 "--token-file %s: token shorter than 8 "
+			 "characters",
 			 path);
 		return -EINVAL;
 	}
 	return 0;
 }
 
-static int take_one(struct cp_daemon_conf *c, const char *opt,
-		    const char *val, char *err, size_t errlen)
+static int take_one(struct cp_daemon_conf *c, const char *opt, const char *val,
+		    char *err, size_t errlen)
 {
 	char *end;
 	unsigned long u;
@@ -262,20 +263,19 @@ void cp_daemon_block_signals(void)
 static json_t *status_json(void *arg)
 {
 	struct daemon *d = arg;
-	struct cp_server_stats st = { 0 };
+	struct cp_server_stats st = {0};
 
 	if (d->srv)
 		cp_server_get_stats(d->srv, &st);
-	return json_pack("{s:s, s:i, s:s, s:f, s:s, s:I, s:I, s:I, s:I}",
-			 "version", CP_VERSION, "pid", (int)getpid(), "loop",
-			 cp_loop_backend_name(cp_loop_backend(d->loop)),
-			 "uptime_s",
-			 (double)(cp_loop_now_ns() - d->start_ns) / 1e9,
-			 "socket", d->srv ? d->conf->srv.path : "",
-			 "clients", (json_int_t)st.clients, "requests",
-			 (json_int_t)st.requests, "errors",
-			 (json_int_t)st.errors, "stream_coalesced",
-			 (json_int_t)st.stream_coalesced);
+	return json_pack(
+		"{s:s, s:i, s:s, s:f, s:s, s:I, s:I, s:I, s:I}", "version",
+		CP_VERSION, "pid", (int)getpid(), "loop",
+		cp_loop_backend_name(cp_loop_backend(d->loop)), "uptime_s",
+		(double)(cp_loop_now_ns() - d->start_ns) / 1e9, "socket",
+		d->srv ? d->conf->srv.path : "", "clients",
+		(json_int_t)st.clients, "requests", (json_int_t)st.requests,
+		"errors", (json_int_t)st.errors, "stream_coalesced",
+		(json_int_t)st.stream_coalesced);
 }
 
 static void stop(struct daemon *d, const char *why)
@@ -287,7 +287,7 @@ static void stop(struct daemon *d, const char *why)
 
 static void reload(struct daemon *d)
 {
-	struct cp_error e = { 0 };
+	struct cp_error e = {0};
 	json_t *r;
 
 	notify("RELOADING=1");
@@ -377,8 +377,8 @@ int cp_daemon_run(const struct cp_daemon_conf *c, const struct cp_dp_ops *ops,
 		  void *dp, const struct cp_daemon_hooks *hooks, char *err,
 		  size_t errlen)
 {
-	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP };
-	struct daemon d = { .conf = c, .hooks = hooks };
+	static const int sigs[] = {SIGTERM, SIGINT, SIGHUP};
+	struct daemon d = {.conf = c, .hooks = hooks};
 	int ret;
 
 	err[0] = 0;

@@ -29,10 +29,10 @@ struct cp_daemon_conf {
 	enum cp_loop_backend loop;
 	struct cp_server_conf srv;
 	bool socket_explicit; /* --socket given: failing to listen is fatal */
-	bool control;         /* false: --no-control */
+	bool control; /* false: --no-control */
 	char metrics_addr[64]; /* "" : no /metrics */
 	uint16_t metrics_port;
-	char save_path[256];  /* --save-to: where `config save` writes */
+	char save_path[256]; /* --save-to: where `config save` writes */
 };
 
 struct cp_daemon_hooks {
@@ -40,8 +40,8 @@ struct cp_daemon_hooks {
 	/* Called every stats_interval_ms (0: never). */
 	void (*stats)(void *arg);
 	uint32_t stats_interval_ms;
-	uint32_t duration_ms;     /* stop after (0: until signalled) */
-	const atomic_bool *stop;  /* polled every 100 ms when set */
+	uint32_t duration_ms; /* stop after (0: until signalled) */
+	const atomic_bool *stop; /* polled every 100 ms when set */
 	void (*housekeeping)(void *arg); /* about once a second */
 };
 

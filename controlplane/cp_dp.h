@@ -19,8 +19,7 @@ struct cp_dp_ops {
 	unsigned int (*port_count)(void *dp);
 	const struct dp_port *(*port_get)(void *dp, uint16_t id);
 	unsigned int (*worker_count)(void *dp);
-	int (*worker_get)(void *dp, unsigned int w,
-			  struct dp_worker_info *out);
+	int (*worker_get)(void *dp, unsigned int w, struct dp_worker_info *out);
 	int (*stats_worker)(void *dp, unsigned int w,
 			    struct dp_worker_stats *out);
 	int (*port_xstats)(void *dp, uint16_t id, struct dp_port_kv *kv,
@@ -39,9 +38,8 @@ struct cp_dp_ops {
 			  size_t nb_routes, const struct dp_neigh_conf *neighs,
 			  size_t nb_neighs, const struct dp_routes_gen *gen,
 			  char *err, size_t errlen);
-	int (*acl_set)(void *dp, const struct dp_acl_rule_conf *rules,
-		       size_t n, enum dp_acl_action dflt, char *err,
-		       size_t errlen);
+	int (*acl_set)(void *dp, const struct dp_acl_rule_conf *rules, size_t n,
+		       enum dp_acl_action dflt, char *err, size_t errlen);
 	int (*port_set_mode)(void *dp, uint16_t port, enum dp_fwd_mode mode,
 			     char *err, size_t errlen);
 	int (*port_start)(void *dp, uint16_t port, char *err, size_t errlen);

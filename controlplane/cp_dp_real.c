@@ -43,8 +43,7 @@ static int r_stats_worker(void *dp, unsigned int w, struct dp_worker_stats *o)
 	return dp_stats_worker(dp, w, o);
 }
 
-static int r_port_xstats(void *dp, uint16_t id, struct dp_port_kv *kv,
-			 int max)
+static int r_port_xstats(void *dp, uint16_t id, struct dp_port_kv *kv, int max)
 {
 	return dp_port_xstats(dp, id, kv, max);
 }

@@ -45,9 +45,9 @@ int cp_log_level_parse(const char *s)
 		const char *name;
 		enum cp_log_level l;
 	} names[] = {
-		{ "err", CP_LOG_ERR },     { "error", CP_LOG_ERR },
-		{ "warn", CP_LOG_WARN },   { "warning", CP_LOG_WARN },
-		{ "info", CP_LOG_INFO },   { "debug", CP_LOG_DEBUG },
+		{"err", CP_LOG_ERR},   {"error", CP_LOG_ERR},
+		{"warn", CP_LOG_WARN}, {"warning", CP_LOG_WARN},
+		{"info", CP_LOG_INFO}, {"debug", CP_LOG_DEBUG},
 	};
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)

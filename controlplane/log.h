@@ -25,9 +25,9 @@ void cp_log_set_ident(const char *ident);
 void cp_log(enum cp_log_level l, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-#define cp_err(...) cp_log(CP_LOG_ERR, __VA_ARGS__)
+#define cp_err(...)  cp_log(CP_LOG_ERR, __VA_ARGS__)
 #define cp_warn(...) cp_log(CP_LOG_WARN, __VA_ARGS__)
 #define cp_info(...) cp_log(CP_LOG_INFO, __VA_ARGS__)
-#define cp_dbg(...) cp_log(CP_LOG_DEBUG, __VA_ARGS__)
+#define cp_dbg(...)  cp_log(CP_LOG_DEBUG, __VA_ARGS__)
 
 #endif

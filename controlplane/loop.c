@@ -365,8 +365,7 @@ int cp_io_accept(struct cp_io *io, cp_accept_fn fn)
 	return ret;
 }
 
-int cp_io_write(struct cp_io *io, const void *buf, size_t len,
-		cp_write_fn fn)
+int cp_io_write(struct cp_io *io, const void *buf, size_t len, cp_write_fn fn)
 {
 	int ret;
 

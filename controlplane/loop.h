@@ -57,7 +57,7 @@ struct cp_io {
 	struct cp_loop *loop;
 	void *data; /* the user's */
 	int fd;
-	uint16_t flags;   /* CP_IO_* armed/ready/closing bits */
+	uint16_t flags; /* CP_IO_* armed/ready/closing bits */
 	uint16_t pending; /* io_uring: operations in flight */
 	cp_read_fn on_read;
 	cp_accept_fn on_accept;
@@ -102,8 +102,7 @@ int cp_io_read(struct cp_io *io, cp_read_fn fn);
 int cp_io_accept(struct cp_io *io, cp_accept_fn fn);
 /* Write all len bytes of buf (kept valid by the caller until fn runs).
  * Sockets only (MSG_NOSIGNAL). -EBUSY if a write is already armed. */
-int cp_io_write(struct cp_io *io, const void *buf, size_t len,
-		cp_write_fn fn);
+int cp_io_write(struct cp_io *io, const void *buf, size_t len, cp_write_fn fn);
 /* Cancel what is armed, close the fd, then call fn (from the loop). */
 void cp_io_close(struct cp_io *io, cp_close_fn fn);
 static inline bool cp_io_writing(const struct cp_io *io)

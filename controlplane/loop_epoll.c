@@ -21,7 +21,7 @@
 
 #include "loop_int.h"
 
-#define EP_EVENTS 256
+#define EP_EVENTS  256
 #define EP_SCRATCH 65536
 
 struct ep {
@@ -158,9 +158,9 @@ static void ep_do_write(struct cp_io *io)
 	int err = 0;
 
 	while (io->woff < io->wlen) {
-		ssize_t n = send(io->fd, io->wbuf + io->woff,
-				 io->wlen - io->woff,
-				 MSG_NOSIGNAL | MSG_DONTWAIT);
+		ssize_t n =
+			send(io->fd, io->wbuf + io->woff, io->wlen - io->woff,
+			     MSG_NOSIGNAL | MSG_DONTWAIT);
 
 		if (n < 0 && errno == EINTR)
 			continue;

@@ -9,15 +9,15 @@
 #include "loop.h"
 
 /* struct cp_io.flags */
-#define CP_IO_READ 0x01    /* a read is armed */
-#define CP_IO_WRITE 0x02   /* a write is armed */
-#define CP_IO_ACCEPT 0x04  /* an accept is armed */
+#define CP_IO_READ    0x01 /* a read is armed */
+#define CP_IO_WRITE   0x02 /* a write is armed */
+#define CP_IO_ACCEPT  0x04 /* an accept is armed */
 #define CP_IO_CLOSING 0x08 /* cp_io_close() called */
-#define CP_IO_REG 0x10     /* epoll: in the interest list */
-#define CP_IO_RDY_IN 0x20  /* epoll: readable, not yet drained */
+#define CP_IO_REG     0x10 /* epoll: in the interest list */
+#define CP_IO_RDY_IN  0x20 /* epoll: readable, not yet drained */
 #define CP_IO_RDY_OUT 0x40 /* epoll: writable */
-#define CP_IO_QUEUED 0x80  /* epoll: on the ready list */
-#define CP_IO_NOPOLL 0x100 /* epoll: fd cannot be polled (regular file) */
+#define CP_IO_QUEUED  0x80 /* epoll: on the ready list */
+#define CP_IO_NOPOLL  0x100 /* epoll: fd cannot be polled (regular file) */
 
 struct cp_loop_ops {
 	const char *name;

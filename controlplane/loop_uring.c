@@ -26,11 +26,11 @@
 
 #include "loop_int.h"
 
-#define UR_ENTRIES 1024
+#define UR_ENTRIES    1024
 #define UR_CQ_ENTRIES 16384
-#define UR_NBUF 1024 /* power of two; 2 MiB in all, not per client */
-#define UR_BUFSZ 2048
-#define UR_BGID 0
+#define UR_NBUF	      1024 /* power of two; 2 MiB in all, not per client */
+#define UR_BUFSZ      2048
+#define UR_BGID	      0
 
 enum { OP_READ = 1, OP_WRITE, OP_ACCEPT };
 
@@ -54,8 +54,8 @@ static void ur_buf_put(struct ur *ur, unsigned int bid)
 
 static int ur_init(struct cp_loop *l)
 {
-	struct io_uring_params p = { 0 };
-	struct io_uring_buf_reg reg = { 0 };
+	struct io_uring_params p = {0};
+	struct io_uring_buf_reg reg = {0};
 	struct ur *ur;
 	int ret;
 

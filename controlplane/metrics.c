@@ -17,7 +17,7 @@
 #include "log.h"
 #include "metrics.h"
 
-#define METRICS_CONNS 64
+#define METRICS_CONNS	64
 #define METRICS_URL_MAX 256
 
 /* ---- rendering ---- */
@@ -36,7 +36,7 @@ struct worker_snap {
 
 #define WORKER_COUNTER(name, member, help)                                     \
 	do {                                                                   \
-		family(f, "linerate_worker_" name "_total", "counter", help); \
+		family(f, "linerate_worker_" name "_total", "counter", help);  \
 		for (unsigned int w = 0; w < nw; w++)                          \
 			if (ws[w].ok)                                          \
 				fprintf(f,                                     \
@@ -76,8 +76,9 @@ static void render_latency(FILE *f, const struct cp_dp_ops *ops,
 		if (up == UINT64_MAX || up < (1ull << 6) || up > (1ull << 40) ||
 		    (up & (up - 1)))
 			continue;
-		fprintf(f, "linerate_sink_latency_seconds_bucket{le=\"%.9g\"} "
-			   "%llu\n",
+		fprintf(f,
+			"linerate_sink_latency_seconds_bucket{le=\"%.9g\"} "
+			"%llu\n",
 			(double)up / (double)hz, (unsigned long long)acc);
 	}
 	fprintf(f, "linerate_sink_latency_seconds_bucket{le=\"+Inf\"} %llu\n",
@@ -134,7 +135,8 @@ int cp_metrics_render(struct cp_cmds *cmds, const struct cp_server *srv,
 	WORKER_COUNTER("idle_cycles", idle_cycles,
 		       "TSC cycles of polls that found nothing.");
 	WORKER_COUNTER("polls", polls, "RX polls.");
-	WORKER_COUNTER("empty_polls", empty_polls, "RX polls that found nothing.");
+	WORKER_COUNTER("empty_polls", empty_polls,
+		       "RX polls that found nothing.");
 	WORKER_COUNTER("rx_bursts", rx_bursts, "Non-empty RX bursts.");
 	WORKER_COUNTER("gen_packets", gen.pkts, "Packets the generator sent.");
 	WORKER_COUNTER("gen_no_buf", gen.no_buf,
@@ -167,15 +169,16 @@ int cp_metrics_render(struct cp_cmds *cmds, const struct cp_server *srv,
 			conf->ports[p].conf.name, conf->ports[p].conf.backend,
 			dp_p && dp_p->up);
 	}
-#define PORT_COUNTER(nm, mb, help)                                       \
+#define PORT_COUNTER(nm, mb, help)                                             \
 	do {                                                                   \
-		family(f, "linerate_port_" nm "_total", "counter", help);   \
-		for (uint16_t p = 0; p < conf->nb_ports && p < DP_PORT_MAX;   \
+		family(f, "linerate_port_" nm "_total", "counter", help);      \
+		for (uint16_t p = 0; p < conf->nb_ports && p < DP_PORT_MAX;    \
 		     p++)                                                      \
-			fprintf(f, "linerate_port_" nm "_total{port=\"%s\"} " \
-				   "%llu\n",                                   \
+			fprintf(f,                                             \
+				"linerate_port_" nm "_total{port=\"%s\"} "     \
+				"%llu\n",                                      \
 				conf->ports[p].conf.name,                      \
-				(unsigned long long)tot->port[p].mb);      \
+				(unsigned long long)tot->port[p].mb);          \
 	} while (0)
 	PORT_COUNTER("rx_packets", rx_pkts, "Packets received on a port.");
 	PORT_COUNTER("tx_packets", tx_pkts, "Packets sent on a port.");
@@ -195,7 +198,7 @@ int cp_metrics_render(struct cp_cmds *cmds, const struct cp_server *srv,
 			(unsigned long long)st.clients);
 #define SRV_COUNTER(name, member, help)                                        \
 	do {                                                                   \
-		family(f, "linerate_control_" name "_total", "counter", help);\
+		family(f, "linerate_control_" name "_total", "counter", help); \
 		fprintf(f, "linerate_control_" name "_total %llu\n",           \
 			(unsigned long long)st.member);                        \
 	} while (0)
@@ -203,10 +206,12 @@ int cp_metrics_render(struct cp_cmds *cmds, const struct cp_server *srv,
 		SRV_COUNTER("rejected", rejected,
 			    "Control clients refused (max_clients).");
 		SRV_COUNTER("requests", requests, "Control requests.");
-		SRV_COUNTER("errors", errors, "Control requests answered with "
-					      "an error.");
-		SRV_COUNTER("stream_sent", stream_sent, "Stats stream updates "
-							"sent.");
+		SRV_COUNTER("errors", errors,
+			    "Control requests answered with "
+			    "an error.");
+		SRV_COUNTER("stream_sent", stream_sent,
+			    "Stats stream updates "
+			    "sent.");
 		SRV_COUNTER("stream_coalesced", stream_coalesced,
 			    "Stats stream updates skipped for a slow client.");
 #undef SRV_COUNTER
@@ -308,8 +313,7 @@ static void on_written(struct cp_io *io, int err)
 }
 
 static void respond(struct mconn *c, int status, const char *reason,
-		    const char *ctype, const char *body, size_t blen,
-		    bool head)
+		    const char *ctype, const char *body, size_t blen, bool head)
 {
 	FILE *f = open_memstream(&c->resp, &c->resp_len);
 
@@ -350,10 +354,10 @@ static void handle(struct mconn *c)
 		return;
 	}
 	f = open_memstream(&body, &blen);
-	if (!f || cp_metrics_render(c->m->cmds, c->m->srv,
-				    cp_loop_backend_name(
-					    cp_loop_backend(c->m->loop)),
-				    f) < 0) {
+	if (!f ||
+	    cp_metrics_render(c->m->cmds, c->m->srv,
+			      cp_loop_backend_name(cp_loop_backend(c->m->loop)),
+			      f) < 0) {
 		if (f)
 			fclose(f);
 		free(body);
@@ -431,7 +435,7 @@ int cp_metrics_new(struct cp_metrics **out, struct cp_loop *l,
 		   const char *addr, uint16_t port, bool allow_remote,
 		   char *err, size_t errlen)
 {
-	struct sockaddr_storage ss = { 0 };
+	struct sockaddr_storage ss = {0};
 	struct sockaddr_in *a4 = (struct sockaddr_in *)&ss;
 	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&ss;
 	struct cp_metrics *m;
@@ -456,8 +460,8 @@ int cp_metrics_new(struct cp_metrics **out, struct cp_loop *l,
 		return -EINVAL;
 	}
 	if (!loopback && !allow_remote) {
-		snprintf(err, errlen,
-			 "metrics: %s is not a loopback address", addr);
+		snprintf(err, errlen, "metrics: %s is not a loopback address",
+			 addr);
 		return -EPERM;
 	}
 	m = calloc(1, sizeof(*m));
@@ -472,8 +476,7 @@ int cp_metrics_new(struct cp_metrics **out, struct cp_loop *l,
 		goto fail_errno;
 	sl = sizeof(ss);
 	getsockname(fd, (struct sockaddr *)&ss, &sl);
-	m->port = ntohs(ss.ss_family == AF_INET ? a4->sin_port :
-						  a6->sin6_port);
+	m->port = ntohs(ss.ss_family == AF_INET ? a4->sin_port : a6->sin6_port);
 	m->loop = l;
 	m->cmds = cmds;
 	m->srv = srv;

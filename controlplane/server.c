@@ -47,7 +47,7 @@ struct cp_client {
 	struct cp_watch *watch;
 	uint64_t last_active_ns;
 	bool discarding; /* skipping the rest of an oversize line */
-	bool reading;    /* a read is armed */
+	bool reading; /* a read is armed */
 	bool closing;
 	bool tcp, authed;
 };
@@ -202,7 +202,7 @@ static void on_watch_tick(struct cp_timer *t)
 {
 	struct cp_watch *w = t->data;
 	struct cp_client *cl = w->cl;
-	struct cp_error e = { 0 };
+	struct cp_error e = {0};
 	json_t *r, *j;
 
 	cp_timer_start(&w->timer, w->interval_ms);
@@ -262,7 +262,7 @@ static bool token_ok(const char *want, const char *got)
 static void handle_request(struct cp_client *cl, const char *buf, size_t len)
 {
 	struct cp_server *s = cl->srv;
-	struct cp_error e = { 0 };
+	struct cp_error e = {0};
 	json_error_t jerr;
 	json_t *req, *id = NULL, *cmd, *args, *r;
 	const char *key;
@@ -288,7 +288,8 @@ static void handle_request(struct cp_client *cl, const char *buf, size_t len)
 		goto error;
 	}
 	id = json_object_get(req, "id");
-	json_object_foreach(req, key, v) {
+	json_object_foreach(req, key, v)
+	{
 		if (strcmp(key, "id") && strcmp(key, "cmd") &&
 		    strcmp(key, "args") && strcmp(key, "token")) {
 			cp_error_set(&e, CP_E_BAD_REQUEST, key,
@@ -299,8 +300,8 @@ static void handle_request(struct cp_client *cl, const char *buf, size_t len)
 		}
 	}
 	if (cl->tcp && !cl->authed) {
-		const char *tok = json_string_value(json_object_get(req,
-								    "token"));
+		const char *tok =
+			json_string_value(json_object_get(req, "token"));
 
 		if (!tok || !token_ok(s->conf.token, tok)) {
 			cp_error_set(&e, CP_E_UNAUTHORIZED, "token",
@@ -331,13 +332,14 @@ static void handle_request(struct cp_client *cl, const char *buf, size_t len)
 	if (!r)
 		goto error;
 	if (verb == CP_CMD_STATS_WATCH) {
-		json_int_t ms = json_integer_value(json_object_get(r,
-								   "interval"));
+		json_int_t ms =
+			json_integer_value(json_object_get(r, "interval"));
 
 		/* What the previous stream of this client came to. */
 		if (cl->watch) {
-			json_object_set_new(r, "sent",
-					    json_integer((json_int_t)cl->watch->seq));
+			json_object_set_new(
+				r, "sent",
+				json_integer((json_int_t)cl->watch->seq));
 			json_object_set_new(
 				r, "coalesced",
 				json_integer((json_int_t)cl->watch->coalesced));
@@ -594,9 +596,9 @@ static void on_sweep(struct cp_timer *t)
 			client_close(cl);
 		}
 	}
-	cp_timer_start(t, s->conf.idle_timeout_ms / 4 < 1000 ?
-				  s->conf.idle_timeout_ms / 4 + 1 :
-				  1000);
+	cp_timer_start(t, s->conf.idle_timeout_ms / 4 < 1000
+				  ? s->conf.idle_timeout_ms / 4 + 1
+				  : 1000);
 }
 
 /* ---- listeners ---- */
@@ -604,7 +606,7 @@ static void on_sweep(struct cp_timer *t)
 static int listen_unix(struct cp_server *s, char *err, size_t errlen)
 {
 	const struct cp_server_conf *c = &s->conf;
-	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
 	struct stat sb;
 	int fd, ret;
 
@@ -670,8 +672,7 @@ static int listen_unix(struct cp_server *s, char *err, size_t errlen)
 	return fd;
 fail_errno:
 	ret = -errno;
-	snprintf(err, errlen, "control socket %s: %s", c->path,
-		 strerror(-ret));
+	snprintf(err, errlen, "control socket %s: %s", c->path, strerror(-ret));
 	if (fd >= 0)
 		close(fd);
 	return ret;
@@ -680,7 +681,7 @@ fail_errno:
 static int listen_tcp(struct cp_server *s, char *err, size_t errlen)
 {
 	const struct cp_server_conf *c = &s->conf;
-	struct sockaddr_storage ss = { 0 };
+	struct sockaddr_storage ss = {0};
 	struct sockaddr_in *a4 = (struct sockaddr_in *)&ss;
 	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&ss;
 	socklen_t sl;
@@ -722,14 +723,14 @@ static int listen_tcp(struct cp_server *s, char *err, size_t errlen)
 		goto fail_errno;
 	sl = sizeof(ss);
 	getsockname(fd, (struct sockaddr *)&ss, &sl);
-	s->tcp_port = ntohs(ss.ss_family == AF_INET ? a4->sin_port :
-						      a6->sin6_port);
+	s->tcp_port =
+		ntohs(ss.ss_family == AF_INET ? a4->sin_port : a6->sin6_port);
 	cp_io_init(&s->ltcp.io, s->loop, fd, &s->ltcp);
 	return fd;
 fail_errno:
 	ret = -errno;
-	snprintf(err, errlen, "control tcp %s:%u: %s", c->tcp_addr,
-		 c->tcp_port, strerror(-ret));
+	snprintf(err, errlen, "control tcp %s:%u: %s", c->tcp_addr, c->tcp_port,
+		 strerror(-ret));
 	if (fd >= 0)
 		close(fd);
 	return ret;
@@ -827,9 +828,8 @@ void cp_server_free(struct cp_server *s)
 		cp_io_close(&s->ltcp.io, on_listener_closed);
 	for (struct cp_client *cl = s->clients; cl; cl = cl->next)
 		client_close(cl);
-	for (int i = 0; i < 1000 && (s->clients || s->lunix.open ||
-				     s->ltcp.open);
-	     i++)
+	for (int i = 0;
+	     i < 1000 && (s->clients || s->lunix.open || s->ltcp.open); i++)
 		cp_loop_run_once(s->loop, 10);
 	if (s->clients)
 		cp_err("control: %llu clients did not close",
@@ -839,8 +839,7 @@ void cp_server_free(struct cp_server *s)
 	free(s);
 }
 
-void cp_server_get_stats(const struct cp_server *s,
-			 struct cp_server_stats *st)
+void cp_server_get_stats(const struct cp_server *s, struct cp_server_stats *st)
 {
 	*st = s->st;
 }

@@ -29,21 +29,21 @@
 #include "loop.h"
 
 struct cp_server_conf {
-	char path[108];        /* unix socket ("" : none) */
-	mode_t mode;           /* default 0660 */
-	char group[64];        /* chgrp the socket ("" : leave) */
-	char tcp_addr[64];     /* "" : no TCP listener */
+	char path[108]; /* unix socket ("" : none) */
+	mode_t mode; /* default 0660 */
+	char group[64]; /* chgrp the socket ("" : leave) */
+	char tcp_addr[64]; /* "" : no TCP listener */
 	uint16_t tcp_port;
 	bool tcp_allow_remote; /* else tcp_addr must be a loopback address */
-	char token[128];       /* required on TCP */
-	uint32_t max_request;  /* bytes per request line (default 64 KiB) */
-	uint32_t max_clients;  /* default 16384 */
+	char token[128]; /* required on TCP */
+	uint32_t max_request; /* bytes per request line (default 64 KiB) */
+	uint32_t max_clients; /* default 16384 */
 	uint32_t idle_timeout_ms; /* 0: never (default 300 s) */
-	uint32_t max_output;   /* bytes queued per client before reads pause
-				* (default 1 MiB) */
-	uint32_t sndbuf;       /* SO_SNDBUF of client sockets (0: kernel's):
-				* bounds kernel memory held for a slow
-				* reader */
+	uint32_t max_output; /* bytes queued per client before reads pause
+			      * (default 1 MiB) */
+	uint32_t sndbuf; /* SO_SNDBUF of client sockets (0: kernel's):
+			  * bounds kernel memory held for a slow
+			  * reader */
 };
 
 struct cp_server_stats {
@@ -64,8 +64,7 @@ int cp_server_new(struct cp_server **out, struct cp_loop *l,
 /* Close every client and listener, remove the socket file; runs the loop
  * until the closes have completed. */
 void cp_server_free(struct cp_server *s);
-void cp_server_get_stats(const struct cp_server *s,
-			 struct cp_server_stats *st);
+void cp_server_get_stats(const struct cp_server *s, struct cp_server_stats *st);
 /* The TCP port bound (useful with tcp_port 0). */
 uint16_t cp_server_tcp_port(const struct cp_server *s);
 

@@ -30,8 +30,8 @@
 
 struct client {
 	int fd;
-	int left;       /* requests still to send */
-	int waiting;    /* a request is out */
+	int left; /* requests still to send */
+	int waiting; /* a request is out */
 	double sent_at;
 	size_t inlen;
 	char in[2048];
@@ -58,7 +58,7 @@ int main(int argc, char **argv)
 	long nclients = 1, nreq = 1, hold_ms = 0, timeout_ms = 60000;
 	long duration_ms = 0;
 	double stop_at = 0;
-	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
 	struct client *cl;
 	struct epoll_event ev, evs[512];
 	double *lat, t0, t1, tc, deadline, p50, p99;
@@ -83,7 +83,8 @@ int main(int argc, char **argv)
 		else if (!strcmp(argv[i], "--timeout"))
 			timeout_ms = atol(argv[i + 1]);
 		else {
-			fprintf(stderr, "cp_load: unknown option %s\n", argv[i]);
+			fprintf(stderr, "cp_load: unknown option %s\n",
+				argv[i]);
 			return 2;
 		}
 	}
@@ -124,8 +125,8 @@ int main(int argc, char **argv)
 		 * the daemon accepts; it waits instead of failing. */
 		while (connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
 			if (errno != EAGAIN && errno != EINTR) {
-				fprintf(stderr, "cp_load: connect %ld: %s\n",
-					i, strerror(errno));
+				fprintf(stderr, "cp_load: connect %ld: %s\n", i,
+					strerror(errno));
 				return 1;
 			}
 			usleep(1000);
@@ -215,8 +216,7 @@ int main(int argc, char **argv)
 	printf("clients=%ld answered=%ld errors=%ld requests=%ld secs=%.3f "
 	       "rps=%.0f p50_us=%.1f p99_us=%.1f connect_secs=%.3f\n",
 	       nclients, answered, errors, total, t1 - t0,
-	       (double)answered / (t1 - t0),
-	       p50, p99, tc);
+	       (double)answered / (t1 - t0), p50, p99, tc);
 	for (long i = 0; i < nclients; i++)
 		close(cl[i].fd);
 	free(cl);

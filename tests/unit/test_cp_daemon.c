@@ -29,11 +29,24 @@
 
 static void test_take_args(void **state)
 {
-	char *argv[] = { "linerated", "-c", "x.yaml", "--socket", "/tmp/a.sock",
-			 "--loop=epoll", "-d", "1", "--metrics",
-			 "127.0.0.1:9477", "--max-clients", "5",
-			 "--idle-timeout=250", "--socket-mode", "0600",
-			 "--no-control", "--summary", NULL };
+	char *argv[] = {"linerated",
+			"-c",
+			"x.yaml",
+			"--socket",
+			"/tmp/a.sock",
+			"--loop=epoll",
+			"-d",
+			"1",
+			"--metrics",
+			"127.0.0.1:9477",
+			"--max-clients",
+			"5",
+			"--idle-timeout=250",
+			"--socket-mode",
+			"0600",
+			"--no-control",
+			"--summary",
+			NULL};
 	int argc = 17;
 	struct cp_daemon_conf c;
 	char err[256] = "";
@@ -64,20 +77,20 @@ static void test_take_args(void **state)
 static void test_bad_args(void **state)
 {
 	static const char *const bad[][3] = {
-		{ "--loop", "kqueue", "--loop" },
-		{ "--metrics", "localhost", "--metrics" },
-		{ "--metrics", "127.0.0.1:99999", "--metrics" },
-		{ "--max-clients", "0", "--max-clients" },
-		{ "--socket-mode", "999", "--socket-mode" },
-		{ "--control-tcp", "127.0.0.1:7000", "--token-file" },
-		{ "--token-file", "/nonexistent/token", "/nonexistent/token" },
-		{ "--log-level", "loud", "--log-level" },
+		{"--loop", "kqueue", "--loop"},
+		{"--metrics", "localhost", "--metrics"},
+		{"--metrics", "127.0.0.1:99999", "--metrics"},
+		{"--max-clients", "0", "--max-clients"},
+		{"--socket-mode", "999", "--socket-mode"},
+		{"--control-tcp", "127.0.0.1:7000", "--token-file"},
+		{"--token-file", "/nonexistent/token", "/nonexistent/token"},
+		{"--log-level", "loud", "--log-level"},
 	};
 	char err[256];
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		char *argv[] = { "linerated", (char *)bad[i][0],
-				 (char *)bad[i][1], NULL };
+		char *argv[] = {"linerated", (char *)bad[i][0],
+				(char *)bad[i][1], NULL};
 		int argc = 3;
 		struct cp_daemon_conf c;
 
@@ -90,14 +103,14 @@ static void test_bad_args(void **state)
 				 bad[i][0], bad[i][1], err, bad[i][2]);
 	}
 	{
-		char *argv[] = { "linerated", "--socket", NULL };
+		char *argv[] = {"linerated", "--socket", NULL};
 		int argc = 2;
 		struct cp_daemon_conf c;
 
 		cp_daemon_conf_init(&c);
-		assert_int_equal(cp_daemon_take_args(&c, &argc, argv, err,
-						     sizeof(err)),
-				 -EINVAL);
+		assert_int_equal(
+			cp_daemon_take_args(&c, &argc, argv, err, sizeof(err)),
+			-EINVAL);
 		assert_non_null(strstr(err, "needs a value"));
 	}
 }
@@ -151,9 +164,8 @@ static void test_run(void **state)
 	atomic_store(&stop_flag, false);
 	assert_int_equal(pthread_create(&th, NULL, signaller, NULL), 0);
 	t0 = cp_loop_now_ns();
-	assert_int_equal(cp_daemon_run(&c, &fake_dp_ops, &f, &h, err,
-				       sizeof(err)),
-			 0);
+	assert_int_equal(
+		cp_daemon_run(&c, &fake_dp_ops, &f, &h, err, sizeof(err)), 0);
 	pthread_join(th, NULL);
 	assert_true(cp_loop_now_ns() - t0 >= 500 * 1000000ull);
 	assert_true(stats_calls >= 5);
@@ -167,9 +179,8 @@ static void test_run(void **state)
 	h.stop = NULL;
 	h.duration_ms = 150;
 	t0 = cp_loop_now_ns();
-	assert_int_equal(cp_daemon_run(&c, &fake_dp_ops, &f, &h, err,
-				       sizeof(err)),
-			 0);
+	assert_int_equal(
+		cp_daemon_run(&c, &fake_dp_ops, &f, &h, err, sizeof(err)), 0);
 	assert_true(cp_loop_now_ns() - t0 >= 150 * 1000000ull);
 	fake_dp_fini(&f);
 }
@@ -177,7 +188,7 @@ static void test_run(void **state)
 static void test_socket_taken(void **state)
 {
 	struct cp_daemon_conf c;
-	struct cp_daemon_hooks h = { .duration_ms = 50 };
+	struct cp_daemon_hooks h = {.duration_ms = 50};
 	struct fake_dp f;
 	struct cp_loop *l;
 	struct cp_cmds *cmds;
@@ -194,15 +205,14 @@ static void test_socket_taken(void **state)
 	assert_int_equal(cp_cmds_new(&cmds, &fake_dp_ops, &f), 0);
 	assert_int_equal(cp_server_new(&s, l, &c.srv, cmds, err, sizeof(err)),
 			 0);
-	assert_int_equal(cp_daemon_run(&c, &fake_dp_ops, &f, &h, err,
-				       sizeof(err)),
-			 -EADDRINUSE);
+	assert_int_equal(
+		cp_daemon_run(&c, &fake_dp_ops, &f, &h, err, sizeof(err)),
+		-EADDRINUSE);
 	assert_non_null(strstr(err, c.srv.path));
 	/* Not explicit: a warning, and it runs without a socket. */
 	c.socket_explicit = false;
-	assert_int_equal(cp_daemon_run(&c, &fake_dp_ops, &f, &h, err,
-				       sizeof(err)),
-			 0);
+	assert_int_equal(
+		cp_daemon_run(&c, &fake_dp_ops, &f, &h, err, sizeof(err)), 0);
 	cp_server_free(s);
 	cp_cmds_free(cmds);
 	cp_loop_free(l);

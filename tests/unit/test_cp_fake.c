@@ -6,7 +6,7 @@
 
 #include "test_cp_fake.h"
 
-static const char *const mode_names[] = { "io", "macswap", "l2", "l3" };
+static const char *const mode_names[] = {"io", "macswap", "l2", "l3"};
 
 void fake_dp_default_config(struct dp_config *c, const char *path)
 {
@@ -133,8 +133,7 @@ static int f_stats_worker(void *dp, unsigned int w, struct dp_worker_stats *o)
 	return 0;
 }
 
-static int f_port_xstats(void *dp, uint16_t id, struct dp_port_kv *kv,
-			 int max)
+static int f_port_xstats(void *dp, uint16_t id, struct dp_port_kv *kv, int max)
 {
 	if (max < 1)
 		return 0;

@@ -54,10 +54,11 @@ static void test_render(void **state)
 		fail_msg("exposition: %s", msg);
 	for (unsigned int r = 1; r < LR_R__COUNT; r++)
 		for (int w = 0; w < 2; w++) {
-			snprintf(needle, sizeof(needle),
-				 "linerate_drops_total{worker=\"%d\",core=\"%d\","
-				 "reason=\"%s\"} ",
-				 w, w, lr_reason_name(r));
+			snprintf(
+				needle, sizeof(needle),
+				"linerate_drops_total{worker=\"%d\",core=\"%d\","
+				"reason=\"%s\"} ",
+				w, w, lr_reason_name(r));
 			if (!strstr(text, needle))
 				fail_msg("missing %s", needle);
 		}
@@ -77,11 +78,11 @@ static void test_render(void **state)
 static void test_checker_fails(void **state)
 {
 	static const char *const bad[] = {
-		"x 1\n",                                   /* no HELP/TYPE */
-		"# HELP a h\n# TYPE a counter\na -1\n",     /* negative */
+		"x 1\n", /* no HELP/TYPE */
+		"# HELP a h\n# TYPE a counter\na -1\n", /* negative */
 		"# HELP a h\n# TYPE a gauge\na{b=\"c} 1\n", /* open quote */
-		"# HELP a h\n# TYPE a gauge\na 1x\n",       /* value */
-		"# HELP a h\n# TYPE a gauge\n9a 1\n",       /* name */
+		"# HELP a h\n# TYPE a gauge\na 1x\n", /* value */
+		"# HELP a h\n# TYPE a gauge\n9a 1\n", /* name */
 		"# HELP h h\n# TYPE h histogram\nh_bucket{le=\"1\"} 5\n"
 		"h_bucket{le=\"2\"} 4\nh_bucket{le=\"+Inf\"} 5\n"
 		"h_count 5\n", /* not cumulative */
@@ -104,7 +105,7 @@ static void test_checker_fails(void **state)
 
 /* ---- HTTP ---- */
 
-static enum cp_loop_backend backends[] = { CP_LOOP_URING, CP_LOOP_EPOLL };
+static enum cp_loop_backend backends[] = {CP_LOOP_URING, CP_LOOP_EPOLL};
 
 /* Send req, run the loop until a full response (Content-Length) came. */
 static char *http(struct cp_loop *l, int fd, const char *req)
@@ -142,7 +143,7 @@ static char *http(struct cp_loop *l, int fd, const char *req)
 static void test_http(void **state)
 {
 	enum cp_loop_backend b = *(enum cp_loop_backend *)*state;
-	struct sockaddr_in a = { .sin_family = AF_INET };
+	struct sockaddr_in a = {.sin_family = AF_INET};
 	struct fake_dp f;
 	struct cp_loop *l;
 	struct cp_cmds *c;
@@ -173,8 +174,9 @@ static void test_http(void **state)
 	assert_int_equal(write(fd, "GET /nope HTT", 13), 13);
 	r = http(l, fd, "P/1.1\r\nHost: x\r\n\r\n");
 	assert_true(!strncmp(r, "HTTP/1.1 404", 12));
-	r = http(l, fd, "POST /metrics HTTP/1.1\r\nHost: x\r\n"
-			"Content-Length: 0\r\n\r\n");
+	r = http(l, fd,
+		 "POST /metrics HTTP/1.1\r\nHost: x\r\n"
+		 "Content-Length: 0\r\n\r\n");
 	assert_true(!strncmp(r, "HTTP/1.1 405", 12));
 	r = http(l, fd, "GET /metrics HTTP/1.0\r\n\r\n");
 	assert_true(!strncmp(r, "HTTP/1.1 200", 12));

@@ -37,7 +37,8 @@ static int pc_name_ok(const char *s, size_t n)
 	if (!n || !(isalpha((unsigned char)s[0]) || s[0] == '_' || s[0] == ':'))
 		return 0;
 	for (size_t i = 1; i < n; i++)
-		if (!(isalnum((unsigned char)s[i]) || s[i] == '_' || s[i] == ':'))
+		if (!(isalnum((unsigned char)s[i]) || s[i] == '_' ||
+		      s[i] == ':'))
 			return 0;
 	return 1;
 }
@@ -84,7 +85,7 @@ static int pc_value(const char *s, double *v)
  * base is a declared histogram). */
 static int pc_family_of(struct pc_state *st, const char *name, int *suffix)
 {
-	static const char *const sfx[] = { "_bucket", "_sum", "_count" };
+	static const char *const sfx[] = {"_bucket", "_sum", "_count"};
 	int i = pc_find(st, name);
 
 	*suffix = -1;
@@ -155,15 +156,17 @@ static int pc_check(const char *text, char *msg, size_t msglen)
 			}
 			f = pc_add(st, name);
 			if (f < 0 || st->has_samples[f]) {
-				snprintf(msg, msglen,
-					 "line %d: %s of '%s' after its samples",
-					 lineno, kw, name);
+				snprintf(
+					msg, msglen,
+					"line %d: %s of '%s' after its samples",
+					lineno, kw, name);
 				goto out;
 			}
 			if (!strcmp(kw, "HELP")) {
 				if (st->help[f]++) {
 					snprintf(msg, msglen,
-						 "line %d: second HELP", lineno);
+						 "line %d: second HELP",
+						 lineno);
 					goto out;
 				}
 			} else if (!strcmp(kw, "TYPE")) {
@@ -202,11 +205,12 @@ static int pc_check(const char *text, char *msg, size_t msglen)
 				q++;
 				while (*q != '}') {
 					size_t ln = strcspn(q, "=");
-					int is_le = ln == 2 && !strncmp(q, "le", 2);
+					int is_le =
+						ln == 2 && !strncmp(q, "le", 2);
 					size_t k = 0;
 
-					if (!pc_name_ok(q, ln) || q[ln] != '=' ||
-					    q[ln + 1] != '"') {
+					if (!pc_name_ok(q, ln) ||
+					    q[ln] != '=' || q[ln + 1] != '"') {
 						snprintf(msg, msglen,
 							 "line %d: bad label",
 							 lineno);
@@ -252,10 +256,11 @@ static int pc_check(const char *text, char *msg, size_t msglen)
 			}
 			f = pc_family_of(st, name, &suffix);
 			if (f < 0 || !st->type[f][0] || !st->help[f]) {
-				snprintf(msg, msglen,
-					 "line %d: sample '%s' without HELP and "
-					 "TYPE before it",
-					 lineno, name);
+				snprintf(
+					msg, msglen,
+					"line %d: sample '%s' without HELP and "
+					"TYPE before it",
+					lineno, name);
 				goto out;
 			}
 			if (f != st->cur && st->has_samples[f]) {

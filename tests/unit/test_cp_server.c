@@ -54,7 +54,7 @@ static void server_child(struct srv *s, int ready_fd)
 	struct cp_cmds *c;
 	struct cp_server *sv;
 	char err[256] = "";
-	int sigs[] = { SIGTERM };
+	int sigs[] = {SIGTERM};
 	uint16_t port;
 
 	cp_log_set_level(CP_LOG_WARN);
@@ -130,8 +130,8 @@ static void conf_init(struct srv *s, enum cp_loop_backend b)
 
 	/* A fresh path per test: a killed server's io_uring may keep its
 	 * listening socket alive for a moment after the process is gone. */
-	snprintf(s->conf.path, sizeof(s->conf.path),
-		 "/tmp/lr-cp-ut-%d-%d.sock", getpid(), ++seq);
+	snprintf(s->conf.path, sizeof(s->conf.path), "/tmp/lr-cp-ut-%d-%d.sock",
+		 getpid(), ++seq);
 	s->conf.max_request = 4096;
 	s->conf.max_output = 64 * 1024;
 	s->conf.sndbuf = 8192;
@@ -139,7 +139,7 @@ static void conf_init(struct srv *s, enum cp_loop_backend b)
 
 static int cl_connect(const char *path)
 {
-	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
 	snprintf(a.sun_path, sizeof(a.sun_path), "%s", path);
@@ -169,7 +169,7 @@ static char *cl_line(int fd)
 	}
 	for (;;) {
 		char *nl = memchr(rbuf, '\n', rlen);
-		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		struct pollfd pfd = {.fd = fd, .events = POLLIN};
 		ssize_t n;
 
 		if (nl) {
@@ -207,7 +207,7 @@ static const char *err_code(json_t *j)
 		json_object_get(json_object_get(j, "error"), "code"));
 }
 
-static enum cp_loop_backend backends[] = { CP_LOOP_URING, CP_LOOP_EPOLL };
+static enum cp_loop_backend backends[] = {CP_LOOP_URING, CP_LOOP_EPOLL};
 
 static void test_requests(void **state)
 {
@@ -311,9 +311,9 @@ static void test_requests(void **state)
 		fake_dp_init(&f);
 		assert_int_equal(cp_loop_new(&l, CP_LOOP_EPOLL), 0);
 		assert_int_equal(cp_cmds_new(&c, &fake_dp_ops, &f), 0);
-		assert_int_equal(cp_server_new(&sv, l, &s.conf, c, err,
-					       sizeof(err)),
-				 -EADDRINUSE);
+		assert_int_equal(
+			cp_server_new(&sv, l, &s.conf, c, err, sizeof(err)),
+			-EADDRINUSE);
 		assert_non_null(strstr(err, "another daemon"));
 		cp_cmds_free(c);
 		cp_loop_free(l);
@@ -327,7 +327,7 @@ static void test_requests(void **state)
 static void test_stale_socket(void **state)
 {
 	struct srv s;
-	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
 	json_t *j;
 	int fd;
 
@@ -366,9 +366,9 @@ static void test_stream(void **state)
 	json_decref(j);
 	for (int i = 0; i < 3; i++) {
 		j = cl_json(fd);
-		assert_string_equal(json_string_value(json_object_get(j,
-								      "event")),
-				    "stats");
+		assert_string_equal(
+			json_string_value(json_object_get(j, "event")),
+			"stats");
 		assert_int_equal(json_integer_value(json_object_get(j, "id")),
 				 9);
 		assert_true(json_integer_value(json_object_get(j, "seq")) >
@@ -416,8 +416,8 @@ static void test_stream(void **state)
 		}
 		json_decref(j);
 	}
-	printf("stream: %d events after the pause, %lld coalesced\n",
-	       events, (long long)coalesced);
+	printf("stream: %d events after the pause, %lld coalesced\n", events,
+	       (long long)coalesced);
 	/* ~100 ticks happened; most were coalesced, not queued. */
 	assert_true(coalesced > 0);
 	assert_true(events < 90);
@@ -463,7 +463,7 @@ static void test_max_clients_idle(void **state)
 static void test_tcp_token(void **state)
 {
 	struct srv s;
-	struct sockaddr_in a = { .sin_family = AF_INET };
+	struct sockaddr_in a = {.sin_family = AF_INET};
 	uint16_t port;
 	json_t *j;
 	int fd;
@@ -527,18 +527,18 @@ static void test_tcp_remote_refused(void **state)
 #define CASES(b)                                                               \
 	cmocka_unit_test_prestate_setup_teardown(test_requests, NULL, reap,    \
 						 &backends[b]),                \
-	cmocka_unit_test_prestate_setup_teardown(test_stale_socket, NULL,      \
-						 reap, &backends[b]),          \
-	cmocka_unit_test_prestate_setup_teardown(test_stream, NULL, reap,      \
-						 &backends[b]),                \
-	cmocka_unit_test_prestate_setup_teardown(test_max_clients_idle, NULL,  \
-						 reap, &backends[b]),          \
-	cmocka_unit_test_prestate_setup_teardown(test_tcp_token, NULL, reap,   \
-						 &backends[b])
+		cmocka_unit_test_prestate_setup_teardown(                      \
+			test_stale_socket, NULL, reap, &backends[b]),          \
+		cmocka_unit_test_prestate_setup_teardown(test_stream, NULL,    \
+							 reap, &backends[b]),  \
+		cmocka_unit_test_prestate_setup_teardown(                      \
+			test_max_clients_idle, NULL, reap, &backends[b]),      \
+		cmocka_unit_test_prestate_setup_teardown(test_tcp_token, NULL, \
+							 reap, &backends[b])
 
 int main(void)
 {
-	const struct CMUnitTest uring_tests[] = { CASES(0) };
+	const struct CMUnitTest uring_tests[] = {CASES(0)};
 	const struct CMUnitTest epoll_tests[] = {
 		CASES(1),
 		cmocka_unit_test(test_tcp_remote_refused),

@@ -33,7 +33,7 @@
 #include "log.h"
 #include "loop.h"
 
-static enum cp_loop_backend backends[] = { CP_LOOP_URING, CP_LOOP_EPOLL };
+static enum cp_loop_backend backends[] = {CP_LOOP_URING, CP_LOOP_EPOLL};
 
 static int setup(void **state)
 {
@@ -152,8 +152,8 @@ static void test_read_eof(void **state)
 	struct rd *r = rd_new(64);
 	int sv[2];
 
-	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0,
-				    sv), 0);
+	assert_int_equal(
+		socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
 	cp_io_init(&r->io, l, sv[0], r);
 	assert_int_equal(cp_io_read(&r->io, on_read), 0);
 	assert_int_equal(cp_io_read(&r->io, on_read), -EBUSY);
@@ -192,8 +192,8 @@ static void test_big_write(void **state)
 
 	for (size_t i = 0; i < n; i++)
 		src[i] = (char)(i * 7 + i / 251);
-	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0,
-				    sv), 0);
+	assert_int_equal(
+		socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
 	cp_io_init(&w->io, l, sv[0], w);
 	cp_io_init(&r->io, l, sv[1], r);
 	assert_int_equal(cp_io_write(&w->io, src, n, on_write), 0);
@@ -229,8 +229,8 @@ static void test_close_armed(void **state)
 	struct rd *r = rd_new(64);
 	int sv[2], fd;
 
-	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0,
-				    sv), 0);
+	assert_int_equal(
+		socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
 	fd = sv[0];
 	cp_io_init(&r->io, l, fd, r);
 	assert_int_equal(cp_io_read(&r->io, on_read), 0);
@@ -269,7 +269,7 @@ static void test_accept(void **state)
 {
 	struct cp_loop *l = *state;
 	struct lst *s = calloc(1, sizeof(*s));
-	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
 	int lfd, c[20], closed = 0;
 
 	/* Abstract address: nothing left in the file system. */
@@ -312,9 +312,9 @@ static void test_many_readers(void **state)
 		int sv[2];
 
 		rs[i] = rd_new(64);
-		assert_int_equal(socketpair(AF_UNIX,
-					    SOCK_STREAM | SOCK_NONBLOCK, 0,
-					    sv), 0);
+		assert_int_equal(
+			socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv),
+			0);
 		cp_io_init(&rs[i]->io, l, sv[0], rs[i]);
 		assert_int_equal(cp_io_read(&rs[i]->io, on_read), 0);
 		peer[i] = sv[1];
@@ -373,7 +373,7 @@ static void on_sig(struct cp_loop *l, int signo, void *arg)
 static void test_signals(void **state)
 {
 	struct cp_loop *l = *state;
-	int sigs[] = { SIGUSR1, SIGUSR2 };
+	int sigs[] = {SIGUSR1, SIGUSR2};
 
 	got_usr1 = got_usr2 = 0;
 	assert_int_equal(cp_loop_signals(l, sigs, 2, on_sig, NULL), 0);
@@ -416,13 +416,14 @@ static void test_fallback(void **state)
 		struct sock_filter f[] = {
 			BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
 				 offsetof(struct seccomp_data, nr)),
-			BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
-				 __NR_io_uring_setup, 0, 1),
+			BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_io_uring_setup,
+				 0, 1),
 			BPF_STMT(BPF_RET | BPF_K,
-				 SECCOMP_RET_ERRNO | (EPERM & SECCOMP_RET_DATA)),
+				 SECCOMP_RET_ERRNO |
+					 (EPERM & SECCOMP_RET_DATA)),
 			BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
 		};
-		struct sock_fprog prog = { .len = 4, .filter = f };
+		struct sock_fprog prog = {.len = 4, .filter = f};
 		struct cp_loop *l;
 
 		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) ||
@@ -456,24 +457,24 @@ static void test_parse(void **state)
 #define CASES(b)                                                               \
 	cmocka_unit_test_prestate_setup_teardown(test_timers, setup, teardown, \
 						 &backends[b]),                \
-	cmocka_unit_test_prestate_setup_teardown(test_read_eof, setup,         \
-						 teardown, &backends[b]),      \
-	cmocka_unit_test_prestate_setup_teardown(test_big_write, setup,        \
-						 teardown, &backends[b]),      \
-	cmocka_unit_test_prestate_setup_teardown(test_close_armed, setup,      \
-						 teardown, &backends[b]),      \
-	cmocka_unit_test_prestate_setup_teardown(test_accept, setup,           \
-						 teardown, &backends[b]),      \
-	cmocka_unit_test_prestate_setup_teardown(test_many_readers, setup,     \
-						 teardown, &backends[b]),      \
-	cmocka_unit_test_prestate_setup_teardown(test_signals, setup,          \
-						 teardown, &backends[b]),      \
-	cmocka_unit_test_prestate_setup_teardown(test_run_stop, setup,         \
-						 teardown, &backends[b])
+		cmocka_unit_test_prestate_setup_teardown(                      \
+			test_read_eof, setup, teardown, &backends[b]),         \
+		cmocka_unit_test_prestate_setup_teardown(                      \
+			test_big_write, setup, teardown, &backends[b]),        \
+		cmocka_unit_test_prestate_setup_teardown(                      \
+			test_close_armed, setup, teardown, &backends[b]),      \
+		cmocka_unit_test_prestate_setup_teardown(                      \
+			test_accept, setup, teardown, &backends[b]),           \
+		cmocka_unit_test_prestate_setup_teardown(                      \
+			test_many_readers, setup, teardown, &backends[b]),     \
+		cmocka_unit_test_prestate_setup_teardown(                      \
+			test_signals, setup, teardown, &backends[b]),          \
+		cmocka_unit_test_prestate_setup_teardown(                      \
+			test_run_stop, setup, teardown, &backends[b])
 
 int main(void)
 {
-	const struct CMUnitTest uring_tests[] = { CASES(0) };
+	const struct CMUnitTest uring_tests[] = {CASES(0)};
 	const struct CMUnitTest epoll_tests[] = {
 		CASES(1),
 		cmocka_unit_test(test_fallback),
