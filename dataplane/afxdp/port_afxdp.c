@@ -77,6 +77,8 @@
 /* Busy-poll an empty RX ring only within this many polls of the last
  * non-empty one. */
 #define AFXDP_BUSY_RECENT 1024
+/* Kicks skipped after a TX kick failed hard (link down). */
+#define AFXDP_KICK_BACKOFF 1024
 /* Default SO_BUSY_POLL_BUDGET (dev option busy_poll=N, 0: off). */
 #define AFXDP_BUSY_BUDGET (2 * DP_BURST)
 /* How long close waits for the kernel to complete posted TX frames. */
@@ -117,6 +119,7 @@ struct afxdp_q {
 	bool busy; /* preferred busy polling is on */
 	uint32_t tx_outstanding; /* posted to TX, not yet completed */
 	uint64_t polls, last_rx; /* rx_burst calls; the last that got some */
+	uint32_t kick_backoff; /* kicks to skip after a hard error */
 	uint64_t rx_pkts;
 	/* Worker-written counters. */
 	uint64_t tx_kicks, tx_kick_busy, tx_kick_err, rx_wakeups, rx_busy_polls;
@@ -331,14 +334,22 @@ static inline void afxdp_kick(struct afxdp_q *s)
 
 	if (cons == s->tx.cached_prod || !xsk_ring_prod__needs_wakeup(&s->tx))
 		return;
+	/* After a hard error (ENETDOWN: the link is down) try again only
+	 * every AFXDP_KICK_BACKOFF calls, not a syscall per poll. */
+	if (s->kick_backoff) {
+		s->kick_backoff--;
+		return;
+	}
 	s->tx_kicks++;
 	if (sendto(s->fd, NULL, 0, MSG_DONTWAIT, NULL, 0) >= 0)
 		return;
 	if (errno == EAGAIN || errno == EBUSY || errno == ENOBUFS ||
-	    errno == EINTR)
+	    errno == EINTR) {
 		s->tx_kick_busy++;
-	else
+	} else {
 		s->tx_kick_err++;
+		s->kick_backoff = AFXDP_KICK_BACKOFF;
+	}
 }
 
 static inline void afxdp_refill(struct afxdp_q *s)
