@@ -156,6 +156,8 @@ struct kern_port {
 struct kern_tunables {
 	int rcvbuf;            /* SO_RCVBUFFORCE bytes, 0: default 4 MiB */
 	uint32_t ms_buffers;   /* uring-multishot provided buffers, 0: ring */
+	uint32_t cq_entries;   /* io_uring CQ size, 0: sized to never overflow
+				* (a test makes it overflow on purpose) */
 	bool tx_only;          /* bind with protocol 0: the socket sends but
 				* receives nothing (a second handle for
 				* sending on a port another thread reads) */

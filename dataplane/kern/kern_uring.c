@@ -504,6 +504,8 @@ __attribute__((cold)) static int ur_init(struct kern_queue *q, char *err,
 	/* The CQ holds every completion that can be outstanding at once:
 	 * reads, TX, and with multishot one per provided buffer. */
 	cq = 4 * entries + (v == UR_MULTISHOT ? ur_br_entries(q) : 0);
+	if (kern_tun.cq_entries)
+		cq = kern_tun.cq_entries;
 	par.flags = IORING_SETUP_CQSIZE;
 	par.cq_entries = cq;
 	if (v == UR_SQPOLL) {

@@ -3,7 +3,7 @@
  * kern_rxq: receive-path regression tests of the kernel backend, run in one
  * network namespace holding a veth pair (kern_rxq.sh makes it).
  *
- *   kern_rxq burst MODEL DUT_IF PEER_IF COUNT [MS_BUFFERS]
+ *   kern_rxq burst MODEL DUT_IF PEER_IF COUNT [MS_BUFFERS [CQ_ENTRIES]]
  *     Opens a MODEL port on DUT_IF, polls it once (it joins its waiter and
  *     finds nothing), then sends COUNT frames on PEER_IF in one go, so far
  *     more than one burst is queued behind a single arrival edge. Then
@@ -13,6 +13,8 @@
  *     port's xstats. Exit 0 when all arrived intact, in order.
  *     With MS_BUFFERS (uring-multishot) the provided buffer ring has that
  *     many buffers and the test also requires at least one ENOBUFS re-arm.
+ *     With CQ_ENTRIES as well the CQ is that small (and the rx ring 4096):
+ *     the test requires the overflow to be counted and nothing lost.
  *
  *   kern_rxq fdlimit DUT_IF
  *     Raises RLIMIT_NOFILE, fills descriptors up to FD_SETSIZE, then opens
@@ -35,7 +37,8 @@
 static int open_port(struct dp_port *p, const char *model, const char *dev,
 		     char *err, size_t errlen)
 {
-	struct dp_port_conf c = { .nb_queues = 1, .sqpoll_cpu = -1 };
+	struct dp_port_conf c = { .nb_queues = 1, .sqpoll_cpu = -1,
+				  .rx_ring = kern_tun.cq_entries ? 4096 : 0 };
 	int ret;
 
 	snprintf(c.name, sizeof(c.name), "dut");
@@ -85,7 +88,7 @@ static void fill(uint8_t *f, uint32_t i)
 }
 
 static int do_burst(const char *model, const char *dut, const char *peer,
-		    uint32_t count, uint32_t msbuf)
+		    uint32_t count, uint32_t msbuf, uint32_t cq)
 {
 	static struct dp_burst b;
 	struct dp_port p = { 0 };
@@ -97,6 +100,7 @@ static int do_burst(const char *model, const char *dut, const char *peer,
 	uint16_t n, k;
 
 	kern_tun.ms_buffers = msbuf;
+	kern_tun.cq_entries = cq;
 	ret = open_port(&p, model, dut, err, sizeof(err));
 	if (ret < 0) {
 		fprintf(stderr, "kern_rxq: %s\n", err);
@@ -140,7 +144,18 @@ static int do_burst(const char *model, const char *dut, const char *peer,
 	       bad, got < count ? "STALLED" : "no stall");
 	printf("xstats:");
 	ret = got == count && bad == 0 ? 0 : 1;
-	if (msbuf && xstat(&p, "multishot_rearm_enobufs", 1) == 0) {
+	if (cq) {
+		uint64_t of = xstat(&p, "cq_overflow", 1);
+
+		if (of == 0) {
+			printf("FAIL: a %u-entry CQ behind %u queued packets never reported an overflow\n",
+			       cq, count);
+			ret = 1;
+		} else {
+			printf("cq_overflow counted %llu time(s), nothing lost\n",
+			       (unsigned long long)of);
+		}
+	} else if (msbuf && xstat(&p, "multishot_rearm_enobufs", 1) == 0) {
 		printf("FAIL: a %u-buffer ring never ran dry (no ENOBUFS re-arm)\n",
 		       msbuf);
 		ret = 1;
@@ -195,10 +210,11 @@ int main(int argc, char **argv)
 	if (argc >= 6 && !strcmp(argv[1], "burst"))
 		return do_burst(argv[2], argv[3], argv[4],
 				(uint32_t)atoi(argv[5]),
-				argc > 6 ? (uint32_t)atoi(argv[6]) : 0);
+				argc > 6 ? (uint32_t)atoi(argv[6]) : 0,
+				argc > 7 ? (uint32_t)atoi(argv[7]) : 0);
 	if (argc == 3 && !strcmp(argv[1], "fdlimit"))
 		return do_fdlimit(argv[2]);
-	fprintf(stderr, "usage: kern_rxq burst MODEL DUT_IF PEER_IF COUNT [MS_BUFFERS]\n"
+	fprintf(stderr, "usage: kern_rxq burst MODEL DUT_IF PEER_IF COUNT [MS_BUFFERS [CQ_ENTRIES]]\n"
 			"       kern_rxq fdlimit DUT_IF\n");
 	return 2;
 }

@@ -7,6 +7,8 @@
 #              (no stall); the same for the other waiting models
 #   ms-tiny    uring-multishot with a 4-buffer ring: ENOBUFS ends the
 #              multishot recv, it is re-armed (counted) and nothing stalls
+#   cq-overflow uring-multishot with a 512-entry CQ behind 1500 queued
+#              packets: the overflow is counted, no packet is lost
 #   fdlimit    select refuses a descriptor >= FD_SETSIZE, saying so
 #
 #   kern_rxq.sh BUILD_DIR CASE TAG
@@ -47,6 +49,9 @@ uring-burst)
 	;;
 ms-tiny)
 	run burst uring-multishot "$a" "$b" 300 4
+	;;
+cq-overflow)
+	run burst uring-multishot "$a" "$b" 1500 2048 512
 	;;
 fdlimit)
 	run fdlimit "$a"
