@@ -11,7 +11,9 @@
  * RX queues, so a worker transmits on them only when it polls them (else
  * its packets for them count as PORT_DOWN; config validation warns).
  */
+#include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -230,10 +232,35 @@ int dp_eal_init(const struct dp_config *c, const char *argv0, char *err,
 	return 0;
 }
 
+/* EAL leaves its runtime directory (/var/run/dpdk/<prefix>: config and
+ * fbarray files) behind; with a prefix per process they would pile up. */
+static void remove_runtime_dir(const char *dir)
+{
+	struct dirent *e;
+	char path[PATH_MAX];
+	DIR *d = opendir(dir);
+
+	if (d == NULL)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		unlink(path);
+	}
+	closedir(d);
+	rmdir(dir);
+}
+
 void dp_eal_cleanup(void)
 {
-	if (eal_up)
-		rte_eal_cleanup();
+	char dir[PATH_MAX];
+
+	if (!eal_up)
+		return;
+	snprintf(dir, sizeof(dir), "%s", rte_eal_get_runtime_dir());
+	rte_eal_cleanup();
+	remove_runtime_dir(dir);
 	eal_up = false;
 }
 

@@ -99,6 +99,7 @@ tp_run() { # name mode
 		"${tp_mem[@]}" --log-level=warning -- --forward-mode="$mode" \
 		--nb-cores=1 --stats-period 1 --auto-start \
 		--total-num-mbufs=16384 > "$out" 2>&1 || true
+	rm -rf "/var/run/dpdk/lr-dp-bench-$$-$name" # testpmd leaves it
 	# Each period prints Rx-pps per port: sum the pairs.
 	awk '/Rx-pps:/ { s += $2; if (++k % 2 == 0) { print s / 1e6; s = 0 } }' "$out" |
 		awk '$1 > 0' | median
