@@ -17,6 +17,8 @@
 #                 trials at 2% precision (minutes instead of tens of them)
 #   --oneshot     one linerated run per trial (--exec driver) instead of
 #                 one per mode driven over its control socket
+#   --desc-csv F  descriptor-scaling CSV to chart (default: LR_DESC_CSV, or
+#                 build-kern-rel/fdscale/fdscale.csv from scripts/fdscale.sh)
 #   COMPARE_OPTIONS go to linerate-compare (`--help` lists them), e.g.
 #                 --modes dpdk,afxdp:skb:copy,kernel:all --sizes 64,1518
 #
@@ -36,7 +38,11 @@ build=${LR_BUILD:-$here/build}
 out="$here/results/compare-$(date -u +%Y%m%dT%H%M%SZ)"
 quick=0
 oneshot=0
+# the kernel models' descriptor scaling, when scripts/fdscale.sh made it
 desc=${LR_DESC_CSV:-}
+if [ -z "$desc" ] && [ -f "$here/build-kern-rel/fdscale/fdscale.csv" ]; then
+	desc=$here/build-kern-rel/fdscale/fdscale.csv
+fi
 args=()
 
 while [ $# -gt 0 ]; do
@@ -47,7 +53,7 @@ while [ $# -gt 0 ]; do
 	--oneshot) oneshot=1 ;;
 	--desc-csv) desc=$2; shift ;;
 	--) shift; args=("$@"); break ;;
-	-h|--help) sed -n "3,31p" "$0"; exit 0 ;;
+	-h|--help) sed -n "3,33p" "$0"; exit 0 ;;
 	*) echo "compare.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
 	esac
 	shift

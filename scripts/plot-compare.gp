@@ -8,8 +8,11 @@
 #   mpps.*          forwarded Mpps per mode (median, min-max bar), NDR, PDR
 #   cycles.*        DUT cycles per packet per mode (median, min-max bar)
 #   desc-scaling.*  only when desc names a file: the kernel models'
-#                   descriptor-scaling CSV (first column = descriptors, every
-#                   other column one series, header line = series names)
+#                   descriptor-scaling CSV, either as scripts/fdscale.sh
+#                   writes it (long: model,sockets,...,cpu_ns_per_pkt,
+#                   syscalls_per_pkt; descmodels lists the models, the
+#                   compare program fills it in; also desc-syscalls.*) or
+#                   wide (first column descriptors, one column per series)
 # Columns of the results CSV are read by name (see cp_cmp_csv_header). Every
 # plot carries an invisible y=0 series so that a metric no mode measured
 # (all empty) still gives a chart instead of an error.
@@ -17,6 +20,7 @@
 if (!exists("csv")) csv = 'results.csv'
 if (!exists("outdir")) outdir = '.'
 if (!exists("desc")) desc = ''
+if (!exists("descmodels")) descmodels = ''
 
 set datafile separator comma
 set datafile columnheaders
@@ -77,7 +81,8 @@ if (desc ne '') {
 	unset xtics
 	set xtics nomirror
 	set bmargin
-	set logscale x 2
+	set logscale x 10
+	set yrange [0:*]
 	stats desc using 0 nooutput
 	ncols = STATS_columns
 	do for [fmt in "png svg"] {
@@ -88,9 +93,23 @@ if (desc ne '') {
 		}
 		set output outdir . '/desc-scaling.' . fmt
 		set title 'kernel models: descriptor scaling'
-		set xlabel 'descriptors'
-		set ylabel 'Mpps'
-		plot for [i=2:ncols] desc using 1:i with linespoints title columnhead(i)
+		if (descmodels ne '') {
+			set xlabel 'sockets watched'
+			set ylabel 'CPU ns / packet'
+			plot for [m in descmodels] desc \
+				using (strcol("model") eq m ? column("sockets") : NaN):(column("cpu_ns_per_pkt")) \
+				with linespoints title m
+			set output outdir . '/desc-syscalls.' . fmt
+			set title 'kernel models: syscalls per packet against sockets watched'
+			set ylabel 'syscalls / packet'
+			plot for [m in descmodels] desc \
+				using (strcol("model") eq m ? column("sockets") : NaN):(column("syscalls_per_pkt")) \
+				with linespoints title m
+		} else {
+			set xlabel 'descriptors'
+			set ylabel 'Mpps'
+			plot for [i=2:ncols] desc using 1:i with linespoints title columnhead(i)
+		}
 		unset output
 	}
 }

@@ -416,7 +416,9 @@ extern const char cp_cmp_csv_header[];
  * Charts: runs gnuplot on script (NULL: $LR_PLOT_SCRIPT, else the source
  * tree's scripts/plot-compare.gp) with the CSV, writing mpps.{png,svg},
  * cycles.{png,svg} into outdir, and desc-scaling.{png,svg} when desc_csv
- * (the kernel models' descriptor-scaling CSV) exists. -ENOENT when gnuplot
+ * (the kernel models' descriptor-scaling CSV) exists: as scripts/fdscale.sh
+ * writes it (long, one row per model and socket count; then also
+ * desc-syscalls.{png,svg}) or wide (descriptors, one column per series). -ENOENT when gnuplot
  * is missing, -EIO when it failed (message in err).
  */
 int cp_cmp_plot(const char *script, const char *csv, const char *desc_csv,

@@ -29,11 +29,47 @@ static bool quotable(const char *s)
 	return !strchr(s, '\'') && !strchr(s, '\n');
 }
 
+/* scripts/fdscale.sh writes the descriptor-scaling CSV long: one row per
+ * model and descriptor count ("model,sockets,...,cpu_ns_per_pkt,
+ * syscalls_per_pkt,..."). gnuplot cannot list the distinct models itself:
+ * collect them here ("" for a wide CSV: descriptors, one column a series). */
+static void desc_models(const char *path, char *out, size_t len)
+{
+	char line[512], seen[1024] = " ";
+	size_t used = 0;
+	FILE *f;
+
+	out[0] = '\0';
+	if (!path[0] || !(f = fopen(path, "r")))
+		return;
+	if (!fgets(line, sizeof(line), f) || strncmp(line, "model,", 6)) {
+		fclose(f);
+		return;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		char key[72];
+		size_t n = strcspn(line, ",\n");
+
+		if (n == 0 || n >= 64 || memchr(line, '\'', n) ||
+		    memchr(line, ' ', n))
+			continue;
+		snprintf(key, sizeof(key), " %.*s ", (int)n, line);
+		if (strstr(seen, key))
+			continue;
+		if (used + n + 2 >= len || strlen(seen) + n + 2 >= sizeof(seen))
+			break;
+		strcat(seen, key + 1);
+		used += (size_t)snprintf(out + used, len - used, "%s%.*s",
+					 used ? " " : "", (int)n, line);
+	}
+	fclose(f);
+}
+
 int cp_cmp_plot(const char *script, const char *csv, const char *desc_csv,
 		const char *outdir, char *err, size_t errlen)
 {
 	posix_spawn_file_actions_t fa;
-	char expr[4096], log[4096], line[256];
+	char expr[8192], log[4096], line[256], models[1024];
 	const char *argv[5];
 	struct stat stb;
 	pid_t pid;
@@ -56,8 +92,10 @@ int cp_cmp_plot(const char *script, const char *csv, const char *desc_csv,
 		snprintf(err, errlen, "plot: paths must not hold a quote");
 		return -EINVAL;
 	}
-	rc = snprintf(expr, sizeof(expr), "csv='%s'; outdir='%s'; desc='%s'",
-		      csv, outdir, desc_csv);
+	desc_models(desc_csv, models, sizeof(models));
+	rc = snprintf(expr, sizeof(expr),
+		      "csv='%s'; outdir='%s'; desc='%s'; descmodels='%s'", csv,
+		      outdir, desc_csv, models);
 	if (rc < 0 || (size_t)rc >= sizeof(expr)) {
 		snprintf(err, errlen, "plot: paths too long");
 		return -ENAMETOOLONG;

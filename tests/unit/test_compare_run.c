@@ -475,8 +475,9 @@ static void test_write_all(void **state)
 	struct fixture *x = *state;
 	static const char *const files[] = { "results.json", "results.csv",
 		"table.txt", "mpps.png", "mpps.svg", "cycles.png", "cycles.svg",
-		"desc-scaling.png", "desc-scaling.svg" };
-	char path[256], desc[128], err[CP_CMP_ERR_MAX];
+		"desc-scaling.png", "desc-scaling.svg", "desc-syscalls.png",
+		"desc-syscalls.svg" };
+	char path[256], desc[128], cmd_dir[128], err[CP_CMP_ERR_MAX];
 	struct stat st;
 	FILE *f;
 	int rc;
@@ -485,8 +486,13 @@ static void test_write_all(void **state)
 	snprintf(desc, sizeof(desc), "%s/desc.csv", x->dir);
 	f = fopen(desc, "w");
 	assert_non_null(f);
-	fprintf(f, "descriptors,poll,epoll-et\n64,0.1,0.12\n256,0.15,0.2\n"
-		   "1024,0.18,0.25\n");
+	/* as scripts/fdscale.sh writes it */
+	fprintf(f, "model,sockets,active,rx_pps,received_pct,cpu_ns_per_pkt,"
+		   "syscalls_per_pkt,waits_per_pkt\n"
+		   "poll,1,1,49000,100.0,2088,1.0,1.0\n"
+		   "poll,1000,10,49000,100.0,3766,1.1,1.0\n"
+		   "epoll-lt,1,1,49000,100.0,2533,1.3,1.0\n"
+		   "epoll-lt,1000,10,49000,100.0,2949,1.4,1.0\n");
 	fclose(f);
 	snprintf(path, sizeof(path), "%s/out", x->dir);
 	rc = cp_cmp_write_all(path, &x->c, x->res, x->n, desc, err,
@@ -500,6 +506,21 @@ static void test_write_all(void **state)
 		if (stat(path, &st) || st.st_size < 100)
 			fail_msg("%s missing or empty", path);
 	}
+	/* a wide descriptor CSV (descriptors, one column a series) too */
+	snprintf(desc, sizeof(desc), "%s/wide.csv", x->dir);
+	f = fopen(desc, "w");
+	assert_non_null(f);
+	fprintf(f, "descriptors,poll,epoll-et\n64,0.1,0.12\n256,0.15,0.2\n");
+	fclose(f);
+	snprintf(path, sizeof(path), "%s/out/results.csv", x->dir);
+	snprintf(cmd_dir, sizeof(cmd_dir), "%s/wide", x->dir);
+	mkdir(cmd_dir, 0755);
+	assert_int_equal(cp_cmp_plot(NULL, path, desc, cmd_dir, err,
+				     sizeof(err)), 0);
+	snprintf(path, sizeof(path), "%s/desc-scaling.svg", cmd_dir);
+	assert_int_equal(stat(path, &st), 0);
+	snprintf(path, sizeof(path), "%s/desc-syscalls.svg", cmd_dir);
+	assert_int_not_equal(stat(path, &st), 0);
 	/* a bad script is an error naming gnuplot's complaint */
 	snprintf(path, sizeof(path), "%s/bad.gp", x->dir);
 	f = fopen(path, "w");
