@@ -6,7 +6,8 @@
 # the linerate CLI and raw clients. Checks every verb's happy path and an
 # error path (exit status 1, message naming the field, nothing applied), bad
 # input on one live connection (malformed JSON, unknown verb, oversize
-# line), 10 000 clients each answered, /metrics through the exposition
+# line), 10 000 clients each answered and under 4 KiB of daemon memory
+# each while idle, /metrics through the exposition
 # checker, SIGHUP reload, config save -> reload -> save byte-identical, the
 # CLI's exit codes without a daemon, the committed bash completion equal to
 # the generated one, SIGTERM removing the socket.
@@ -94,6 +95,9 @@ EOF
 notify_pid=$!
 for _ in $(seq 50); do [ -S "$tmp/notify.sock" ] && break; sleep 0.1; done
 
+# Under ASan, freed memory waits in a quarantine and would be counted as
+# the clients' memory below: no quarantine for this daemon.
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=0"
 NOTIFY_SOCKET=$tmp/notify.sock "$linerated" -c "$tmp/lr.yaml" \
 	--socket "$sock" --loop "$loop" --metrics 127.0.0.1:0 \
 	--max-clients 12000 >"$tmp/daemon.log" 2>&1 &
@@ -110,6 +114,23 @@ grep -q "control plane up: $( [ "$loop" = uring ] && echo io_uring || echo epoll
 mport=$(sed -n 's|.*metrics on http://127.0.0.1:\([0-9]*\)/metrics.*|\1|p' \
 	"$tmp/daemon.log")
 [ -n "$mport" ] || fail "no metrics port in the log"
+
+# ---- memory per idle client: under 4 KiB (the daemon's RSS; first, so
+# the heap has not grown for other clients before) ----
+before=$(awk '/^VmRSS:/ {print $2}' "/proc/$pid/status")
+"$cp_load" --socket "$sock" --clients 10000 --requests 1 --hold 3000 \
+	--timeout 120000 >"$tmp/hold.out" &
+lpid=$!
+for _ in $(seq 1200); do
+	grep -q holding "$tmp/hold.out" && break
+	sleep 0.1
+done
+grep -q holding "$tmp/hold.out" || fail "10000 idle clients did not connect"
+during=$(awk '/^VmRSS:/ {print $2}' "/proc/$pid/status")
+wait "$lpid" || fail "idle clients: $(cat "$tmp/hold.out")"
+per=$(( (during - before) * 1024 / 10000 ))
+echo "memory per idle client ($loop): $per bytes (RSS $before -> $during KiB)"
+[ "$per" -lt 4096 ] || fail "$per bytes per idle client (limit 4096)"
 
 # ---- every verb: happy path ----
 expect 0 "loop +$( [ "$loop" = uring ] && echo io_uring || echo epoll)" -- status
