@@ -35,19 +35,19 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define CP_CMP_MODES_MAX 32
-#define CP_CMP_SIZES_MAX 8
-#define CP_CMP_FLOWS_MAX 8
-#define CP_CMP_REPS_MAX 32
+#define CP_CMP_MODES_MAX  32
+#define CP_CMP_SIZES_MAX  8
+#define CP_CMP_FLOWS_MAX  8
+#define CP_CMP_REPS_MAX	  32
 #define CP_CMP_TRIALS_MAX 64 /* per search */
-#define CP_CMP_NAME_MAX 64
-#define CP_CMP_ERR_MAX 256
+#define CP_CMP_NAME_MAX	  64
+#define CP_CMP_ERR_MAX	  256
 
 /* ---- 1. NDR/PDR search ------------------------------------------------ */
 
 enum cp_cmp_target {
 	CP_CMP_NDR = 0, /* no-drop rate: loss ratio <= ndr_loss (0) */
-	CP_CMP_PDR,     /* partial-drop rate: loss ratio <= pdr_loss (0.5%) */
+	CP_CMP_PDR, /* partial-drop rate: loss ratio <= pdr_loss (0.5%) */
 	CP_CMP_TARGETS,
 };
 
@@ -66,38 +66,38 @@ enum cp_cmp_target {
  * at the final duration.
  */
 struct cp_cmp_search_conf {
-	double min_rate;        /* pps; a failure here reports "below min" */
-	double max_rate;        /* pps; the generator's ceiling or line rate */
-	double precision;       /* final relative width goal, e.g. 0.005 */
-	double trial_s;         /* final trial duration */
+	double min_rate; /* pps; a failure here reports "below min" */
+	double max_rate; /* pps; the generator's ceiling or line rate */
+	double precision; /* final relative width goal, e.g. 0.005 */
+	double trial_s; /* final trial duration */
 	double initial_trial_s; /* first phase (<= trial_s) */
 	unsigned int max_trials; /* cap on all trials of one search */
-	double ndr_loss;        /* loss ratio NDR tolerates (0) */
-	double pdr_loss;        /* loss ratio PDR tolerates (0.005) */
+	double ndr_loss; /* loss ratio NDR tolerates (0) */
+	double pdr_loss; /* loss ratio PDR tolerates (0.005) */
 };
 
 /* How a target's search ended. */
 enum cp_cmp_status {
 	CP_CMP_ST_CONVERGED = 0, /* bounds within the precision goal */
-	CP_CMP_ST_AT_MAX,        /* max_rate itself passed: limit is above */
-	CP_CMP_ST_BELOW_MIN,     /* min_rate failed: rate reported is 0 */
-	CP_CMP_ST_MAX_TRIALS,    /* out of trials: lower bound is loose */
-	CP_CMP_ST_ERROR,         /* a trial failed */
+	CP_CMP_ST_AT_MAX, /* max_rate itself passed: limit is above */
+	CP_CMP_ST_BELOW_MIN, /* min_rate failed: rate reported is 0 */
+	CP_CMP_ST_MAX_TRIALS, /* out of trials: lower bound is loose */
+	CP_CMP_ST_ERROR, /* a trial failed */
 };
 
 struct cp_cmp_meas {
-	double rate;     /* requested pps */
+	double rate; /* requested pps */
 	double duration; /* requested s */
-	uint64_t tx;     /* offered (sent by the generator) */
-	uint64_t rx;     /* forwarded (received by the sink) */
-	double loss;     /* (tx - rx) / tx; 1 when tx == 0 */
+	uint64_t tx; /* offered (sent by the generator) */
+	uint64_t rx; /* forwarded (received by the sink) */
+	double loss; /* (tx - rx) / tx; 1 when tx == 0 */
 };
 
 struct cp_cmp_bound {
-	double rate;  /* the result: lower bound (pps), 0 when BELOW_MIN */
+	double rate; /* the result: lower bound (pps), 0 when BELOW_MIN */
 	double lower; /* final bounds (pps); upper is max_rate when never */
 	double upper; /* measured above */
-	int lb_meas;  /* index into meas[] of the lower-bound trial, -1 none */
+	int lb_meas; /* index into meas[] of the lower-bound trial, -1 none */
 	enum cp_cmp_status status;
 };
 
@@ -107,10 +107,10 @@ struct cp_cmp_search {
 	unsigned int n_meas;
 	unsigned int n_phases;
 	unsigned int phase;
-	double mrr;          /* forwarded pps of the first trial at max_rate */
+	double mrr; /* forwarded pps of the first trial at max_rate */
 	bool finished;
 	bool failed;
-	bool asked;          /* next() answered, feed() not yet called */
+	bool asked; /* next() answered, feed() not yet called */
 	double ask_rate, ask_dur;
 	/* per target: hints carried between phases, external-search step,
 	 * and whether the target is settled for the current phase */
@@ -128,8 +128,7 @@ int cp_cmp_search_init(struct cp_cmp_search *s,
  * NDR 0 loss, PDR 0.5%; min 10 kpps, max 10 Mpps. */
 void cp_cmp_search_conf_default(struct cp_cmp_search_conf *c);
 /* 1: run a trial at *rate for *duration and feed it; 0: finished. */
-int cp_cmp_search_next(struct cp_cmp_search *s, double *rate,
-		       double *duration);
+int cp_cmp_search_next(struct cp_cmp_search *s, double *rate, double *duration);
 /* Report the trial cp_cmp_search_next asked for. */
 void cp_cmp_search_feed(struct cp_cmp_search *s, double rate, double duration,
 			uint64_t tx, uint64_t rx);
@@ -167,12 +166,12 @@ void cp_cmp_stat_of(struct cp_cmp_stat *st, const double *v, unsigned int n);
  *                             every kernel model
  */
 struct cp_cmp_mode {
-	char name[CP_CMP_NAME_MAX];   /* canonical spec, e.g. "kernel:epoll-et" */
-	char backend[16];             /* "dpdk", "afxdp", "kernel" */
-	char dev[128];                /* dpdk devargs; "" = the daemon's own */
-	char io_model[32];            /* kernel */
-	bool xdp_skb;                 /* afxdp: SKB (generic) mode */
-	bool zerocopy;                /* afxdp: require zero-copy */
+	char name[CP_CMP_NAME_MAX]; /* canonical spec, e.g. "kernel:epoll-et" */
+	char backend[16]; /* "dpdk", "afxdp", "kernel" */
+	char dev[128]; /* dpdk devargs; "" = the daemon's own */
+	char io_model[32]; /* kernel */
+	bool xdp_skb; /* afxdp: SKB (generic) mode */
+	bool zerocopy; /* afxdp: require zero-copy */
 };
 
 extern const char *const cp_cmp_kernel_models[];
@@ -185,11 +184,11 @@ int cp_cmp_modes_parse(const char *list, struct cp_cmp_mode *modes,
 
 /* What one trial asks of the generator. */
 struct cp_cmp_trial_req {
-	double rate;        /* pps */
-	double duration;    /* s */
-	uint16_t frame;     /* bytes incl. the 4-byte FCS, as testers count
-			     * (dp_gen_conf.frame_size) */
-	uint32_t flows;     /* distinct 5-tuples */
+	double rate; /* pps */
+	double duration; /* s */
+	uint16_t frame; /* bytes incl. the 4-byte FCS, as testers count
+			 * (dp_gen_conf.frame_size) */
+	uint32_t flows; /* distinct 5-tuples */
 };
 
 /*
@@ -198,17 +197,17 @@ struct cp_cmp_trial_req {
  * Unknown counters: leave 0 and clear the matching have_* flag.
  */
 struct cp_cmp_sample {
-	double duration;        /* measured seconds (wall) */
-	uint64_t tx;            /* generator sent = offered */
-	uint64_t rx;            /* sink received = forwarded */
-	uint64_t dut_pkts;      /* packets the DUT core(s) handled */
-	uint64_t dut_busy_cyc;  /* TSC cycles spent on bursts with work */
+	double duration; /* measured seconds (wall) */
+	uint64_t tx; /* generator sent = offered */
+	uint64_t rx; /* sink received = forwarded */
+	uint64_t dut_pkts; /* packets the DUT core(s) handled */
+	uint64_t dut_busy_cyc; /* TSC cycles spent on bursts with work */
 	uint64_t dut_total_cyc; /* TSC cycles elapsed on the DUT core(s) */
-	uint64_t syscalls;      /* syscalls made by the DUT core(s) */
-	uint64_t ring_drops;    /* RX ring / socket overflows (imissed,
-				 * tp_drops, XDP ring full, rx_nombuf) */
-	uint64_t tx_full;       /* packets dropped for a full TX ring */
-	double lat_p50_ns;      /* NAN when not measured */
+	uint64_t syscalls; /* syscalls made by the DUT core(s) */
+	uint64_t ring_drops; /* RX ring / socket overflows (imissed,
+			      * tp_drops, XDP ring full, rx_nombuf) */
+	uint64_t tx_full; /* packets dropped for a full TX ring */
+	double lat_p50_ns; /* NAN when not measured */
 	double lat_p99_ns;
 	bool have_cycles;
 	bool have_syscalls;
@@ -231,7 +230,7 @@ enum cp_cmp_limit {
 #define CP_CMP_LIMIT_ENUM(e, n, d) CP_CMP_LIM_##e,
 	CP_CMP_FOREACH_LIMIT(CP_CMP_LIMIT_ENUM)
 #undef CP_CMP_LIMIT_ENUM
-	CP_CMP_LIM__COUNT
+		CP_CMP_LIM__COUNT
 };
 
 const char *cp_cmp_limit_name(enum cp_cmp_limit l);
@@ -246,17 +245,16 @@ struct cp_cmp_metrics {
 	double lat_p50_us, lat_p99_us;
 };
 
-void cp_cmp_metrics_of(struct cp_cmp_metrics *m,
-		       const struct cp_cmp_sample *s);
+void cp_cmp_metrics_of(struct cp_cmp_metrics *m, const struct cp_cmp_sample *s);
 /* Explain a trial: requested rate vs sample. */
 enum cp_cmp_limit cp_cmp_limit_of(double rate, const struct cp_cmp_sample *s);
 
 struct cp_cmp_ndr {
-	double mpps;            /* the bound (requested rate) */
-	double offered_mpps;    /* measured at that trial */
+	double mpps; /* the bound (requested rate) */
+	double offered_mpps; /* measured at that trial */
 	double forwarded_mpps;
 	double lower_mpps, upper_mpps;
-	double cycles_per_pkt;  /* at the bound's trial */
+	double cycles_per_pkt; /* at the bound's trial */
 	double lat_p50_us, lat_p99_us;
 	unsigned int trials;
 	enum cp_cmp_status status;
@@ -268,7 +266,7 @@ struct cp_cmp_result {
 	struct cp_cmp_mode mode;
 	uint16_t frame;
 	uint32_t flows;
-	bool ok;                    /* false: mode could not run, see error */
+	bool ok; /* false: mode could not run, see error */
 	char error[CP_CMP_ERR_MAX];
 	char mode_desc[CP_CMP_NAME_MAX]; /* what the backend says it runs */
 	unsigned int reps;
@@ -276,9 +274,9 @@ struct cp_cmp_result {
 	struct cp_cmp_stat offered_mpps, forwarded_mpps, loss;
 	struct cp_cmp_stat cycles_per_pkt, syscalls_per_pkt, cpu_busy;
 	struct cp_cmp_stat lat_p50_us, lat_p99_us;
-	struct cp_cmp_ndr ndr, pdr;  /* ok && search: bounds */
+	struct cp_cmp_ndr ndr, pdr; /* ok && search: bounds */
 	bool searched;
-	enum cp_cmp_limit limit;     /* of the MRR (median rep's reason) */
+	enum cp_cmp_limit limit; /* of the MRR (median rep's reason) */
 	char limit_why[CP_CMP_ERR_MAX];
 	char method[CP_CMP_ERR_MAX];
 };
@@ -290,9 +288,9 @@ struct cp_cmp_conf {
 	unsigned int nb_frames;
 	uint32_t flows[CP_CMP_FLOWS_MAX];
 	unsigned int nb_flows;
-	unsigned int reps;        /* MRR trials per combination */
-	double trial_s;           /* MRR trial duration */
-	bool search;              /* run the NDR/PDR search */
+	unsigned int reps; /* MRR trials per combination */
+	double trial_s; /* MRR trial duration */
+	bool search; /* run the NDR/PDR search */
 	unsigned int search_reps; /* searches per combination */
 	struct cp_cmp_search_conf sc;
 };
@@ -303,7 +301,7 @@ void cp_cmp_conf_default(struct cp_cmp_conf *c);
 int cp_cmp_conf_check(const struct cp_cmp_conf *c, char *err, size_t errlen);
 
 enum cp_cmp_step_kind {
-	CP_CMP_STEP_MODE,  /* switch the DUT to step.mode */
+	CP_CMP_STEP_MODE, /* switch the DUT to step.mode */
 	CP_CMP_STEP_TRIAL, /* run step.req */
 	CP_CMP_STEP_DONE,
 };
@@ -351,19 +349,19 @@ int cp_compare_run(struct cp_cmp_run *r, const struct cp_cmp_driver *d,
 /* ---- the fake backend: a synthetic rate limiter ------------------------- */
 
 enum cp_cmp_fake_model {
-	CP_CMP_FAKE_HARD,  /* forwards min(offered, limit) */
-	CP_CMP_FAKE_RAMP,  /* above limit, loss ratio = ramp * (r/limit - 1) */
+	CP_CMP_FAKE_HARD, /* forwards min(offered, limit) */
+	CP_CMP_FAKE_RAMP, /* above limit, loss ratio = ramp * (r/limit - 1) */
 	CP_CMP_FAKE_FLOOR, /* hard cap, and always loses floor of what passes */
 };
 
 struct cp_cmp_fake {
 	enum cp_cmp_fake_model model;
-	double limit;      /* pps the DUT sustains */
-	double gen_max;    /* pps the generator can offer (0: unlimited) */
-	double ramp;       /* RAMP slope */
-	double floor;      /* FLOOR loss ratio */
-	double noise;      /* relative capacity noise per trial, uniform */
-	uint64_t seed;     /* xorshift state, never 0 */
+	double limit; /* pps the DUT sustains */
+	double gen_max; /* pps the generator can offer (0: unlimited) */
+	double ramp; /* RAMP slope */
+	double floor; /* FLOOR loss ratio */
+	double noise; /* relative capacity noise per trial, uniform */
+	uint64_t seed; /* xorshift state, never 0 */
 	double cycles_per_pkt; /* reported DUT cost at full load */
 	unsigned int trials;
 	/* per mode limit scaling, by mode name prefix ("kernel:" 0.1 ...) */
@@ -418,8 +416,8 @@ extern const char cp_cmp_csv_header[];
  * cycles.{png,svg} into outdir, and desc-scaling.{png,svg} when desc_csv
  * (the kernel models' descriptor-scaling CSV) exists: as scripts/fdscale.sh
  * writes it (long, one row per model and socket count; then also
- * desc-syscalls.{png,svg}) or wide (descriptors, one column per series). -ENOENT when gnuplot
- * is missing, -EIO when it failed (message in err).
+ * desc-syscalls.{png,svg}) or wide (descriptors, one column per series).
+ * -ENOENT when gnuplot is missing, -EIO when it failed (message in err).
  */
 int cp_cmp_plot(const char *script, const char *csv, const char *desc_csv,
 		const char *outdir, char *err, size_t errlen);

@@ -7,10 +7,10 @@
  * One trial: `gen set` (rate, size, flows, unbounded), `stats clear`,
  * `gen start`, sleep the duration, `gen stop`, a short drain, `show stats`.
  * Offered = the generator port's transmitted packets, forwarded = the sink
- * port's received packets (deltas of `show ports`); DUT cycles are the busy cycles of the workers
- * that poll the DUT ports and not the generator's port, over the elapsed
- * TSC time; syscalls and ring drops come from the DUT ports' backend
- * xstats ("syscalls", "kernel_drops", "imissed", "rx_missed_errors",
+ * port's received packets (deltas of `show ports`); DUT cycles are the busy
+ * cycles of the workers that poll the DUT ports and not the generator's port,
+ * over the elapsed TSC time; syscalls and ring drops come from the DUT ports'
+ * backend xstats ("syscalls", "kernel_drops", "imissed", "rx_missed_errors",
  * "rx_nombuf") when `show ports` carries them.
  *
  * Mode switch: the `port backend` verb when the daemon has it; else a
@@ -35,8 +35,8 @@
 #include "ctl.h"
 
 #define CTL_TIMEOUT_MS 10000
-#define DRAIN_STEP_S 0.05
-#define DRAIN_MAX 60 /* 3 s at most */
+#define DRAIN_STEP_S   0.05
+#define DRAIN_MAX      60 /* 3 s at most */
 /* A generator reprogrammed by `gen set` takes its time base then; a worker
  * still in the poll that started before it would see time run backwards
  * (dp gen.c), so give the workers a moment before `gen start`. */
@@ -52,7 +52,7 @@ static double now_s(void)
 
 static void sleep_s(double s)
 {
-	struct timespec ts = { (time_t)s, (long)((s - (time_t)s) * 1e9) };
+	struct timespec ts = {(time_t)s, (long)((s - (time_t)s) * 1e9)};
 
 	while (nanosleep(&ts, &ts) && errno == EINTR)
 		;
@@ -68,7 +68,7 @@ static void ctl_close(struct cp_cmp_ctl *c)
 
 static int ctl_connect(struct cp_cmp_ctl *c, char *err, size_t errlen)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	int fd;
 
 	ctl_close(c);
@@ -120,7 +120,8 @@ static json_t *ctl_call(struct cp_cmp_ctl *c, const char *cmd, json_t *args,
 	len = strlen(line);
 	line[len] = '\n'; /* json_dumps leaves room for the NUL */
 	while (off < len + 1) {
-		ssize_t w = send(c->fd, line + off, len + 1 - off, MSG_NOSIGNAL);
+		ssize_t w =
+			send(c->fd, line + off, len + 1 - off, MSG_NOSIGNAL);
 
 		if (w < 0 && errno == EINTR)
 			continue;
@@ -136,7 +137,7 @@ static json_t *ctl_call(struct cp_cmp_ctl *c, const char *cmd, json_t *args,
 	free(line);
 	for (;;) {
 		char *nl = memchr(c->in, '\n', c->inlen);
-		struct pollfd pfd = { .fd = c->fd, .events = POLLIN };
+		struct pollfd pfd = {.fd = c->fd, .events = POLLIN};
 		ssize_t r;
 
 		if (nl) {
@@ -175,14 +176,15 @@ static json_t *ctl_call(struct cp_cmp_ctl *c, const char *cmd, json_t *args,
 			ctl_close(c);
 			goto out_args;
 		}
-		r = rc < 0 ? -1 : recv(c->fd, c->in + c->inlen,
-				       sizeof(c->in) - c->inlen, 0);
+		r = rc < 0 ? -1
+			   : recv(c->fd, c->in + c->inlen,
+				  sizeof(c->in) - c->inlen, 0);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0) {
 			snprintf(err, errlen, "ctl: %s: %s", cmd,
-				 r == 0 ? "daemon closed the connection" :
-					  strerror(errno));
+				 r == 0 ? "daemon closed the connection"
+					: strerror(errno));
 			ctl_close(c);
 			goto out_args;
 		}
@@ -194,7 +196,8 @@ static json_t *ctl_call(struct cp_cmp_ctl *c, const char *cmd, json_t *args,
 			res = json_object();
 	} else {
 		json_t *e = json_object_get(resp, "error");
-		const char *m = json_string_value(json_object_get(e, "message"));
+		const char *m =
+			json_string_value(json_object_get(e, "message"));
 		const char *k = json_string_value(json_object_get(e, "code"));
 
 		if (code)
@@ -233,15 +236,18 @@ static int find_dut_workers(struct cp_cmp_ctl *c, char *err, size_t errlen)
 		return -EIO;
 	memset(c->dut_worker, 0, sizeof(c->dut_worker));
 	c->shared_core = false;
-	json_array_foreach(json_object_get(r, "workers"), i, w) {
+	json_array_foreach(json_object_get(r, "workers"), i, w)
+	{
 		json_t *q;
 		size_t k;
 		bool dut = false, gen = false;
-		json_int_t id = json_integer_value(json_object_get(w, "worker"));
+		json_int_t id =
+			json_integer_value(json_object_get(w, "worker"));
 
-		json_array_foreach(json_object_get(w, "rxq"), k, q) {
-			const char *p = json_string_value(
-				json_object_get(q, "port"));
+		json_array_foreach(json_object_get(w, "rxq"), k, q)
+		{
+			const char *p =
+				json_string_value(json_object_get(q, "port"));
 
 			if (p && in_list(c->dut_ports, p))
 				dut = true;
@@ -268,9 +274,13 @@ static int port_xstats(struct cp_cmp_ctl *c, uint64_t *syscalls,
 		       char *backend, size_t blen, char *err, size_t errlen,
 		       uint64_t *gen_tx, uint64_t *sink_rx)
 {
-	static const char *const drop_names[] = { "kernel_drops", "imissed",
-		"rx_missed_errors", "rx_nombuf", "rx_ring_full",
-		"rx_dropped", NULL };
+	static const char *const drop_names[] = {"kernel_drops",
+						 "imissed",
+						 "rx_missed_errors",
+						 "rx_nombuf",
+						 "rx_ring_full",
+						 "rx_dropped",
+						 NULL};
 	json_t *r = ctl_call(c, "show ports", NULL, NULL, 0, err, errlen);
 	json_t *p;
 	size_t i;
@@ -279,8 +289,10 @@ static int port_xstats(struct cp_cmp_ctl *c, uint64_t *syscalls,
 		return -EIO;
 	*syscalls = *drops = 0;
 	*have_sys = *have_drops = false;
-	json_array_foreach(json_object_get(r, "ports"), i, p) {
-		const char *name = json_string_value(json_object_get(p, "name"));
+	json_array_foreach(json_object_get(r, "ports"), i, p)
+	{
+		const char *name =
+			json_string_value(json_object_get(p, "name"));
 		json_t *x = json_object_get(p, "xstats");
 		json_t *v;
 
@@ -293,9 +305,12 @@ static int port_xstats(struct cp_cmp_ctl *c, uint64_t *syscalls,
 		if (!name || !in_list(c->dut_ports, name))
 			continue;
 		if (backend && blen && !backend[0])
-			snprintf(backend, blen, "%s/%s",
-				 json_string_value(json_object_get(p, "backend")) ?: "?",
-				 json_string_value(json_object_get(p, "io_mode")) ?: "");
+			snprintf(
+				backend, blen, "%s/%s",
+				json_string_value(json_object_get(p, "backend"))
+					?: "?",
+				json_string_value(json_object_get(p, "io_mode"))
+					?: "");
 		if (!json_is_object(x))
 			continue;
 		v = json_object_get(x, "syscalls");
@@ -334,7 +349,8 @@ static int ctl_set_mode(void *ctx, const struct cp_cmp_mode *m, char *desc,
 			 (int)(e ? (size_t)(e - p) : strlen(p)), p);
 		if (c->fd < 0 && ctl_connect(c, err, errlen)) {
 			if (c->mode_hook[0])
-				break; /* nothing running yet: the hook starts it */
+				break; /* nothing running yet: the hook starts
+					  it */
 			return -ECONNREFUSED;
 		}
 		r = ctl_call(c, "port backend",
@@ -373,8 +389,9 @@ static int ctl_set_mode(void *ctx, const struct cp_cmp_mode *m, char *desc,
 		last[strcspn(last, "\n")] = '\0';
 		if (rc == -1 || !WIFEXITED(rc) || WEXITSTATUS(rc)) {
 			snprintf(err, errlen, "mode hook failed (exit %d): %s",
-				 rc == -1 || !WIFEXITED(rc) ? -1 :
-				 WEXITSTATUS(rc), last);
+				 rc == -1 || !WIFEXITED(rc) ? -1
+							    : WEXITSTATUS(rc),
+				 last);
 			return -EIO;
 		}
 		for (int i = 0; i < 100; i++) { /* the daemon comes up */
@@ -394,7 +411,8 @@ static int ctl_set_mode(void *ctx, const struct cp_cmp_mode *m, char *desc,
 		snprintf(err, errlen,
 			 "linerated runs %s on the DUT ports and has no `port "
 			 "backend` verb (dp.h: no run-time backend switch); "
-			 "give a mode hook (--mode-hook) to restart it", cur);
+			 "give a mode hook (--mode-hook) to restart it",
+			 cur);
 		return -EOPNOTSUPP;
 	}
 switched:
@@ -407,8 +425,8 @@ switched:
 	if (rc)
 		return rc;
 	snprintf(desc, desclen, "%s%s", cur,
-		 c->shared_core ? " (DUT shares its core with the generator)" :
-				  "");
+		 c->shared_core ? " (DUT shares its core with the generator)"
+				: "");
 	return 0;
 }
 
@@ -425,10 +443,9 @@ static int ctl_trial(void *ctx, const struct cp_cmp_trial_req *req,
 
 	r = ctl_call(c, "gen set",
 		     json_pack("{s:s, s:I, s:I, s:I, s:I}", "port", c->gen_port,
-			       "rate", (json_int_t)llround(req->rate),
-			       "count", (json_int_t)0, "size",
-			       (json_int_t)req->frame, "flows",
-			       (json_int_t)req->flows),
+			       "rate", (json_int_t)llround(req->rate), "count",
+			       (json_int_t)0, "size", (json_int_t)req->frame,
+			       "flows", (json_int_t)req->flows),
 		     NULL, 0, err, errlen);
 	if (!r)
 		return -EIO;
@@ -438,8 +455,8 @@ static int ctl_trial(void *ctx, const struct cp_cmp_trial_req *req,
 	if (!r)
 		return -EIO;
 	json_decref(r);
-	rc = port_xstats(c, &sys0, &dr0, &hs, &hd, NULL, 0, err, errlen,
-			 &gtx0, &srx0);
+	rc = port_xstats(c, &sys0, &dr0, &hs, &hd, NULL, 0, err, errlen, &gtx0,
+			 &srx0);
 	if (rc)
 		return rc;
 	t0 = now_s();
@@ -461,8 +478,8 @@ static int ctl_trial(void *ctx, const struct cp_cmp_trial_req *req,
 		uint64_t prev = srx1;
 
 		sleep_s(DRAIN_STEP_S);
-		rc = port_xstats(c, &sys1, &dr1, &hs, &hd, NULL, 0, err,
-				 errlen, &gtx1, &srx1);
+		rc = port_xstats(c, &sys1, &dr1, &hs, &hd, NULL, 0, err, errlen,
+				 &gtx1, &srx1);
 		if (rc)
 			return rc;
 		if (k > 0 && srx1 == prev)
@@ -497,8 +514,10 @@ static int ctl_trial(void *ctx, const struct cp_cmp_trial_req *req,
 				json_object_get(sink, "lat_p99_ns"));
 		}
 	}
-	json_array_foreach(json_object_get(r, "workers"), i, w) {
-		json_int_t id = json_integer_value(json_object_get(w, "worker"));
+	json_array_foreach(json_object_get(r, "workers"), i, w)
+	{
+		json_int_t id =
+			json_integer_value(json_object_get(w, "worker"));
 
 		if (id < 0 || id >= CP_CMP_CTL_WORKERS || !c->dut_worker[id])
 			continue;

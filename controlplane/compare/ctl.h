@@ -15,12 +15,12 @@
 #define CP_CMP_CTL_WORKERS 64
 
 struct cp_cmp_ctl {
-	char socket[108];      /* linerated's unix control socket */
-	char gen_port[64];     /* the port whose generator offers traffic */
-	char sink_port[64];    /* the port whose receive side is the sink */
-	char dut_ports[256];   /* comma-separated: the ports under test */
-	char mode_hook[512];   /* command run with the mode name as its
-				* argument to restart linerated in it */
+	char socket[108]; /* linerated's unix control socket */
+	char gen_port[64]; /* the port whose generator offers traffic */
+	char sink_port[64]; /* the port whose receive side is the sink */
+	char dut_ports[256]; /* comma-separated: the ports under test */
+	char mode_hook[512]; /* command run with the mode name as its
+			      * argument to restart linerated in it */
 	/* state */
 	int fd;
 	unsigned long id;
@@ -38,12 +38,12 @@ void cp_cmp_ctl_fini(struct cp_cmp_ctl *c);
 
 /* The one-shot driver (exec.c): one linerated run per trial. */
 struct cp_cmp_exec {
-	char linerated[512];  /* command, e.g. "ip netns exec NS linerated" */
-	char tmpl_dir[256];   /* DIR/<mode>.yaml templates */
-	char dut_ports[256];  /* comma-separated */
+	char linerated[512]; /* command, e.g. "ip netns exec NS linerated" */
+	char tmpl_dir[256]; /* DIR/<mode>.yaml templates */
+	char dut_ports[256]; /* comma-separated */
 	char dut_workers[64]; /* comma-separated worker indices */
-	char cfg_path[128];   /* rendered config */
-	char err_path[128];   /* linerated's stderr */
+	char cfg_path[128]; /* rendered config */
+	char err_path[128]; /* linerated's stderr */
 	char *tmpl;
 	unsigned long seq;
 	double tsc_hz;

@@ -83,7 +83,8 @@ static int render(const char *tmpl, const char *path,
 			fprintf(f, "%.0f", q->rate);
 			p += 6;
 		} else if (!strncmp(p, "@COUNT@", 7)) {
-			fprintf(f, "%.0f", fmax(1, llround(q->rate * q->duration)));
+			fprintf(f, "%.0f",
+				fmax(1, llround(q->rate * q->duration)));
 			p += 7;
 		} else if (!strncmp(p, "@SIZE@", 6)) {
 			fprintf(f, "%u", q->frame);
@@ -142,8 +143,8 @@ static void tail_of(const char *path, char *dst, size_t len)
 	dst[strcspn(dst, "\n")] = '\0';
 }
 
-static int run(struct cp_cmp_exec *x, const char *args, FILE **out,
-	       char *err, size_t errlen)
+static int run(struct cp_cmp_exec *x, const char *args, FILE **out, char *err,
+	       size_t errlen)
 {
 	char cmd[2048];
 
@@ -157,8 +158,8 @@ static int run(struct cp_cmp_exec *x, const char *args, FILE **out,
 	return 0;
 }
 
-static int finish(struct cp_cmp_exec *x, FILE *p, const char *what,
-		  char *err, size_t errlen)
+static int finish(struct cp_cmp_exec *x, FILE *p, const char *what, char *err,
+		  size_t errlen)
 {
 	int st = pclose(p);
 	char tail[256];
@@ -175,8 +176,8 @@ static int exec_set_mode(void *ctx, const struct cp_cmp_mode *m, char *desc,
 			 size_t desclen, char *err, size_t errlen)
 {
 	struct cp_cmp_exec *x = ctx;
-	struct cp_cmp_trial_req q = { .rate = 1000, .duration = 1,
-				      .frame = 64, .flows = 1 };
+	struct cp_cmp_trial_req q = {
+		.rate = 1000, .duration = 1, .frame = 64, .flows = 1};
 	char path[600], line[512];
 	FILE *p;
 	int rc;
@@ -301,7 +302,8 @@ static int exec_trial(void *ctx, const struct cp_cmp_trial_req *req,
 		s->duration = gen_cyc / x->tsc_hz;
 	s->have_syscalls = have_sys;
 	if (s->tx == 0) {
-		snprintf(err, errlen, "linerated: the generator sent nothing "
+		snprintf(err, errlen,
+			 "linerated: the generator sent nothing "
 			 "(no 'final gen' line?)");
 		return -EIO;
 	}

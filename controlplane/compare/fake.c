@@ -88,7 +88,8 @@ static int fake_set_mode(void *ctx, const struct cp_cmp_mode *m, char *desc,
 	struct cp_cmp_fake *f = ctx;
 
 	if (f->fail_mode[0] && !strcmp(f->fail_mode, m->name)) {
-		snprintf(err, errlen, "fake: mode %s is not available", m->name);
+		snprintf(err, errlen, "fake: mode %s is not available",
+			 m->name);
 		return -EOPNOTSUPP;
 	}
 	/* Rough shape of the real thing: bypass well ahead of the kernel. */

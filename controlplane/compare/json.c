@@ -105,12 +105,12 @@ static json_t *doc_json(const struct cp_cmp_conf *c,
 	json_object_set_new(doc, "tool", json_string("linerate compare"));
 	json_object_set_new(doc, "version", json_string(LR_VERSION));
 	if (m)
-		json_object_set_new(doc, "machine",
+		json_object_set_new(
+			doc, "machine",
 			json_pack("{s:s,s:i,s:o,s:s,s:b,s:s}", "cpu", m->cpu,
-				  "cores", (int)m->cores, "mhz",
-				  num(m->mhz), "kernel", m->kernel,
-				  "virtualised", m->virtualised,
-				  "hypervisor", m->hypervisor));
+				  "cores", (int)m->cores, "mhz", num(m->mhz),
+				  "kernel", m->kernel, "virtualised",
+				  m->virtualised, "hypervisor", m->hypervisor));
 	if (c) {
 		conf = json_object();
 		a = json_array();
@@ -130,16 +130,17 @@ static json_t *doc_json(const struct cp_cmp_conf *c,
 		json_object_set_new(conf, "search", json_boolean(c->search));
 		json_object_set_new(conf, "search_reps",
 				    json_integer(c->search_reps));
-		json_object_set_new(conf, "search_conf",
+		json_object_set_new(
+			conf, "search_conf",
 			json_pack("{s:o,s:o,s:o,s:o,s:o,s:i,s:o,s:o}",
 				  "min_mpps", num(c->sc.min_rate / 1e6),
 				  "max_mpps", num(c->sc.max_rate / 1e6),
-				  "precision", num(c->sc.precision),
-				  "trial_s", num(c->sc.trial_s),
-				  "initial_trial_s", num(c->sc.initial_trial_s),
-				  "max_trials", (int)c->sc.max_trials,
-				  "ndr_loss", num(c->sc.ndr_loss),
-				  "pdr_loss", num(c->sc.pdr_loss)));
+				  "precision", num(c->sc.precision), "trial_s",
+				  num(c->sc.trial_s), "initial_trial_s",
+				  num(c->sc.initial_trial_s), "max_trials",
+				  (int)c->sc.max_trials, "ndr_loss",
+				  num(c->sc.ndr_loss), "pdr_loss",
+				  num(c->sc.pdr_loss)));
 		json_object_set_new(doc, "config", conf);
 	}
 	for (unsigned int i = 0; i < n; i++)
@@ -311,8 +312,10 @@ int cp_cmp_json_parse(const char *text, struct cp_cmp_result **res,
 		return -EINVAL;
 	}
 	if (get_num(doc, "format") != JSON_FORMAT) {
-		snprintf(err, errlen, "json: not a linerate compare document "
-			 "(format %d)", JSON_FORMAT);
+		snprintf(err, errlen,
+			 "json: not a linerate compare document "
+			 "(format %d)",
+			 JSON_FORMAT);
 		goto out;
 	}
 	arr = json_object_get(doc, "results");

@@ -18,6 +18,7 @@
 
 static void usage(FILE *f)
 {
+	/* clang-format off */
 	fputs(
 "usage: linerate compare [options]\n"
 "  Measures the same pipeline across I/O modes: per mode, frame size and\n"
@@ -55,6 +56,7 @@ static void usage(FILE *f)
 "  --dut-workers LIST  with --exec: DUT worker indices (1)\n"
 "  --fake MPPS         no daemon: a synthetic DUT with this limit\n"
 "  --quiet             no progress lines\n", f);
+	/* clang-format on */
 }
 
 static int parse_list(const char *s, unsigned long *v, unsigned int max,
@@ -87,8 +89,9 @@ static int parse_num(const char *opt, const char *s, double lo, double hi,
 	double v = strtod(s, &end);
 
 	if (end == s || *end || !(v >= lo && v <= hi)) {
-		fprintf(stderr, "compare: --%s '%s' is not a number in [%g, %g]\n",
-			opt, s, lo, hi);
+		fprintf(stderr,
+			"compare: --%s '%s' is not a number in [%g, %g]\n", opt,
+			s, lo, hi);
 		return -EINVAL;
 	}
 	*out = v;
@@ -96,41 +99,62 @@ static int parse_num(const char *opt, const char *s, double lo, double hi,
 }
 
 enum {
-	O_MODES = 256, O_SIZES, O_FLOWS, O_REPS, O_TRIAL, O_NO_SEARCH,
-	O_SEARCH_REPS, O_MIN, O_MAX, O_PREC, O_STRIAL, O_ITRIAL, O_MAXT,
-	O_PDR, O_OUT, O_DESC, O_SOCKET, O_GEN, O_DUT, O_HOOK, O_FAKE, O_EXEC,
-	O_LINERATED, O_DUTW, O_SINK,
+	O_MODES = 256,
+	O_SIZES,
+	O_FLOWS,
+	O_REPS,
+	O_TRIAL,
+	O_NO_SEARCH,
+	O_SEARCH_REPS,
+	O_MIN,
+	O_MAX,
+	O_PREC,
+	O_STRIAL,
+	O_ITRIAL,
+	O_MAXT,
+	O_PDR,
+	O_OUT,
+	O_DESC,
+	O_SOCKET,
+	O_GEN,
+	O_DUT,
+	O_HOOK,
+	O_FAKE,
+	O_EXEC,
+	O_LINERATED,
+	O_DUTW,
+	O_SINK,
 };
 
 static const struct option opts[] = {
-	{ "modes", required_argument, NULL, O_MODES },
-	{ "sizes", required_argument, NULL, O_SIZES },
-	{ "flows", required_argument, NULL, O_FLOWS },
-	{ "reps", required_argument, NULL, O_REPS },
-	{ "trial", required_argument, NULL, O_TRIAL },
-	{ "no-search", no_argument, NULL, O_NO_SEARCH },
-	{ "search-reps", required_argument, NULL, O_SEARCH_REPS },
-	{ "min-mpps", required_argument, NULL, O_MIN },
-	{ "max-mpps", required_argument, NULL, O_MAX },
-	{ "precision", required_argument, NULL, O_PREC },
-	{ "search-trial", required_argument, NULL, O_STRIAL },
-	{ "initial-trial", required_argument, NULL, O_ITRIAL },
-	{ "max-trials", required_argument, NULL, O_MAXT },
-	{ "pdr-loss", required_argument, NULL, O_PDR },
-	{ "out", required_argument, NULL, O_OUT },
-	{ "desc-csv", required_argument, NULL, O_DESC },
-	{ "socket", required_argument, NULL, O_SOCKET },
-	{ "gen-port", required_argument, NULL, O_GEN },
-	{ "dut-ports", required_argument, NULL, O_DUT },
-	{ "mode-hook", required_argument, NULL, O_HOOK },
-	{ "fake", required_argument, NULL, O_FAKE },
-	{ "exec", required_argument, NULL, O_EXEC },
-	{ "linerated", required_argument, NULL, O_LINERATED },
-	{ "dut-workers", required_argument, NULL, O_DUTW },
-	{ "sink-port", required_argument, NULL, O_SINK },
-	{ "quiet", no_argument, NULL, 'q' },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
+	{"modes", required_argument, NULL, O_MODES},
+	{"sizes", required_argument, NULL, O_SIZES},
+	{"flows", required_argument, NULL, O_FLOWS},
+	{"reps", required_argument, NULL, O_REPS},
+	{"trial", required_argument, NULL, O_TRIAL},
+	{"no-search", no_argument, NULL, O_NO_SEARCH},
+	{"search-reps", required_argument, NULL, O_SEARCH_REPS},
+	{"min-mpps", required_argument, NULL, O_MIN},
+	{"max-mpps", required_argument, NULL, O_MAX},
+	{"precision", required_argument, NULL, O_PREC},
+	{"search-trial", required_argument, NULL, O_STRIAL},
+	{"initial-trial", required_argument, NULL, O_ITRIAL},
+	{"max-trials", required_argument, NULL, O_MAXT},
+	{"pdr-loss", required_argument, NULL, O_PDR},
+	{"out", required_argument, NULL, O_OUT},
+	{"desc-csv", required_argument, NULL, O_DESC},
+	{"socket", required_argument, NULL, O_SOCKET},
+	{"gen-port", required_argument, NULL, O_GEN},
+	{"dut-ports", required_argument, NULL, O_DUT},
+	{"mode-hook", required_argument, NULL, O_HOOK},
+	{"fake", required_argument, NULL, O_FAKE},
+	{"exec", required_argument, NULL, O_EXEC},
+	{"linerated", required_argument, NULL, O_LINERATED},
+	{"dut-workers", required_argument, NULL, O_DUTW},
+	{"sink-port", required_argument, NULL, O_SINK},
+	{"quiet", no_argument, NULL, 'q'},
+	{"help", no_argument, NULL, 'h'},
+	{NULL, 0, NULL, 0},
 };
 
 static int copy_opt(char *dst, size_t len, const char *opt, const char *v)
@@ -185,16 +209,19 @@ int cp_compare_main(int argc, char **argv)
 				c.frames[i] = v[i] > 65535 ? 0 : (uint16_t)v[i];
 			c.nb_frames = rc ? 0 : n;
 			if (rc)
-				fprintf(stderr, "compare: --sizes '%s': want up to %d numbers, comma-separated\n",
+				fprintf(stderr,
+					"compare: --sizes '%s': want up to %d numbers, comma-separated\n",
 					optarg, CP_CMP_SIZES_MAX);
 			break;
 		case O_FLOWS:
 			rc = parse_list(optarg, v, CP_CMP_FLOWS_MAX, &n);
 			for (unsigned int i = 0; !rc && i < n; i++)
-				c.flows[i] = v[i] > UINT32_MAX ? 0 : (uint32_t)v[i];
+				c.flows[i] =
+					v[i] > UINT32_MAX ? 0 : (uint32_t)v[i];
 			c.nb_flows = rc ? 0 : n;
 			if (rc)
-				fprintf(stderr, "compare: --flows '%s': want up to %d numbers, comma-separated\n",
+				fprintf(stderr,
+					"compare: --flows '%s': want up to %d numbers, comma-separated\n",
 					optarg, CP_CMP_FLOWS_MAX);
 			break;
 		case O_REPS:
@@ -220,7 +247,8 @@ int cp_compare_main(int argc, char **argv)
 			c.sc.max_rate = x * 1e6;
 			break;
 		case O_PREC:
-			rc = parse_num(name, optarg, 1e-6, 0.49, &c.sc.precision);
+			rc = parse_num(name, optarg, 1e-6, 0.49,
+				       &c.sc.precision);
 			break;
 		case O_STRIAL:
 			rc = parse_num(name, optarg, 0.01, 3600, &c.sc.trial_s);
@@ -243,7 +271,8 @@ int cp_compare_main(int argc, char **argv)
 			desc = optarg;
 			break;
 		case O_SOCKET:
-			rc = copy_opt(ctl.socket, sizeof(ctl.socket), name, optarg);
+			rc = copy_opt(ctl.socket, sizeof(ctl.socket), name,
+				      optarg);
 			break;
 		case O_GEN:
 			rc = copy_opt(ctl.gen_port, sizeof(ctl.gen_port), name,
@@ -254,12 +283,12 @@ int cp_compare_main(int argc, char **argv)
 				      name, optarg);
 			break;
 		case O_DUT:
-			rc = copy_opt(ctl.dut_ports, sizeof(ctl.dut_ports), name,
-				      optarg);
+			rc = copy_opt(ctl.dut_ports, sizeof(ctl.dut_ports),
+				      name, optarg);
 			break;
 		case O_HOOK:
-			rc = copy_opt(ctl.mode_hook, sizeof(ctl.mode_hook), name,
-				      optarg);
+			rc = copy_opt(ctl.mode_hook, sizeof(ctl.mode_hook),
+				      name, optarg);
 			break;
 		case O_EXEC:
 			rc = copy_opt(ex.tmpl_dir, sizeof(ex.tmpl_dir), name,
@@ -290,7 +319,8 @@ int cp_compare_main(int argc, char **argv)
 			return 2;
 	}
 	if (optind < argc) {
-		fprintf(stderr, "compare: unexpected argument '%s' (see --help)\n",
+		fprintf(stderr,
+			"compare: unexpected argument '%s' (see --help)\n",
 			argv[optind]);
 		return 2;
 	}
@@ -323,7 +353,8 @@ int cp_compare_main(int argc, char **argv)
 	if (rc)
 		fprintf(stderr, "compare: %s\n", err);
 	else if (!quiet)
-		fprintf(stderr, "compare: %u of %u results measured; files in %s/\n",
+		fprintf(stderr,
+			"compare: %u of %u results measured; files in %s/\n",
 			ok, n, out);
 	cp_cmp_run_free(run);
 	return rc || ok == 0 ? 1 : 0;

@@ -9,9 +9,9 @@
 #include "compare.h"
 
 const char *const cp_cmp_kernel_models[] = {
-	"blocking", "busypoll", "select", "poll", "epoll-lt", "epoll-et",
-	"mmsg", "uring", "uring-sqpoll", "uring-multishot", "tpacket-v3",
-	NULL,
+	"blocking",	"busypoll",	   "select",	 "poll",
+	"epoll-lt",	"epoll-et",	   "mmsg",	 "uring",
+	"uring-sqpoll", "uring-multishot", "tpacket-v3", NULL,
 };
 
 static int add(struct cp_cmp_mode *modes, unsigned int *n, unsigned int max,
@@ -44,9 +44,10 @@ static int parse_afxdp(struct cp_cmp_mode *m, char *rest, char *err,
 		else if (!strcmp(w, "zc") || !strcmp(w, "zerocopy"))
 			m->zerocopy = true;
 		else {
-			snprintf(err, errlen,
-				 "modes: afxdp option '%s' is not native, skb, copy or zc",
-				 w);
+			snprintf(
+				err, errlen,
+				"modes: afxdp option '%s' is not native, skb, copy or zc",
+				w);
 			return -EINVAL;
 		}
 	}
@@ -59,7 +60,7 @@ static int parse_one(const char *spec, struct cp_cmp_mode *modes,
 		     unsigned int *n, unsigned int max, char *err,
 		     size_t errlen)
 {
-	struct cp_cmp_mode m = { 0 };
+	struct cp_cmp_mode m = {0};
 	char buf[256];
 	char *rest;
 	int rc;
@@ -73,8 +74,9 @@ static int parse_one(const char *spec, struct cp_cmp_mode *modes,
 	if (rest)
 		*rest++ = '\0';
 	if (!strcmp(buf, "all") && !rest) {
-		static const char *const all[] = { "dpdk", "afxdp:native:copy",
-			"afxdp:skb:copy", "kernel:all" };
+		static const char *const all[] = {"dpdk", "afxdp:native:copy",
+						  "afxdp:skb:copy",
+						  "kernel:all"};
 
 		for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
 			rc = parse_one(all[i], modes, n, max, err, errlen);
@@ -87,18 +89,19 @@ static int parse_one(const char *spec, struct cp_cmp_mode *modes,
 		strcpy(m.backend, "dpdk");
 		if (rest && *rest) {
 			if (strlen(rest) >= sizeof(m.dev)) {
-				snprintf(err, errlen, "modes: dpdk devargs too long");
+				snprintf(err, errlen,
+					 "modes: dpdk devargs too long");
 				return -EINVAL;
 			}
 			strcpy(m.dev, rest);
 		}
-		snprintf(m.name, sizeof(m.name), "dpdk%s%.*s", m.dev[0] ? ":" : "",
-			 (int)(sizeof(m.name) - 6), m.dev);
+		snprintf(m.name, sizeof(m.name), "dpdk%s%.*s",
+			 m.dev[0] ? ":" : "", (int)(sizeof(m.name) - 6), m.dev);
 		return add(modes, n, max, &m, err, errlen);
 	}
 	if (!strcmp(buf, "afxdp")) {
 		strcpy(m.backend, "afxdp");
-		rc = parse_afxdp(&m, rest ? rest : (char[]){ "" }, err, errlen);
+		rc = parse_afxdp(&m, rest ? rest : (char[]){""}, err, errlen);
 		if (rc)
 			return rc;
 		return add(modes, n, max, &m, err, errlen);
@@ -106,8 +109,9 @@ static int parse_one(const char *spec, struct cp_cmp_mode *modes,
 	if (!strcmp(buf, "kernel")) {
 		strcpy(m.backend, "kernel");
 		if (!rest || !*rest) {
-			snprintf(err, errlen,
-				 "modes: 'kernel' needs a model (kernel:MODEL or kernel:all)");
+			snprintf(
+				err, errlen,
+				"modes: 'kernel' needs a model (kernel:MODEL or kernel:all)");
 			return -EINVAL;
 		}
 		if (!strcmp(rest, "all")) {

@@ -17,11 +17,11 @@
 #include "compare.h"
 
 enum run_state {
-	RS_MODE,       /* ask for the next mode */
-	RS_WAIT_MODE,  /* mode switch asked, not fed yet */
+	RS_MODE, /* ask for the next mode */
+	RS_WAIT_MODE, /* mode switch asked, not fed yet */
 	RS_MRR,
 	RS_SEARCH,
-	RS_FINISH,     /* combination complete: summarise */
+	RS_FINISH, /* combination complete: summarise */
 	RS_DONE,
 };
 
@@ -31,7 +31,7 @@ struct cp_cmp_run {
 	unsigned int n_res;
 	unsigned int mode_i, combo_i;
 	enum run_state st;
-	bool waiting;            /* a TRIAL step is out */
+	bool waiting; /* a TRIAL step is out */
 	struct cp_cmp_step pending;
 	/* MRR */
 	unsigned int rep;
@@ -82,8 +82,8 @@ void cp_cmp_conf_default(struct cp_cmp_conf *c)
 	char err[CP_CMP_ERR_MAX];
 
 	memset(c, 0, sizeof(*c));
-	cp_cmp_modes_parse("all", c->modes, &c->nb_modes, CP_CMP_MODES_MAX,
-			   err, sizeof(err));
+	cp_cmp_modes_parse("all", c->modes, &c->nb_modes, CP_CMP_MODES_MAX, err,
+			   sizeof(err));
 	c->frames[0] = 64;
 	c->nb_frames = 1;
 	c->flows[0] = 1;
@@ -136,8 +136,8 @@ int cp_cmp_conf_check(const struct cp_cmp_conf *c, char *err, size_t errlen)
 		snprintf(err, errlen, "trial: duration must be in (0, 3600] s");
 		return -EINVAL;
 	}
-	if (c->search && (c->search_reps < 1 ||
-			  c->search_reps > CP_CMP_REPS_MAX)) {
+	if (c->search &&
+	    (c->search_reps < 1 || c->search_reps > CP_CMP_REPS_MAX)) {
 		snprintf(err, errlen, "search-reps: %u not in [1, %d]",
 			 c->search_reps, CP_CMP_REPS_MAX);
 		return -EINVAL;
@@ -172,13 +172,23 @@ int cp_cmp_run_new(struct cp_cmp_run **out, const struct cp_cmp_conf *c,
 		cp_cmp_stat_of(&x->offered_mpps, NULL, 0);
 		x->forwarded_mpps = x->loss = x->cycles_per_pkt =
 			x->syscalls_per_pkt = x->cpu_busy = x->lat_p50_us =
-			x->lat_p99_us = x->offered_mpps;
-		x->ndr = (struct cp_cmp_ndr){ NAN, NAN, NAN, NAN, NAN, NAN,
-			NAN, NAN, 0, CP_CMP_ST_ERROR, x->offered_mpps };
+				x->lat_p99_us = x->offered_mpps;
+		x->ndr = (struct cp_cmp_ndr){NAN,
+					     NAN,
+					     NAN,
+					     NAN,
+					     NAN,
+					     NAN,
+					     NAN,
+					     NAN,
+					     0,
+					     CP_CMP_ST_ERROR,
+					     x->offered_mpps};
 		x->pdr = x->ndr;
 	}
-	r->total = r->n_res * (c->reps + (c->search ?
-		   c->search_reps * c->sc.max_trials : 0));
+	r->total =
+		r->n_res *
+		(c->reps + (c->search ? c->search_reps * c->sc.max_trials : 0));
 	*out = r;
 	return 0;
 nomem:
@@ -199,25 +209,27 @@ void cp_cmp_run_free(struct cp_cmp_run *r)
 
 static struct cp_cmp_result *cur(struct cp_cmp_run *r)
 {
-	return &r->res[r->mode_i * r->c.nb_frames * r->c.nb_flows +
-		       r->combo_i];
+	return &r->res[r->mode_i * r->c.nb_frames * r->c.nb_flows + r->combo_i];
 }
 
-void cp_cmp_metrics_of(struct cp_cmp_metrics *m,
-		       const struct cp_cmp_sample *s)
+void cp_cmp_metrics_of(struct cp_cmp_metrics *m, const struct cp_cmp_sample *s)
 {
 	double d = s->duration > 0 ? s->duration : NAN;
 
 	m->offered_mpps = s->tx / d / 1e6;
 	m->forwarded_mpps = s->rx / d / 1e6;
-	m->loss = s->tx == 0 ? NAN : s->rx >= s->tx ? 0 :
-		  (double)(s->tx - s->rx) / s->tx;
-	m->cycles_per_pkt = s->have_cycles && s->dut_pkts ?
-			    (double)s->dut_busy_cyc / s->dut_pkts : NAN;
-	m->cpu_busy = s->have_cycles && s->dut_total_cyc ?
-		      (double)s->dut_busy_cyc / s->dut_total_cyc : NAN;
-	m->syscalls_per_pkt = s->have_syscalls && s->dut_pkts ?
-			      (double)s->syscalls / s->dut_pkts : NAN;
+	m->loss = s->tx == 0	   ? NAN
+		  : s->rx >= s->tx ? 0
+				   : (double)(s->tx - s->rx) / s->tx;
+	m->cycles_per_pkt = s->have_cycles && s->dut_pkts
+				    ? (double)s->dut_busy_cyc / s->dut_pkts
+				    : NAN;
+	m->cpu_busy = s->have_cycles && s->dut_total_cyc
+			      ? (double)s->dut_busy_cyc / s->dut_total_cyc
+			      : NAN;
+	m->syscalls_per_pkt = s->have_syscalls && s->dut_pkts
+				      ? (double)s->syscalls / s->dut_pkts
+				      : NAN;
 	m->lat_p50_us = s->lat_p50_ns / 1e3;
 	m->lat_p99_us = s->lat_p99_ns / 1e3;
 }
@@ -230,8 +242,8 @@ enum cp_cmp_limit cp_cmp_limit_of(double rate, const struct cp_cmp_sample *s)
 	cp_cmp_metrics_of(&m, s);
 	lost = s->tx > s->rx ? s->tx - s->rx : 0;
 	if (lost == 0)
-		return m.offered_mpps * 1e6 < 0.97 * rate ?
-		       CP_CMP_LIM_GENERATOR : CP_CMP_LIM_NONE;
+		return m.offered_mpps * 1e6 < 0.97 * rate ? CP_CMP_LIM_GENERATOR
+							  : CP_CMP_LIM_NONE;
 	if (!isnan(m.cpu_busy) && m.cpu_busy >= 0.9)
 		return CP_CMP_LIM_DUT_CORE;
 	if (s->have_drops && s->tx_full * 2 >= lost)
@@ -255,7 +267,7 @@ static void summarise_mrr(struct cp_cmp_run *r)
 {
 	struct cp_cmp_result *x = cur(r);
 	double v[CP_CMP_REPS_MAX];
-	unsigned int n = r->rep, votes[CP_CMP_LIM__COUNT] = { 0 }, best = 0;
+	unsigned int n = r->rep, votes[CP_CMP_LIM__COUNT] = {0}, best = 0;
 
 #define STAT(field)                                                            \
 	do {                                                                   \
@@ -301,8 +313,8 @@ static void record_search(struct cp_cmp_run *r)
 	for (int t = 0; t < CP_CMP_TARGETS; t++) {
 		const struct cp_cmp_bound *b = &r->search.res[t];
 		struct cp_cmp_ndr *nd = &r->nd[t][r->srep];
-		struct cp_cmp_metrics m = { NAN, NAN, NAN, NAN, NAN, NAN, NAN,
-					    NAN };
+		struct cp_cmp_metrics m = {NAN, NAN, NAN, NAN,
+					   NAN, NAN, NAN, NAN};
 
 		if (b->lb_meas >= 0)
 			cp_cmp_metrics_of(&m, &r->ss[b->lb_meas]);
@@ -396,8 +408,10 @@ static void trial_step(struct cp_cmp_run *r, struct cp_cmp_step *st,
 	r->pending = (struct cp_cmp_step){
 		.kind = CP_CMP_STEP_TRIAL,
 		.mode = &x->mode,
-		.req = { .rate = rate, .duration = dur, .frame = x->frame,
-			 .flows = x->flows },
+		.req = {.rate = rate,
+			.duration = dur,
+			.frame = x->frame,
+			.flows = x->flows},
 	};
 	r->waiting = true;
 	*st = r->pending;
@@ -474,7 +488,7 @@ void cp_cmp_run_next(struct cp_cmp_run *r, struct cp_cmp_step *st)
 		case RS_DONE:
 		default:
 			r->done = r->total;
-			*st = (struct cp_cmp_step){ .kind = CP_CMP_STEP_DONE };
+			*st = (struct cp_cmp_step){.kind = CP_CMP_STEP_DONE};
 			return;
 		}
 	}
@@ -497,14 +511,16 @@ void cp_cmp_run_feed_mode(struct cp_cmp_run *r, int rc, const char *desc,
 		if (rc)
 			snprintf(x->error, sizeof(x->error), "mode %s: %s",
 				 x->mode.name,
-				 err && *err ? err : strerror(rc < 0 ? -rc : EIO));
+				 err && *err ? err
+					     : strerror(rc < 0 ? -rc : EIO));
 	}
 	if (rc == 0) {
 		start_combo(r);
 		return;
 	}
-	r->done += combos * (r->c.reps + (r->c.search ?
-		   r->c.search_reps * r->c.sc.max_trials : 0));
+	r->done += combos *
+		   (r->c.reps +
+		    (r->c.search ? r->c.search_reps * r->c.sc.max_trials : 0));
 	r->mode_i++;
 	r->st = RS_MODE;
 }
@@ -556,7 +572,8 @@ void cp_cmp_run_progress(const struct cp_cmp_run *r, unsigned int *done,
 			 r->c.modes[r->mode_i].name);
 	else
 		snprintf(what, whatlen, "%s %uB %u flows: %s",
-			 r->c.modes[r->mode_i].name, cur((struct cp_cmp_run *)r)->frame,
+			 r->c.modes[r->mode_i].name,
+			 cur((struct cp_cmp_run *)r)->frame,
 			 cur((struct cp_cmp_run *)r)->flows,
 			 r->st == RS_MRR ? "MRR" : "NDR/PDR search");
 }
@@ -587,11 +604,13 @@ int cp_compare_run(struct cp_cmp_run *r, const struct cp_cmp_driver *d,
 		switch (st.kind) {
 		case CP_CMP_STEP_MODE:
 			if (log)
-				fprintf(log, "compare: mode %s\n", st.mode->name);
+				fprintf(log, "compare: mode %s\n",
+					st.mode->name);
 			rc = d->set_mode(d->ctx, st.mode, desc, sizeof(desc),
 					 err, sizeof(err));
 			if (rc && log)
-				fprintf(log, "compare: mode %s unavailable: %s\n",
+				fprintf(log,
+					"compare: mode %s unavailable: %s\n",
 					st.mode->name, err);
 			cp_cmp_run_feed_mode(r, rc, desc, err);
 			break;

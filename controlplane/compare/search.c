@@ -15,7 +15,7 @@
 
 #include "compare.h"
 
-#define EPS 1e-9
+#define EPS	   1e-9
 #define PHASES_MAX 8
 
 static const char *const status_names[] = {
@@ -87,8 +87,8 @@ int cp_cmp_search_init(struct cp_cmp_search *s,
 	     d /= 2)
 		s->n_phases++;
 	for (int t = 0; t < CP_CMP_TARGETS; t++)
-		s->res[t] = (struct cp_cmp_bound){ .lb_meas = -1,
-			.status = CP_CMP_ST_MAX_TRIALS };
+		s->res[t] = (struct cp_cmp_bound){
+			.lb_meas = -1, .status = CP_CMP_ST_MAX_TRIALS};
 	return 0;
 }
 
@@ -120,8 +120,8 @@ static bool passes(const struct cp_cmp_meas *m, double tol)
 }
 
 /* Bounds of target t from the measurements at duration d. */
-static void bounds(const struct cp_cmp_search *s, int t, double d,
-		   double *lb, int *lb_i, double *ub)
+static void bounds(const struct cp_cmp_search *s, int t, double d, double *lb,
+		   int *lb_i, double *ub)
 {
 	double tol = tol_of(s, t);
 
@@ -155,8 +155,7 @@ static double clamp_rate(const struct cp_cmp_search *s, double r)
 	return r;
 }
 
-static double next_step(struct cp_cmp_search *s, int t, double goal,
-			double ref)
+static double next_step(struct cp_cmp_search *s, int t, double goal, double ref)
 {
 	double st = s->step[t];
 
@@ -182,22 +181,29 @@ static int decide(struct cp_cmp_search *s, int t, double *rate)
 
 	bounds(s, t, d, &lb, &lb_i, &ub);
 	if (lb >= s->c.max_rate * (1 - EPS)) {
-		*r = (struct cp_cmp_bound){ .rate = s->c.max_rate,
-			.lower = s->c.max_rate, .upper = s->c.max_rate,
-			.lb_meas = lb_i, .status = CP_CMP_ST_AT_MAX };
+		*r = (struct cp_cmp_bound){.rate = s->c.max_rate,
+					   .lower = s->c.max_rate,
+					   .upper = s->c.max_rate,
+					   .lb_meas = lb_i,
+					   .status = CP_CMP_ST_AT_MAX};
 		return 0;
 	}
 	if (ub <= s->c.min_rate * (1 + EPS)) {
-		*r = (struct cp_cmp_bound){ .rate = 0, .lower = 0,
-			.upper = ub, .lb_meas = -1,
-			.status = CP_CMP_ST_BELOW_MIN };
+		*r = (struct cp_cmp_bound){.rate = 0,
+					   .lower = 0,
+					   .upper = ub,
+					   .lb_meas = -1,
+					   .status = CP_CMP_ST_BELOW_MIN};
 		return 0;
 	}
 	if (lb >= 0 && isfinite(ub)) {
 		if (ub - lb <= goal * ub) {
-			*r = (struct cp_cmp_bound){ .rate = lb, .lower = lb,
-				.upper = ub, .lb_meas = lb_i,
-				.status = CP_CMP_ST_CONVERGED };
+			*r = (struct cp_cmp_bound){.rate = lb,
+						   .lower = lb,
+						   .upper = ub,
+						   .lb_meas = lb_i,
+						   .status =
+							   CP_CMP_ST_CONVERGED};
 			return 0;
 		}
 		/* Bounds carried from the previous phase lie in between:
@@ -273,8 +279,7 @@ static void finish_loose(struct cp_cmp_search *s, enum cp_cmp_status st)
 	s->finished = true;
 }
 
-int cp_cmp_search_next(struct cp_cmp_search *s, double *rate,
-		       double *duration)
+int cp_cmp_search_next(struct cp_cmp_search *s, double *rate, double *duration)
 {
 	if (s->finished)
 		return 0;
@@ -333,7 +338,8 @@ void cp_cmp_search_feed(struct cp_cmp_search *s, double rate, double duration,
 	m->rx = rx;
 	m->loss = tx == 0 ? 1.0 : rx >= tx ? 0.0 : (double)(tx - rx) / tx;
 	if (s->n_meas == 1) {
-		/* The maximum receive rate is the first guess of both bounds. */
+		/* The maximum receive rate is the first guess of both bounds.
+		 */
 		s->mrr = (double)rx / duration;
 		for (int t = 0; t < CP_CMP_TARGETS; t++)
 			s->hint_lb[t] = clamp_rate(s, s->mrr);
@@ -348,8 +354,7 @@ void cp_cmp_search_fail(struct cp_cmp_search *s)
 	s->failed = true;
 }
 
-int cp_cmp_search_run(struct cp_cmp_search *s, cp_cmp_trial_fn trial,
-		      void *ctx)
+int cp_cmp_search_run(struct cp_cmp_search *s, cp_cmp_trial_fn trial, void *ctx)
 {
 	double rate, dur;
 

@@ -19,8 +19,8 @@ void cp_cmp_table_print(FILE *f, const struct cp_cmp_result *res,
 {
 	fprintf(f, "%-22s %5s %6s %8s %20s %7s %8s %7s %5s %15s %8s %8s  %s\n",
 		"mode", "frame", "flows", "offered", "forwarded Mpps", "loss%",
-		"cyc/pkt", "sys/pkt", "busy%", "lat p50/p99 us", "NDR",
-		"PDR", "limit");
+		"cyc/pkt", "sys/pkt", "busy%", "lat p50/p99 us", "NDR", "PDR",
+		"limit");
 	for (unsigned int i = 0; i < n; i++) {
 		const struct cp_cmp_result *x = &res[i];
 		char off[16], fwd[32], loss[16], cyc[16], sys[16], busy[16];

@@ -56,28 +56,31 @@ static json_t *answer(struct fake_daemon *d, const char *cmd, json_t *args)
 			"rx_pkts", 890 * k);
 	}
 	if (!strcmp(cmd, "show workers"))
-		return json_pack("{s:[{s:i, s:[{s:s}, {s:s}]}, {s:i, s:[{s:s}, {s:s}]}]}",
-				 "workers", "worker", 0, "rxq", "port", "gen",
-				 "port", "sink", "worker", 1, "rxq", "port",
-				 "dut0", "port", "dut1");
+		return json_pack(
+			"{s:[{s:i, s:[{s:s}, {s:s}]}, {s:i, s:[{s:s}, {s:s}]}]}",
+			"workers", "worker", 0, "rxq", "port", "gen", "port",
+			"sink", "worker", 1, "rxq", "port", "dut0", "port",
+			"dut1");
 	if (!strcmp(cmd, "show stats"))
 		return json_pack(
 			"{s:I, s:{s:{s:I}, s:{s:I, s:I, s:I, s:f, s:f}}, s:[{s:i, s:I, s:I, s:{}}, {s:i, s:I, s:I, s:{s:I}}]}",
-			"tsc_hz", (json_int_t)1000000000, "total", "gen", "pkts",
-			(json_int_t)1000, "sink", "pkts", (json_int_t)890,
-			"foreign", (json_int_t)10, "lat_count", (json_int_t)5,
-			"lat_p50_ns", 1500.0, "lat_p99_ns", 9000.0, "workers",
-			"worker", 0, "rx_pkts", (json_int_t)5, "busy_cycles",
-			(json_int_t)999999, "drops", "worker", 1, "rx_pkts",
-			(json_int_t)950, "busy_cycles", (json_int_t)19000000,
-			"drops", "tx_full", (json_int_t)3);
+			"tsc_hz", (json_int_t)1000000000, "total", "gen",
+			"pkts", (json_int_t)1000, "sink", "pkts",
+			(json_int_t)890, "foreign", (json_int_t)10, "lat_count",
+			(json_int_t)5, "lat_p50_ns", 1500.0, "lat_p99_ns",
+			9000.0, "workers", "worker", 0, "rx_pkts",
+			(json_int_t)5, "busy_cycles", (json_int_t)999999,
+			"drops", "worker", 1, "rx_pkts", (json_int_t)950,
+			"busy_cycles", (json_int_t)19000000, "drops", "tx_full",
+			(json_int_t)3);
 	if (!strcmp(cmd, "gen start"))
 		d->trials++;
 	if (!strcmp(cmd, "gen set")) {
 		/* the trial's parameters arrive as arguments */
 		if (json_integer_value(json_object_get(args, "size")) != 128 ||
 		    json_integer_value(json_object_get(args, "flows")) != 16 ||
-		    json_integer_value(json_object_get(args, "rate")) != 2000000)
+		    json_integer_value(json_object_get(args, "rate")) !=
+			    2000000)
 			return NULL;
 	}
 	return json_object();
@@ -93,7 +96,8 @@ static void *serve(void *arg)
 	while ((fd = accept(d->lfd, NULL, NULL)) >= 0) {
 		for (;;) {
 			char *nl;
-			ssize_t r = recv(fd, buf + len, sizeof(buf) - 1 - len, 0);
+			ssize_t r =
+				recv(fd, buf + len, sizeof(buf) - 1 - len, 0);
 
 			if (r <= 0)
 				break;
@@ -105,7 +109,8 @@ static void *serve(void *arg)
 
 				*nl = '\0';
 				req = json_loads(buf, 0, NULL);
-				cmd = json_string_value(json_object_get(req, "cmd"));
+				cmd = json_string_value(
+					json_object_get(req, "cmd"));
 				strncat(d->log, cmd ? cmd : "?",
 					sizeof(d->log) - strlen(d->log) - 2);
 				strcat(d->log, ";");
@@ -113,20 +118,27 @@ static void *serve(void *arg)
 					     json_object_get(req, "args"));
 				/* an unrelated stream event first: skipped */
 				if (cmd && !strcmp(cmd, "show stats")) {
-					const char *ev = "{\"id\": 1, \"event\": \"stats\"}\n";
+					const char *ev =
+						"{\"id\": 1, \"event\": \"stats\"}\n";
 
 					if (send(fd, ev, strlen(ev), 0) < 0)
 						break;
 				}
-				resp = res ? json_pack("{s:O, s:b, s:o}", "id",
-						       json_object_get(req, "id"),
-						       "ok", 1, "result", res) :
-					     json_pack("{s:O, s:b, s:{s:s, s:s}}", "id",
-						       json_object_get(req, "id"),
-						       "ok", 0, "error", "code",
-						       !strcmp(cmd, "port backend") ?
-						       "unknown_command" : "invalid_argument",
-						       "message", "no such thing");
+				resp = res ? json_pack(
+						     "{s:O, s:b, s:o}", "id",
+						     json_object_get(req, "id"),
+						     "ok", 1, "result", res)
+					   : json_pack(
+						     "{s:O, s:b, s:{s:s, s:s}}",
+						     "id",
+						     json_object_get(req, "id"),
+						     "ok", 0, "error", "code",
+						     !strcmp(cmd,
+							     "port backend")
+							     ? "unknown_command"
+							     : "invalid_argument",
+						     "message",
+						     "no such thing");
 				out = json_dumps(resp, JSON_COMPACT);
 				if (send(fd, out, strlen(out), 0) < 0 ||
 				    send(fd, "\n", 1, 0) < 0) {
@@ -148,7 +160,7 @@ static void *serve(void *arg)
 static int setup(void **state)
 {
 	struct fake_daemon *d = calloc(1, sizeof(*d));
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 
 	snprintf(d->path, sizeof(d->path), "/tmp/lr-cm-ctl-%d.sock",
 		 (int)getpid());
@@ -225,9 +237,10 @@ static void test_ctl_trial(void **state)
 	assert_non_null(strstr(res[1].error, "kernel/poll"));
 	/* the verbs of a trial, in order */
 	/* (the sink is read until it stops counting, then the stats) */
-	assert_non_null(strstr(d->log, "gen set;stats clear;show ports;"
-				       "gen start;gen stop;show ports;show ports;"
-				       "show stats;"));
+	assert_non_null(strstr(d->log,
+			       "gen set;stats clear;show ports;"
+			       "gen start;gen stop;show ports;show ports;"
+			       "show stats;"));
 	cp_cmp_run_free(r);
 }
 
@@ -235,8 +248,8 @@ static void test_ctl_no_daemon(void **state)
 {
 	static struct cp_cmp_ctl ctl;
 	struct cp_cmp_driver drv;
-	struct cp_cmp_mode m = { .name = "kernel:poll", .backend = "kernel",
-				 .io_model = "poll" };
+	struct cp_cmp_mode m = {
+		.name = "kernel:poll", .backend = "kernel", .io_model = "poll"};
 	char desc[64], err[CP_CMP_ERR_MAX];
 
 	cp_cmp_ctl_init(&ctl);

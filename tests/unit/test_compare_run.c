@@ -43,9 +43,12 @@ static int setup(void **state)
 	assert_non_null(x);
 	cp_cmp_conf_default(&x->c);
 	x->c.nb_modes = 0;
-	assert_int_equal(cp_cmp_modes_parse(
-		"dpdk,afxdp:native:zc,kernel:epoll-et,kernel:uring", x->c.modes,
-		&x->c.nb_modes, CP_CMP_MODES_MAX, err, sizeof(err)), 0);
+	assert_int_equal(
+		cp_cmp_modes_parse(
+			"dpdk,afxdp:native:zc,kernel:epoll-et,kernel:uring",
+			x->c.modes, &x->c.nb_modes, CP_CMP_MODES_MAX, err,
+			sizeof(err)),
+		0);
 	x->c.frames[0] = 64;
 	x->c.frames[1] = 1518;
 	x->c.nb_frames = 2;
@@ -137,8 +140,9 @@ static void test_numbers_sane(void **state)
 		assert_true(r->forwarded_mpps.max <= r->offered_mpps.max);
 		assert_true(r->forwarded_mpps.med <= r->offered_mpps.med);
 		/* loss is what the counters say */
-		assert_true(near(r->loss.med, 1 - r->forwarded_mpps.med /
-					      r->offered_mpps.med, 0.01));
+		assert_true(near(
+			r->loss.med,
+			1 - r->forwarded_mpps.med / r->offered_mpps.med, 0.01));
 		assert_true(r->cycles_per_pkt.med > 0);
 		assert_true(r->cpu_busy.med > 0 && r->cpu_busy.med <= 1);
 		assert_true(r->lat_p50_us.med <= r->lat_p99_us.med);
@@ -153,8 +157,8 @@ static void test_numbers_sane(void **state)
 			scale = 1.0;
 		else if (!strcmp(r->mode.backend, "kernel"))
 			scale = 0.1 + 0.01 * (strlen(r->mode.io_model) % 7);
-		limit = LIMIT * scale * (r->frame > 64 ? sqrt(64.0 / r->frame)
-						       : 1) / 1e6;
+		limit = LIMIT * scale *
+			(r->frame > 64 ? sqrt(64.0 / r->frame) : 1) / 1e6;
 		if (!near(r->ndr.mpps, limit, 0.005 + 0.002))
 			fail_msg("%s %u: NDR %.4f, limit %.4f", r->mode.name,
 				 r->frame, r->ndr.mpps, limit);
@@ -174,9 +178,14 @@ static void test_numbers_sane(void **state)
  * is lost. Ring-bound: loss while the core had spare time. */
 static void test_limit_attribution(void **state)
 {
-	struct cp_cmp_sample s = { .duration = 1, .tx = 500000, .rx = 500000,
-		.dut_pkts = 500000, .dut_busy_cyc = 100, .dut_total_cyc = 1000,
-		.have_cycles = true, .have_drops = true };
+	struct cp_cmp_sample s = {.duration = 1,
+				  .tx = 500000,
+				  .rx = 500000,
+				  .dut_pkts = 500000,
+				  .dut_busy_cyc = 100,
+				  .dut_total_cyc = 1000,
+				  .have_cycles = true,
+				  .have_drops = true};
 
 	assert_int_equal(cp_cmp_limit_of(1e6, &s), CP_CMP_LIM_GENERATOR);
 	assert_int_equal(cp_cmp_limit_of(0.5e6, &s), CP_CMP_LIM_NONE);
@@ -201,7 +210,7 @@ static void test_step_protocol(void **state)
 	struct cp_cmp_conf c;
 	struct cp_cmp_run *r;
 	struct cp_cmp_step a, b;
-	struct cp_cmp_sample s = { .duration = 0.1, .tx = 1000, .rx = 1000 };
+	struct cp_cmp_sample s = {.duration = 0.1, .tx = 1000, .rx = 1000};
 	const struct cp_cmp_result *res;
 	char err[CP_CMP_ERR_MAX];
 	unsigned int n, trials = 0;
@@ -262,8 +271,8 @@ static void test_step_protocol(void **state)
 static void compare_stat(const struct cp_cmp_stat *a,
 			 const struct cp_cmp_stat *b)
 {
-	const double va[] = { a->med, a->min, a->max, a->q1, a->q3 };
-	const double vb[] = { b->med, b->min, b->max, b->q1, b->q3 };
+	const double va[] = {a->med, a->min, a->max, a->q1, a->q3};
+	const double vb[] = {b->med, b->min, b->max, b->q1, b->q3};
 
 	assert_int_equal(a->n, b->n);
 	for (int i = 0; i < 5; i++)
@@ -302,8 +311,8 @@ static void test_json_roundtrip(void **state)
 	assert_true(m.cores >= 1);
 	assert_int_equal(cp_cmp_json_write(path, &x->c, &m, x->res, x->n), 0);
 	text = slurp(path);
-	assert_int_equal(cp_cmp_json_parse(text, &back, &n, &m2, err,
-					   sizeof(err)), 0);
+	assert_int_equal(
+		cp_cmp_json_parse(text, &back, &n, &m2, err, sizeof(err)), 0);
 	free(text);
 	assert_int_equal(n, x->n);
 	assert_int_equal(m2.cores, m.cores);
@@ -335,7 +344,9 @@ static void test_json_roundtrip(void **state)
 
 	/* bad documents are refused with a reason */
 	static const char *const bad[] = {
-		"{", "[]", "{\"format\": 2, \"results\": []}",
+		"{",
+		"[]",
+		"{\"format\": 2, \"results\": []}",
 		"{\"format\": 1, \"results\": {}}",
 		"{\"format\": 1, \"results\": [3]}",
 		"{\"format\": 1, \"results\": [{\"mode\": \"x\", \"mrr\": {},"
@@ -345,7 +356,8 @@ static void test_json_roundtrip(void **state)
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		err[0] = '\0';
 		assert_int_equal(cp_cmp_json_parse(bad[i], &back, &n, NULL, err,
-						   sizeof(err)), -EINVAL);
+						   sizeof(err)),
+				 -EINVAL);
 		assert_null(back);
 		assert_true(err[0] != '\0');
 	}
@@ -436,7 +448,8 @@ static void test_csv_parse_back(void **state)
 					    cp_cmp_limit_name(r->limit));
 			assert_string_equal(f[col(h, nh, "method")], r->method);
 		} else {
-			assert_string_equal(f[col(h, nh, "forwarded_mpps")], "");
+			assert_string_equal(f[col(h, nh, "forwarded_mpps")],
+					    "");
 			assert_string_equal(f[col(h, nh, "error")], r->error);
 		}
 		rows++;
@@ -473,10 +486,11 @@ static void test_table(void **state)
 static void test_write_all(void **state)
 {
 	struct fixture *x = *state;
-	static const char *const files[] = { "results.json", "results.csv",
-		"table.txt", "mpps.png", "mpps.svg", "cycles.png", "cycles.svg",
-		"desc-scaling.png", "desc-scaling.svg", "desc-syscalls.png",
-		"desc-syscalls.svg" };
+	static const char *const files[] = {
+		"results.json",	     "results.csv",	 "table.txt",
+		"mpps.png",	     "mpps.svg",	 "cycles.png",
+		"cycles.svg",	     "desc-scaling.png", "desc-scaling.svg",
+		"desc-syscalls.png", "desc-syscalls.svg"};
 	char path[256], desc[128], cmd_dir[128], err[CP_CMP_ERR_MAX];
 	struct stat st;
 	FILE *f;
@@ -515,8 +529,8 @@ static void test_write_all(void **state)
 	snprintf(path, sizeof(path), "%s/out/results.csv", x->dir);
 	snprintf(cmd_dir, sizeof(cmd_dir), "%s/wide", x->dir);
 	mkdir(cmd_dir, 0755);
-	assert_int_equal(cp_cmp_plot(NULL, path, desc, cmd_dir, err,
-				     sizeof(err)), 0);
+	assert_int_equal(
+		cp_cmp_plot(NULL, path, desc, cmd_dir, err, sizeof(err)), 0);
 	snprintf(path, sizeof(path), "%s/desc-scaling.svg", cmd_dir);
 	assert_int_equal(stat(path, &st), 0);
 	snprintf(path, sizeof(path), "%s/desc-syscalls.svg", cmd_dir);

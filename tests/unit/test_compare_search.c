@@ -32,30 +32,30 @@ struct search_case {
  * PDR = L / 0.995; a ramp of 0.05 * (r/L - 1) reaches 0.5% at 1.1 L; a
  * floor of 0.1% never meets NDR, and meets PDR up to L * 0.999 / 0.995. */
 static const struct search_case cases[] = {
-	{ "hard 1M", CP_CMP_FAKE_HARD, 1e6, 0, 0, 1, 10e6, 0.005,
-	  1e6, 1e6 / 0.995, CP_CMP_ST_CONVERGED, CP_CMP_ST_CONVERGED },
-	{ "hard 300k", CP_CMP_FAKE_HARD, 0.3e6, 0, 0, 1, 10e6, 0.005,
-	  0.3e6, 0.3e6 / 0.995, CP_CMP_ST_CONVERGED, CP_CMP_ST_CONVERGED },
-	{ "hard 9.7M near max", CP_CMP_FAKE_HARD, 9.7e6, 0, 0, 1, 10e6, 0.002,
-	  9.7e6, 9.7e6 / 0.995, CP_CMP_ST_CONVERGED, CP_CMP_ST_CONVERGED },
-	{ "hard 123k fine", CP_CMP_FAKE_HARD, 123456, 0, 0, 1, 14.88e6, 0.001,
-	  123456, 123456 / 0.995, CP_CMP_ST_CONVERGED, CP_CMP_ST_CONVERGED },
-	{ "ramp 2M", CP_CMP_FAKE_RAMP, 2e6, 0, 0, 1, 10e6, 0.005,
-	  2e6, 2.2e6, CP_CMP_ST_CONVERGED, CP_CMP_ST_CONVERGED },
-	{ "floor 1.5M", CP_CMP_FAKE_FLOOR, 1.5e6, 0, 0, 1, 10e6, 0.005,
-	  0, 1.5e6 * 0.999 / 0.995, CP_CMP_ST_BELOW_MIN, CP_CMP_ST_CONVERGED },
-	{ "above max", CP_CMP_FAKE_HARD, 20e6, 0, 0, 1, 10e6, 0.005,
-	  10e6, 10e6, CP_CMP_ST_AT_MAX, CP_CMP_ST_AT_MAX },
-	{ "generator ceiling", CP_CMP_FAKE_HARD, 20e6, 4e6, 0, 1, 10e6, 0.005,
-	  10e6, 10e6, CP_CMP_ST_AT_MAX, CP_CMP_ST_AT_MAX },
-	{ "below min", CP_CMP_FAKE_HARD, 5e3, 0, 0, 1, 10e6, 0.005,
-	  0, 0, CP_CMP_ST_BELOW_MIN, CP_CMP_ST_BELOW_MIN },
-	{ "noise 0.2% seed 7", CP_CMP_FAKE_HARD, 3e6, 0, 0.002, 7, 10e6, 0.005,
-	  3e6, 3e6 / 0.995, CP_CMP_ST_CONVERGED, CP_CMP_ST_CONVERGED },
-	{ "noise 0.2% seed 99", CP_CMP_FAKE_HARD, 3e6, 0, 0.002, 99, 10e6,
-	  0.005, 3e6, 3e6 / 0.995, CP_CMP_ST_CONVERGED, CP_CMP_ST_CONVERGED },
-	{ "noise 1% ramp seed 3", CP_CMP_FAKE_RAMP, 0.8e6, 0, 0.01, 3, 10e6,
-	  0.01, 0.8e6, 0.88e6, CP_CMP_ST_CONVERGED, CP_CMP_ST_CONVERGED },
+	{"hard 1M", CP_CMP_FAKE_HARD, 1e6, 0, 0, 1, 10e6, 0.005, 1e6,
+	 1e6 / 0.995, CP_CMP_ST_CONVERGED, CP_CMP_ST_CONVERGED},
+	{"hard 300k", CP_CMP_FAKE_HARD, 0.3e6, 0, 0, 1, 10e6, 0.005, 0.3e6,
+	 0.3e6 / 0.995, CP_CMP_ST_CONVERGED, CP_CMP_ST_CONVERGED},
+	{"hard 9.7M near max", CP_CMP_FAKE_HARD, 9.7e6, 0, 0, 1, 10e6, 0.002,
+	 9.7e6, 9.7e6 / 0.995, CP_CMP_ST_CONVERGED, CP_CMP_ST_CONVERGED},
+	{"hard 123k fine", CP_CMP_FAKE_HARD, 123456, 0, 0, 1, 14.88e6, 0.001,
+	 123456, 123456 / 0.995, CP_CMP_ST_CONVERGED, CP_CMP_ST_CONVERGED},
+	{"ramp 2M", CP_CMP_FAKE_RAMP, 2e6, 0, 0, 1, 10e6, 0.005, 2e6, 2.2e6,
+	 CP_CMP_ST_CONVERGED, CP_CMP_ST_CONVERGED},
+	{"floor 1.5M", CP_CMP_FAKE_FLOOR, 1.5e6, 0, 0, 1, 10e6, 0.005, 0,
+	 1.5e6 * 0.999 / 0.995, CP_CMP_ST_BELOW_MIN, CP_CMP_ST_CONVERGED},
+	{"above max", CP_CMP_FAKE_HARD, 20e6, 0, 0, 1, 10e6, 0.005, 10e6, 10e6,
+	 CP_CMP_ST_AT_MAX, CP_CMP_ST_AT_MAX},
+	{"generator ceiling", CP_CMP_FAKE_HARD, 20e6, 4e6, 0, 1, 10e6, 0.005,
+	 10e6, 10e6, CP_CMP_ST_AT_MAX, CP_CMP_ST_AT_MAX},
+	{"below min", CP_CMP_FAKE_HARD, 5e3, 0, 0, 1, 10e6, 0.005, 0, 0,
+	 CP_CMP_ST_BELOW_MIN, CP_CMP_ST_BELOW_MIN},
+	{"noise 0.2% seed 7", CP_CMP_FAKE_HARD, 3e6, 0, 0.002, 7, 10e6, 0.005,
+	 3e6, 3e6 / 0.995, CP_CMP_ST_CONVERGED, CP_CMP_ST_CONVERGED},
+	{"noise 0.2% seed 99", CP_CMP_FAKE_HARD, 3e6, 0, 0.002, 99, 10e6, 0.005,
+	 3e6, 3e6 / 0.995, CP_CMP_ST_CONVERGED, CP_CMP_ST_CONVERGED},
+	{"noise 1% ramp seed 3", CP_CMP_FAKE_RAMP, 0.8e6, 0, 0.01, 3, 10e6,
+	 0.01, 0.8e6, 0.88e6, CP_CMP_ST_CONVERGED, CP_CMP_ST_CONVERGED},
 };
 
 static void check_case(const struct search_case *k)
@@ -64,9 +64,9 @@ static void check_case(const struct search_case *k)
 	struct cp_cmp_search s;
 	struct cp_cmp_fake f;
 	char err[CP_CMP_ERR_MAX];
-	const double want[CP_CMP_TARGETS] = { k->ndr, k->pdr };
-	const enum cp_cmp_status want_st[CP_CMP_TARGETS] = { k->ndr_st,
-							     k->pdr_st };
+	const double want[CP_CMP_TARGETS] = {k->ndr, k->pdr};
+	const enum cp_cmp_status want_st[CP_CMP_TARGETS] = {k->ndr_st,
+							    k->pdr_st};
 
 	cp_cmp_search_conf_default(&c);
 	c.max_rate = k->max_rate;
@@ -90,12 +90,13 @@ static void check_case(const struct search_case *k)
 		double hi = want[t] * (1 + k->noise) * (1 + 1e-6) + 1;
 
 		if (b->status != want_st[t] || b->rate < lo || b->rate > hi)
-			fail_msg("%s %s: got %.1f (%s, [%.1f, %.1f], %u trials), "
-				 "want %.1f in [%.1f, %.1f] (%s)",
-				 k->name, cp_cmp_target_name(t), b->rate,
-				 cp_cmp_status_name(b->status), b->lower,
-				 b->upper, s.n_meas, want[t], lo, hi,
-				 cp_cmp_status_name(want_st[t]));
+			fail_msg(
+				"%s %s: got %.1f (%s, [%.1f, %.1f], %u trials), "
+				"want %.1f in [%.1f, %.1f] (%s)",
+				k->name, cp_cmp_target_name(t), b->rate,
+				cp_cmp_status_name(b->status), b->lower,
+				b->upper, s.n_meas, want[t], lo, hi,
+				cp_cmp_status_name(want_st[t]));
 		if (b->status == CP_CMP_ST_CONVERGED) {
 			/* the width goal is met, and the bound was measured
 			 * at the final trial duration */
@@ -122,9 +123,18 @@ static void test_search_table(void **state)
 static void test_search_noise_seeds(void **state)
 {
 	for (uint64_t seed = 1; seed <= 20; seed++) {
-		struct search_case k = { "seeds", CP_CMP_FAKE_HARD, 1.7e6, 0,
-			0.003, seed, 10e6, 0.005, 1.7e6, 1.7e6 / 0.995,
-			CP_CMP_ST_CONVERGED, CP_CMP_ST_CONVERGED };
+		struct search_case k = {"seeds",
+					CP_CMP_FAKE_HARD,
+					1.7e6,
+					0,
+					0.003,
+					seed,
+					10e6,
+					0.005,
+					1.7e6,
+					1.7e6 / 0.995,
+					CP_CMP_ST_CONVERGED,
+					CP_CMP_ST_CONVERGED};
 
 		check_case(&k);
 	}
@@ -148,8 +158,8 @@ static void test_search_trial_cap(void **state)
 	assert_true(s.res[CP_CMP_NDR].rate <= 1e6 + 1);
 }
 
-static int failing_trial(void *ctx, double rate, double duration,
-			 uint64_t *tx, uint64_t *rx)
+static int failing_trial(void *ctx, double rate, double duration, uint64_t *tx,
+			 uint64_t *rx)
 {
 	int *calls = ctx;
 
@@ -214,22 +224,21 @@ static void test_search_conf_errors(void **state)
 		size_t off;
 		double v;
 	} bad[] = {
-		{ "min_rate", offsetof(struct cp_cmp_search_conf, min_rate), 0 },
-		{ "max_rate", offsetof(struct cp_cmp_search_conf, max_rate), 5 },
-		{ "max_rate", offsetof(struct cp_cmp_search_conf, max_rate),
-		  INFINITY },
-		{ "precision", offsetof(struct cp_cmp_search_conf, precision),
-		  0 },
-		{ "precision", offsetof(struct cp_cmp_search_conf, precision),
-		  NAN },
-		{ "trial duration", offsetof(struct cp_cmp_search_conf, trial_s),
-		  -1 },
-		{ "initial trial", offsetof(struct cp_cmp_search_conf,
-					    initial_trial_s), 5 },
-		{ "ndr loss", offsetof(struct cp_cmp_search_conf, ndr_loss),
-		  -0.1 },
-		{ "pdr loss", offsetof(struct cp_cmp_search_conf, pdr_loss),
-		  1 },
+		{"min_rate", offsetof(struct cp_cmp_search_conf, min_rate), 0},
+		{"max_rate", offsetof(struct cp_cmp_search_conf, max_rate), 5},
+		{"max_rate", offsetof(struct cp_cmp_search_conf, max_rate),
+		 INFINITY},
+		{"precision", offsetof(struct cp_cmp_search_conf, precision),
+		 0},
+		{"precision", offsetof(struct cp_cmp_search_conf, precision),
+		 NAN},
+		{"trial duration", offsetof(struct cp_cmp_search_conf, trial_s),
+		 -1},
+		{"initial trial",
+		 offsetof(struct cp_cmp_search_conf, initial_trial_s), 5},
+		{"ndr loss", offsetof(struct cp_cmp_search_conf, ndr_loss),
+		 -0.1},
+		{"pdr loss", offsetof(struct cp_cmp_search_conf, pdr_loss), 1},
 	};
 	struct cp_cmp_search_conf c;
 	struct cp_cmp_search s;
@@ -253,9 +262,9 @@ static void test_search_conf_errors(void **state)
 
 static void test_stats(void **state)
 {
-	const double odd[] = { 5, 1, NAN, 4, 2, 3 };
-	const double even[] = { 4, 3, 2, 1 };
-	const double none[] = { NAN, NAN };
+	const double odd[] = {5, 1, NAN, 4, 2, 3};
+	const double even[] = {4, 3, 2, 1};
+	const double none[] = {NAN, NAN};
 	struct cp_cmp_stat st;
 
 	cp_cmp_stat_of(&st, odd, 6);
@@ -277,8 +286,9 @@ static void test_modes(void **state)
 	unsigned int n = 0, k;
 	char err[CP_CMP_ERR_MAX];
 
-	assert_int_equal(cp_cmp_modes_parse("all", m, &n, CP_CMP_MODES_MAX,
-					    err, sizeof(err)), 0);
+	assert_int_equal(cp_cmp_modes_parse("all", m, &n, CP_CMP_MODES_MAX, err,
+					    sizeof(err)),
+			 0);
 	for (k = 0; cp_cmp_kernel_models[k]; k++)
 		;
 	assert_int_equal(n, 3 + k);
@@ -289,9 +299,11 @@ static void test_modes(void **state)
 	assert_string_equal(m[3].io_model, "blocking");
 
 	n = 0;
-	assert_int_equal(cp_cmp_modes_parse(
-		"kernel:epoll-et, dpdk:net_ring0,afxdp:skb:zc,kernel:epoll-et",
-		m, &n, CP_CMP_MODES_MAX, err, sizeof(err)), 0);
+	assert_int_equal(
+		cp_cmp_modes_parse(
+			"kernel:epoll-et, dpdk:net_ring0,afxdp:skb:zc,kernel:epoll-et",
+			m, &n, CP_CMP_MODES_MAX, err, sizeof(err)),
+		0);
 	assert_int_equal(n, 3); /* duplicate dropped */
 	assert_string_equal(m[0].io_model, "epoll-et");
 	assert_string_equal(m[1].dev, "net_ring0");
@@ -303,18 +315,19 @@ static void test_modes(void **state)
 	static const struct {
 		const char *in, *named;
 	} bad[] = {
-		{ "dpdk,kernel:foo", "foo" },
-		{ "kernel", "needs a model" },
-		{ "afxdp:turbo", "turbo" },
-		{ "vpp", "vpp" },
-		{ "", "empty" },
-		{ "all:x", "all:x" },
+		{"dpdk,kernel:foo", "foo"},
+		{"kernel", "needs a model"},
+		{"afxdp:turbo", "turbo"},
+		{"vpp", "vpp"},
+		{"", "empty"},
+		{"all:x", "all:x"},
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		err[0] = '\0';
 		assert_int_equal(cp_cmp_modes_parse(bad[i].in, m, &n,
 						    CP_CMP_MODES_MAX, err,
-						    sizeof(err)), -EINVAL);
+						    sizeof(err)),
+				 -EINVAL);
 		if (!strstr(err, bad[i].named))
 			fail_msg("'%s': '%s' does not name '%s'", bad[i].in,
 				 err, bad[i].named);
