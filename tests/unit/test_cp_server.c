@@ -497,6 +497,85 @@ static void test_tcp_token(void **state)
 	assert_int_equal(server_stop(&s), 0);
 }
 
+/* Seeded garbage: random bytes and mutated valid requests, pipelined, on
+ * one connection. Every non-blank line gets exactly one answer (ok or
+ * error), the server survives, and a valid request still works. */
+static void test_garbage(void **state)
+{
+	static const char *const valid[] = {
+		"{\"id\":1,\"cmd\":\"route add\",\"args\":{\"prefix\":"
+		"\"10.0.0.0/8\",\"port\":\"p1\",\"via\":\"10.1.0.2\"}}",
+		"{\"id\":2,\"cmd\":\"acl add\",\"args\":{\"action\":\"deny\","
+		"\"proto\":\"udp\",\"dport\":\"53-54\"}}",
+		"{\"id\":3,\"cmd\":\"gen set\",\"args\":{\"port\":0,"
+		"\"rate\":5,\"imix\":true,\"ip\":\"46\"}}",
+		"{\"id\":4,\"cmd\":\"show stats\",\"args\":{\"port\":\"p0\"}}",
+		"{\"id\":5,\"cmd\":\"neighbour add\",\"args\":{\"addr\":"
+		"\"2001:db8::1\",\"mac\":\"02:00:00:00:00:01\"}}",
+	};
+	struct srv s;
+	unsigned int seed = 12345;
+	int fd, lines = 0, answers = 0;
+	json_t *j;
+
+	conf_init(&s, *(enum cp_loop_backend *)*state);
+	server_start(&s);
+	fd = cl_connect(s.conf.path);
+	for (int i = 0; i < 400; i++) {
+		char buf[512];
+		size_t n;
+
+		if (i % 2) {
+			/* random bytes, no newline inside */
+			n = (size_t)(rand_r(&seed) % 200) + 1;
+			for (size_t k = 0; k < n; k++) {
+				buf[k] = (char)(rand_r(&seed) % 256);
+				if (buf[k] == '\n')
+					buf[k] = ' ';
+			}
+		} else {
+			const char *v = valid[rand_r(&seed) % 5];
+
+			n = strlen(v);
+			memcpy(buf, v, n);
+			for (int m = rand_r(&seed) % 4; m >= 0; m--)
+				buf[rand_r(&seed) % n] =
+					(char)(rand_r(&seed) % 94 + 32);
+		}
+		buf[n++] = '\n';
+		assert_int_equal(write(fd, buf, n), (ssize_t)n);
+		/* lines of blanks only are skipped without an answer */
+		for (size_t k = 0; k + 1 < n; k++)
+			if (buf[k] != ' ' && buf[k] != '\r') {
+				lines++;
+				break;
+			}
+		if (i % 50 == 49)
+			while (answers < lines) {
+				j = cl_json(fd);
+				assert_non_null(json_object_get(j, "ok"));
+				answers++;
+				json_decref(j);
+			}
+	}
+	cl_send(fd, "{\"id\":\"end\",\"cmd\":\"status\"}\n");
+	for (;;) {
+		j = cl_json(fd);
+		if (json_is_string(json_object_get(j, "id")) &&
+		    !strcmp(json_string_value(json_object_get(j, "id")),
+			    "end")) {
+			assert_true(json_is_true(json_object_get(j, "ok")));
+			json_decref(j);
+			break;
+		}
+		answers++;
+		json_decref(j);
+	}
+	assert_int_equal(answers, lines);
+	close(fd);
+	assert_int_equal(server_stop(&s), 0);
+}
+
 static void test_tcp_remote_refused(void **state)
 {
 	struct cp_server_conf c;
@@ -534,6 +613,8 @@ static void test_tcp_remote_refused(void **state)
 		cmocka_unit_test_prestate_setup_teardown(                      \
 			test_max_clients_idle, NULL, reap, &backends[b]),      \
 		cmocka_unit_test_prestate_setup_teardown(test_tcp_token, NULL, \
+							 reap, &backends[b]),  \
+		cmocka_unit_test_prestate_setup_teardown(test_garbage, NULL,   \
 							 reap, &backends[b])
 
 int main(void)
