@@ -300,7 +300,7 @@ static int open_port(struct dp *dp, uint16_t id, char *err, size_t errlen)
 	snprintf(p->name, sizeof(p->name), "%s", c->name);
 	dp->opened[id] = true;
 	dp->rt[id].nb_txq = strcmp(c->backend, "dpdk") == 0
-				    ? (uint16_t)dp->nb_workers
+				    ? dp_dpdk_nb_txq(p)
 				    : p->nb_queues;
 	return 0;
 }

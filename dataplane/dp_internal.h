@@ -217,5 +217,6 @@ void dp_worker_tx_one(struct dp_worker *w, uint16_t o, uint8_t *data,
 /* DPDK backend: the mempool every DPDK port receives into. */
 void dp_dpdk_set_mempool(struct rte_mempool *mp, uint16_t nb_txq_hint);
 int dp_dpdk_port_id(const struct dp_port *p);
+uint16_t dp_dpdk_nb_txq(const struct dp_port *p);
 
 #endif

@@ -14,8 +14,9 @@
  * checksum, summed over the non-zero part only.
  *
  * Pacing: a fixed-point TSC deadline; a burst sends every packet that is
- * due (up to DP_BURST). Falling more than 1 ms behind resets the deadline
- * rather than catching up in one rush.
+ * due (up to DP_BURST). A worker that falls behind (preempted on a shared
+ * core) catches up at full speed for up to 10 ms worth of packets; beyond
+ * that the deadline is reset rather than sending a long rush.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -173,7 +174,7 @@ unsigned int dp_gen_run(struct dp_worker *w, struct dp_gen_state *g,
 		return 0;
 	if (g->gap_fp) {
 		uint64_t now_fp = (now - g->base_tsc) << 16;
-		uint64_t lag_max = (w->dp->tsc_hz << 16) / 1000;
+		uint64_t lag_max = (w->dp->tsc_hz << 16) / 100;
 
 		if (g->next_fp == 0 ||
 		    (now_fp > g->next_fp && now_fp - g->next_fp > lag_max))

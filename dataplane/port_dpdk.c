@@ -43,6 +43,13 @@ void dp_dpdk_set_mempool(struct rte_mempool *mp, uint16_t nb_txq)
 	dpdk_nb_txq = nb_txq ? nb_txq : 1;
 }
 
+uint16_t dp_dpdk_nb_txq(const struct dp_port *p)
+{
+	const struct dpdk_port *d = p->priv;
+
+	return d->nb_txq;
+}
+
 int dp_dpdk_port_id(const struct dp_port *p)
 {
 	const struct dpdk_port *d = p->priv;
@@ -258,6 +265,16 @@ static int dpdk_configure(struct dp_port *p, struct dpdk_port *d,
 		return ret;
 	}
 	d->nb_txq = dpdk_nb_txq;
+	if (d->nb_txq > info.max_tx_queues && nb_rxq <= info.max_tx_queues) {
+		/* Too few for one per worker (net_ring has one): pair TX
+		 * with RX queues; workers that do not poll this port cannot
+		 * send to it (their packets count as port_down). */
+		dp_log(DP_LOG_WARN,
+		       "port %s: %s has %u TX queue(s), not one per worker "
+		       "(%u): only workers polling it transmit on it",
+		       c->name, d->devname, info.max_tx_queues, d->nb_txq);
+		d->nb_txq = nb_rxq;
+	}
 	if (nb_rxq > info.max_rx_queues || d->nb_txq > info.max_tx_queues) {
 		snprintf(err, errlen,
 			 "port %s: %u RX / %u TX queues wanted, device %s has "
