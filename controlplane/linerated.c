@@ -22,6 +22,7 @@
 
 #include "config.h"
 #include "cp_daemon.h"
+#include "log.h"
 #include "dp.h"
 
 /* The built-in config: a generator on one net_ring port (a loopback ring),
@@ -426,8 +427,10 @@ int main(int argc, char **argv)
 			 "%s", o.file_prefix);
 	if (o.no_huge)
 		conf.eal.hugepages = 0;
-	if (o.quiet)
+	if (o.quiet) {
 		dp_log_set_level(1);
+		cp_log_set_level(CP_LOG_WARN);
+	}
 	if (o.quiet && !conf.eal.log_level[0])
 		snprintf(conf.eal.log_level, sizeof(conf.eal.log_level),
 			 "warning");
