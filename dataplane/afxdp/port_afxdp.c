@@ -103,6 +103,7 @@ struct afxdp_pool {
 	int64_t app; /* frames handed to the application */
 	uint64_t fill_starved;
 	uint64_t bad_free; /* frees that would overrun the free list */
+	bool zc; /* a socket on it is zero-copy */
 };
 
 struct afxdp_q {
@@ -300,7 +301,19 @@ static void afxdp_pool_unref(struct afxdp_pool *pool)
 
 	if (--pool->refs > 0)
 		return;
-	lost = afxdp_pool_audit(pool);
+	if (pool->zc) {
+		/* A zero-copy driver keeps frames from the fill ring in its
+		 * own ring, where no ring pointer shows them: the audit
+		 * cannot tell those from lost ones. */
+		afxdp_log("pool q%u: zero-copy: %u of %u frames back at close "
+			  "(the driver held the rest), %lld held by the "
+			  "application",
+			  pool->qid, pool->nfree, pool->nframes,
+			  (long long)pool->app);
+		lost = pool->app > 0 ? (uint32_t)pool->app : 0;
+	} else {
+		lost = afxdp_pool_audit(pool);
+	}
 	afxdp_lost += lost; /* frames the application kept are missing */
 	afxdp_pools[pool->qid] = NULL;
 	afxdp_pool_destroy(pool);
@@ -761,6 +774,7 @@ static int afxdp_q_open(struct afxdp_port *ap, const struct dp_port_conf *c,
 	s->fd = xsk_socket__fd(s->xsk);
 	if (!getsockopt(s->fd, SOL_XDP, XDP_OPTIONS, &opts, &olen))
 		s->zc = opts.flags & XDP_OPTIONS_ZEROCOPY;
+	pool->zc |= s->zc;
 	if (ap->busy_budget) {
 		int one = 1, usec = 20, budget = ap->busy_budget;
 
