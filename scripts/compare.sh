@@ -96,7 +96,12 @@ cleanup() {
 	# kills what is left of it
 	"$here/scripts/lab.sh" down || true
 	rm -rf "$tmp"
-	rm -f /dev/hugepages/lr-cm-* 2>/dev/null || true
+	# DPDK files of this run's linerated processes (prefixes lr-cm-$$-*
+	# from the hook, lr-cm-<linerate-compare pid>-* from --oneshot)
+	for p in "lr-cm-$$-" ${child:+"lr-cm-$child-"}; do
+		rm -f /dev/hugepages/"$p"* 2>/dev/null || true
+		rm -rf /var/run/dpdk/"$p"* 2>/dev/null || true
+	done
 	exit "$rc"
 }
 trap cleanup EXIT
@@ -200,7 +205,7 @@ if [ -f "$tmp/linerated.pid" ]; then
 	rm -f "$tmp/linerated.pid"
 fi
 sed -e 's/@RATE@/1000/; s/@COUNT@/0/; s/@SIZE@/64/; s/@FLOWS@/1/' \
-    -e "s/@PREFIX@/lr-cm-\$\$/; s/autostart: true/autostart: false/" \
+    -e "s/@PREFIX@/lr-cm-$$-\$\$/; s/autostart: true/autostart: false/" \
     "\$f" > "$tmp/run.yaml"
 rm -f "$tmp/ctl.sock"
 ip netns exec "$ns" "$build/controlplane/linerated" -c "$tmp/run.yaml" \
