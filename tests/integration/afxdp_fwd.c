@@ -6,7 +6,7 @@
  *   afxdp_fwd [--mode macswap|io] [--skb] [--force] [--filter ip]
  *             [--queues N] [--rx-ring N] [--tx-ring N] [--seconds S]
  *             [--ready FILE] [--xstats] [--busy-poll N] [--leak N]
- *             IF_A IF_B
+ *             [--zerocopy] IF_A IF_B
  *
  * Frames received on IF_A go out on IF_B and the other way round
  * (macswap: source and destination MAC swapped, with dp_macswap). One
@@ -97,7 +97,8 @@ static void fwd_usage(void)
 	fprintf(stderr,
 		"usage: afxdp_fwd [--mode macswap|io] [--skb] [--force] "
 		"[--filter ip] [--queues N] [--rx-ring N] [--tx-ring N] "
-		"[--seconds S] [--ready FILE] [--xstats] [--busy-poll N] IF_A IF_B\n");
+		"[--seconds S] [--ready FILE] [--xstats] [--busy-poll N] "
+		"[--leak N] [--zerocopy] IF_A IF_B\n");
 }
 
 int main(int argc, char **argv)
@@ -115,6 +116,7 @@ int main(int argc, char **argv)
 		{"xstats", no_argument, NULL, 'x'},
 		{"busy-poll", required_argument, NULL, 'B'},
 		{"leak", required_argument, NULL, 'L'},
+		{"zerocopy", no_argument, NULL, 'z'},
 		{NULL, 0, NULL, 0},
 	};
 	struct dp_port_conf conf[2] = {};
@@ -171,6 +173,9 @@ int main(int argc, char **argv)
 			break;
 		case 'L':
 			leak = atoi(optarg);
+			break;
+		case 'z':
+			conf[0].zerocopy = conf[1].zerocopy = true;
 			break;
 		default:
 			goto usage;

@@ -3,8 +3,9 @@
 #
 # Description: the XDP program's life cycle across runs, and bad configs.
 # 0. unknown dev options, a missing interface, too many queues, a queue
-#    the interface does not have: exit 1, the message names port and
-#    problem, no program stays attached.
+#    the interface does not have, zero-copy required on veth (copy only):
+#    exit 1, the message names port and problem, no program stays
+#    attached.
 # 1. afxdp_fwd is SIGKILLed: its program stays attached (netlink XDP
 #    outlives the process). The next start recognises it as ours, replaces
 #    it (logs its id), and traffic flows again with the right bytes.
@@ -69,6 +70,7 @@ bad "port p0: dev 'lrxd-d0,busy_poll=x': busy_poll wants a budget" --busy-poll x
 bad "port p1: interface lrxd-nope not found" lrxd-d0 lrxd-nope
 bad "port p0: 32 queues, at most 16" --queues 32 lrxd-d0 lrxd-d1
 bad "port p0: 2 queues, but lrxd-d0 has 1 RX queue(s)" --queues 2 lrxd-d0 lrxd-d1
+bad "port p0: cannot create the AF_XDP socket on lrxd-d0 queue 0 (zero-copy required)" --zerocopy lrxd-d0 lrxd-d1
 
 # 1. crash, then restart replaces the stale program.
 start_fwd crash
