@@ -20,7 +20,9 @@
  *   alloc_bufs, until tx_burst or free_bufs), a TX ring or a completion
  *   ring. Closing a port takes back what its rings hold; when a pool's last
  *   socket is gone, every frame must be on the free list exactly once, or
- *   close logs the shortfall (and dp_afxdp_lost_frames() says it).
+ *   close logs the shortfall (and dp_afxdp_lost_frames() says it). In
+ *   zero-copy mode the driver's own ring hides fill frames, so only the
+ *   frames the application kept are counted there.
  * - XDP program: loaded with libbpf per interface (each has its own XSKMAP
  *   and counters) and attached native (DRV) mode, SKB mode when the driver
  *   has none or the config says so; libxdp only makes the sockets
@@ -31,8 +33,8 @@
  *   linerated): it is replaced. Anything else stays unless conf->force.
  * - need_wakeup is on: TX is kicked with sendto only while the TX ring has
  *   descriptors the kernel has not taken and the kernel asks for it (copy
- *   mode: always, 32 descriptors per call, then EAGAIN, which is normal).
- *
+ *   mode: always, 32 descriptors per call, then EAGAIN, which is normal);
+ *   after a hard failure (ENETDOWN) only every AFXDP_KICK_BACKOFF calls.
  * - Preferred busy polling (SO_PREFER_BUSY_POLL, budget 2 x burst): an
  *   empty RX poll on a queue that had traffic lately calls recvfrom, which
  *   runs the driver's NAPI on the worker's core (as DPDK's af_xdp PMD
