@@ -10,8 +10,9 @@
  * port's received packets (deltas of `show ports`); DUT cycles are the busy
  * cycles of the workers that poll the DUT ports and not the generator's port,
  * over the elapsed TSC time; syscalls and ring drops come from the DUT ports'
- * backend xstats ("syscalls", "kernel_drops", "imissed", "rx_missed_errors",
- * "rx_nombuf") when `show ports` carries them.
+ * backend xstats ("syscalls"; drops: "kernel_drops", "imissed",
+ * "rx_missed_errors", "rx_nombuf", AF_XDP's "xsk_rx_dropped",
+ * "xsk_rx_ring_full", "xdp_redirect_err") when `show ports` carries them.
  *
  * Mode switch: the `port backend` verb when the daemon has it; else a
  * hook command (restarts linerated with the mode's config, e.g.
@@ -274,13 +275,12 @@ static int port_xstats(struct cp_cmp_ctl *c, uint64_t *syscalls,
 		       char *backend, size_t blen, char *err, size_t errlen,
 		       uint64_t *gen_tx, uint64_t *sink_rx)
 {
-	static const char *const drop_names[] = {"kernel_drops",
-						 "imissed",
-						 "rx_missed_errors",
-						 "rx_nombuf",
-						 "rx_ring_full",
-						 "rx_dropped",
-						 NULL};
+	static const char *const drop_names[] = {
+		"kernel_drops",	    "imissed",
+		"rx_missed_errors", "rx_nombuf",
+		"rx_ring_full",	    "rx_dropped",
+		"xsk_rx_dropped",   "xsk_rx_ring_full",
+		"xdp_redirect_err", NULL};
 	json_t *r = ctl_call(c, "show ports", NULL, NULL, 0, err, errlen);
 	json_t *p;
 	size_t i;

@@ -276,6 +276,12 @@ static int exec_trial(void *ctx, const struct cp_cmp_trial_req *req,
 				s->ring_drops += (uint64_t)v;
 			if (kv(line, "dev_rx_nombuf", &v))
 				s->ring_drops += (uint64_t)v;
+			if (kv(line, "dev_xsk_rx_dropped", &v))
+				s->ring_drops += (uint64_t)v;
+			if (kv(line, "dev_xsk_rx_ring_full", &v))
+				s->ring_drops += (uint64_t)v;
+			if (kv(line, "dev_xdp_redirect_err", &v))
+				s->ring_drops += (uint64_t)v;
 			s->have_drops = true;
 		} else if (!strncmp(line, "final gen ", 10)) {
 			if (kv(line, "pkts", &v))
