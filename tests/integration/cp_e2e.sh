@@ -132,6 +132,17 @@ per=$(( (during - before) * 1024 / 10000 ))
 echo "memory per idle client ($loop): $per bytes (RSS $before -> $during KiB)"
 [ "$per" -lt 4096 ] || fail "$per bytes per idle client (limit 4096)"
 
+# Another user, not in the socket's group: exit 4, says so.
+if command -v setpriv >/dev/null; then
+	set +e
+	out=$(setpriv --reuid=65534 --regid=65534 --clear-groups \
+		"$linerate_bin" -s "$sock" status 2>&1)
+	rc=$?
+	set -e
+	[ "$rc" = 4 ] && grep -q "permission denied" <<<"$out" ||
+		fail "as nobody: exit $rc: $out"
+fi
+
 # ---- every verb: happy path ----
 expect 0 "loop +$( [ "$loop" = uring ] && echo io_uring || echo epoll)" -- status
 expect 0 "gen +dpdk +net_ring0" -- show ports
