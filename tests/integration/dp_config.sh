@@ -72,7 +72,7 @@ expect valid 0 "valid: 1 port\(s\)" "$ports"
 # A port that cannot be opened: named, with the reason; nothing starts.
 if [ "$(id -u)" = 0 ]; then
 	printf 'ports:\n  - {name: good, dev: net_null0}\n  - {name: broken, dev: "net_bogus0"}\n' > "$tmp/open.yaml"
-	out=$("$lr" -q --no-control -c "$tmp/open.yaml" -d 1 --file-prefix "lr-dp-config-$$" 2>&1); st=$?
+	out=$("$lr" -q --no-control --no-huge -c "$tmp/open.yaml" -d 1 --file-prefix "lr-dp-config-$$" 2>&1); st=$?
 	if [ "$st" != 1 ] || ! grep -q "port broken: probing 'net_bogus0'" <<< "$out" ||
 	   ! grep -q "nothing started" <<< "$out"; then
 		echo "FAIL open: status $st, output: $out"; fail=1
@@ -80,7 +80,7 @@ if [ "$(id -u)" = 0 ]; then
 		echo "ok   open: $(grep 'port broken' <<< "$out")"
 	fi
 	# SIGTERM: drain, free, exit 0.
-	"$lr" -q --no-control -c "$tmp/valid.yaml" --file-prefix "lr-dp-config-t-$$" > "$tmp/term.out" 2>&1 &
+	"$lr" -q --no-control --no-huge -c "$tmp/valid.yaml" --file-prefix "lr-dp-config-t-$$" > "$tmp/term.out" 2>&1 &
 	pid=$!
 	sleep 3
 	kill -TERM "$pid"

@@ -60,7 +60,7 @@ def main():
         cfg = os.path.join(tmp, "c.yaml")
         with open(cfg, "w") as f:
             f.write(CONF % (os.cpu_count() - 1))
-        r = subprocess.run([linerated, "-q", "--no-control", "-c", cfg, "-d", "2", "--summary",
+        r = subprocess.run([linerated, "-q", "--no-control", "--no-huge", "-c", cfg, "-d", "2", "--summary",
                             "--file-prefix", "lr-dp-counters-%d" % os.getpid()],
                            capture_output=True, text=True, timeout=120)
     sys.stdout.write(r.stdout)

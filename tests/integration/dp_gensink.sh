@@ -49,7 +49,7 @@ ports:
 workers:
   - {core: $(( $(nproc) - 1 )), ports: [g, s]}
 CONF
-ip netns exec "$ns" "$lr" -q --no-control -c "$tmp/c.yaml" -d 2 --summary \
+ip netns exec "$ns" "$lr" -q --no-control --no-huge -c "$tmp/c.yaml" -d 2 --summary \
 	--file-prefix "lr-dp-gs-$tag-$$" > "$tmp/out" 2>&1
 st=$?
 cat "$tmp/out" | grep -v "^final port"

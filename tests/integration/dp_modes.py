@@ -131,7 +131,7 @@ def main():
         cfg = os.path.join(tmp, "c.yaml")
         with open(cfg, "w") as f:
             f.write(config(case, meta["conf"], tmp))
-        cmd = [linerated, "-q", "--no-control", "-c", cfg, "-d", "1.5", "--summary",
+        cmd = [linerated, "-q", "--no-control", "--no-huge", "-c", cfg, "-d", "1.5", "--summary",
                "--file-prefix", "lr-dp-modes-%s-%d" % (case, os.getpid())]
         r = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
         sys.stdout.write(r.stdout)

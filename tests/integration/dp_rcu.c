@@ -120,6 +120,7 @@ int main(int argc, char **argv)
 	snprintf(c.eal.file_prefix, sizeof(c.eal.file_prefix),
 		 "lr-dp-rcu-%d", (int)getpid());
 	snprintf(c.eal.log_level, sizeof(c.eal.log_level), "warning");
+	c.eal.hugepages = 0; /* tests run beside others: no shared pool */
 	c.nb_ports = 3;
 	for (k = 0; k < 3; k++) {
 		struct dp_port_entry *p = &c.ports[k];
