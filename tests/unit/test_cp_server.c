@@ -433,7 +433,8 @@ static void test_max_clients_idle(void **state)
 
 	conf_init(&s, *(enum cp_loop_backend *)*state);
 	s.conf.max_clients = 10;
-	s.conf.idle_timeout_ms = 300;
+	s.conf.idle_timeout_ms =
+		1000; /* long enough for the requests below under load */
 	server_start(&s);
 	for (int i = 0; i < 12; i++) {
 		fds[i] = cl_connect(s.conf.path);
@@ -451,8 +452,8 @@ static void test_max_clients_idle(void **state)
 		}
 		json_decref(j);
 	}
-	/* Idle: closed by the server after ~300 ms. */
-	usleep(1500 * 1000);
+	/* Idle: closed by the server after ~1 s. */
+	usleep(3000 * 1000);
 	for (int i = 0; i < 10; i++)
 		assert_null(cl_line(fds[i]));
 	for (int i = 0; i < 12; i++)
