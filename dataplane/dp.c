@@ -504,7 +504,10 @@ int dp_create(const struct dp_config *conf, struct dp **out, char *err,
 		atomic_store(&dp->rt[p].acl, pe->acl);
 		atomic_store(&dp->rt[p].admin_up, true);
 		atomic_store(&dp->rt[p].peer, pe->peer);
+		dp->rt[p].rx_role = (uint8_t)pe->rx_role;
 	}
+	atomic_store(&dp->l2_learn, conf->l2.learning);
+	atomic_store(&dp->l2_flood, conf->l2.flood);
 	plan_queues(dp);
 	sz = rte_rcu_qsbr_get_memsize(dp->nb_workers ? dp->nb_workers : 1);
 	dp->qsbr = rte_zmalloc("lr_qsbr", sz, RTE_CACHE_LINE_SIZE);
@@ -841,6 +844,27 @@ void dp_mem_info(const struct dp *dp, struct dp_mem_info *out)
 
 /* ---- tables ---- */
 
+/* Keep the running model in step with what was published (`show config`,
+ * and dp_apply's comparisons). On allocation failure the model keeps the
+ * old array: the table is live, only its description lags. */
+static void model_set(void **arr, size_t *nb, const void *src, size_t n,
+		      size_t sz)
+{
+	void *copy = NULL;
+
+	if (n) {
+		copy = malloc(n * sz);
+		if (copy == NULL) {
+			dp_log(DP_LOG_WARN, "model: out of memory");
+			return;
+		}
+		memcpy(copy, src, n * sz);
+	}
+	free(*arr);
+	*arr = copy;
+	*nb = n;
+}
+
 int dp_routes_set(struct dp *dp, const struct dp_route_conf *routes,
 		  size_t nb_routes, const struct dp_neigh_conf *neighs,
 		  size_t nb_neighs, const struct dp_routes_gen *gen,
@@ -867,6 +891,16 @@ int dp_routes_set(struct dp *dp, const struct dp_route_conf *routes,
 	old = atomic_exchange_explicit(&dp->l3, t, memory_order_acq_rel);
 	dp_rcu_sync(dp);
 	dp_l3_free(old);
+	if (routes != dp->conf.routes)
+		model_set((void **)&dp->conf.routes, &dp->conf.nb_routes,
+			  routes, nb_routes, sizeof(*routes));
+	if (neighs != dp->conf.neighs)
+		model_set((void **)&dp->conf.neighs, &dp->conf.nb_neighs,
+			  neighs, nb_neighs, sizeof(*neighs));
+	if (gen)
+		dp->conf.routes_gen = *gen;
+	else
+		memset(&dp->conf.routes_gen, 0, sizeof(dp->conf.routes_gen));
 	return 0;
 }
 
@@ -882,6 +916,10 @@ int dp_acl_set(struct dp *dp, const struct dp_acl_rule_conf *rules, size_t n,
 	old = atomic_exchange_explicit(&dp->acl, t, memory_order_acq_rel);
 	dp_rcu_sync(dp);
 	dp_acl_free(old);
+	if (rules != dp->conf.acl)
+		model_set((void **)&dp->conf.acl, &dp->conf.nb_acl, rules, n,
+			  sizeof(*rules));
+	dp->conf.acl_default = dflt;
 	return 0;
 }
 
@@ -905,6 +943,9 @@ int dp_macs_set(struct dp *dp, const struct dp_mac_conf *macs, size_t n,
 	old = atomic_exchange_explicit(&dp->l2, t, memory_order_acq_rel);
 	dp_rcu_sync(dp);
 	dp_l2_free(old);
+	if (macs != dp->conf.macs)
+		model_set((void **)&dp->conf.macs, &dp->conf.nb_macs, macs, n,
+			  sizeof(*macs));
 	return 0;
 }
 
@@ -1155,11 +1196,11 @@ int dp_apply(struct dp *dp, const struct dp_config *c, char *err,
 			   sizeof(pe->gen)) != 0)
 			gen_each(dp, p, 2, &pe->gen);
 	}
-	/* L2 settings are read by workers without synchronisation: quiesce
-	 * the l2 table swap path by swapping the model under a grace. */
+	atomic_store(&dp->l2_learn, c->l2.learning);
+	atomic_store(&dp->l2_flood, c->l2.flood);
+	/* Only the control thread reads the model. */
 	dp_config_free(&dp->conf);
 	dp->conf = nc;
-	dp_rcu_sync(dp);
 	return 0;
 fail:
 	dp_config_free(&nc);

@@ -78,6 +78,7 @@ struct dp_port_rt {
 	_Atomic bool acl;
 	_Atomic bool admin_up;
 	_Atomic uint16_t peer;
+	uint8_t rx_role;          /* enum dp_rx_role, fixed at create */
 	uint16_t nb_pollers;      /* workers polling this port = RX queues */
 	uint16_t nb_txq;
 };
@@ -165,6 +166,9 @@ struct dp {
 	_Atomic(struct dp_acl_table *) acl;
 	_Atomic(struct dp_l2_table *) l2;
 	unsigned int table_gen;
+	/* L2 settings workers read (dp_apply may change them); workers never
+	 * read conf, which the control thread replaces on reload. */
+	_Atomic bool l2_learn, l2_flood;
 	bool running;
 	uint64_t tsc_hz;
 	uint64_t l2_last_age;

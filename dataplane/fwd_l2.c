@@ -77,7 +77,8 @@ void dp_fwd_l2(struct dp_worker *w, struct dp_burst *b)
 	struct dp *dp = w->dp;
 	const struct dp_l2_table *t =
 		atomic_load_explicit(&dp->l2, memory_order_acquire);
-	bool learn = dp->conf.l2.learning, fl = dp->conf.l2.flood;
+	bool learn = atomic_load_explicit(&dp->l2_learn, memory_order_relaxed);
+	bool fl = atomic_load_explicit(&dp->l2_flood, memory_order_relaxed);
 	uint32_t now_s = (uint32_t)(rte_rdtsc() / dp->tsc_hz);
 	uint16_t i;
 

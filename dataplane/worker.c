@@ -235,7 +235,7 @@ static unsigned int poll_queue(struct dp_worker *w, uint16_t pid, uint16_t q,
 	st->rx_pkts += n;
 	st->port[pid].rx_pkts += n;
 	st->port[pid].rx_bytes += bytes;
-	switch (dp->conf.ports[pid].rx_role) {
+	switch (dp->rt[pid].rx_role) {
 	case DP_RX_FORWARD:
 		pipeline(w, b, bytes);
 		break;
