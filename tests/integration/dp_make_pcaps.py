@@ -137,6 +137,18 @@ def case_l2(flood):
             "conf": "l2flood" if flood else "l2drop"}
 
 
+def case_l2learn():
+    s1, s2 = "02:00:00:00:51:01", "02:00:00:00:52:02"
+    f1 = Ether(dst="02:00:00:00:77:77", src=s1) / IP(dst="10.0.0.1") / UDP() / pay()
+    f2 = Ether(dst=s1, src=s2) / IP(dst="10.0.0.2") / UDP() / pay()
+    f3 = Ether(dst="02:00:00:00:0b:99", src=s2) / IP(dst="10.0.0.3") / UDP() / pay()
+    # f1 floods (unknown) and teaches s1 -> a; f2 is for s1, behind the
+    # input port: dropped; f3 goes to its static entry on b.
+    out = {"b": [bytes(f1), bytes(f3)], "c": [bytes(f1)]}
+    return {"in": [f1, f2, f3], "out": out, "drops": {"l2_same_port": 1},
+            "sorted": True, "conf": "l2learn"}
+
+
 def case_acl():
     fin = [
         u4("10.1.1.1", dport=53),                          # rule 0 deny
@@ -158,6 +170,7 @@ def main():
     os.makedirs(outdir, exist_ok=True)
     cases = {"io": case_io(), "macswap": case_macswap(), "l3": case_l3(),
              "l2flood": case_l2(True), "l2drop": case_l2(False),
+             "l2learn": case_l2learn(),
              "acl": case_acl()}
     meta = {}
     for name, c in cases.items():

@@ -3,7 +3,8 @@
 """Description: every forwarding mode forwards the right bytes and counts
 its drops under the right reason.
 
-    dp_modes.py LINERATED CASE     (CASE: io, macswap, l3, l2flood, l2drop, acl)
+    dp_modes.py LINERATED CASE     (CASE: io, macswap, l3, l2flood, l2drop,
+                                    l2learn, acl)
 
 Port a receives dp_pcaps/CASE_in.pcap (net_pcap rx_pcap); ports a, b, c
 write what they transmit to pcaps (tx_pcap). The run must end with each
@@ -58,7 +59,7 @@ def config(case, conf, tmp):
         "c": "net_pcap2,tx_pcap=%s/c.pcap" % tmp,
     }
     mode = {"io": "io", "acl": "io", "macswap": "macswap", "l3": "l3",
-            "l2flood": "l2", "l2drop": "l2"}[conf]
+            "l2flood": "l2", "l2drop": "l2", "l2learn": "l2"}[conf]
     y = ["ports:"]
     for n, mac in (("a", "0a"), ("b", "0b"), ("c", "0c")):
         y.append("  - name: %s" % n)
@@ -94,8 +95,9 @@ def config(case, conf, tmp):
         ]
     if conf.startswith("l2"):
         y += [
-            "l2: {learning: false, flood: %s}" %
-            ("true" if conf == "l2flood" else "false"),
+            "l2: {learning: %s, flood: %s}" %
+            ("true" if conf == "l2learn" else "false",
+             "false" if conf == "l2drop" else "true"),
             "macs:",
             "  - {mac: 02:00:00:00:0b:99, port: b}",
             "  - {mac: 02:00:00:00:0c:99, port: c}",
