@@ -449,6 +449,15 @@ static json_t *stats_block(struct cp_cmds *c, const struct dp_worker_stats *s,
 	U("polls", s->polls);
 	U("empty_polls", s->empty_polls);
 	U("rx_bursts", s->rx_bursts);
+	json_object_set_new(j, "cycles_per_pkt",
+			    json_real(c->ops->cycles_per_pkt(s)));
+	json_object_set_new(
+		j, "busy_pct",
+		json_real(s->busy_cycles + s->idle_cycles
+				  ? 100.0 * (double)s->busy_cycles /
+					    (double)(s->busy_cycles +
+						     s->idle_cycles)
+				  : 0.0));
 	for (unsigned int r = 1; r < LR_R__COUNT; r++) {
 		dropped += s->drops[r];
 		if (s->drops[r])

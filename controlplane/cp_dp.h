@@ -25,6 +25,8 @@ struct cp_dp_ops {
 	int (*port_xstats)(void *dp, uint16_t id, struct dp_port_kv *kv,
 			   int max);
 	size_t (*acl_hits)(void *dp, uint64_t *hits, size_t n);
+	/* Busy cycles per packet handled (received or generated). */
+	double (*cycles_per_pkt)(const struct dp_worker_stats *s);
 	double (*lat_pct_ns)(const struct dp_sink_stats *s, uint64_t tsc_hz,
 			     double p);
 	/* Upper bound, in TSC cycles, of latency histogram bucket i. */

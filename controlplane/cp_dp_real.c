@@ -191,6 +191,7 @@ const struct cp_dp_ops cp_dp_real_ops = {
 	.stats_worker = r_stats_worker,
 	.port_xstats = r_port_xstats,
 	.acl_hits = r_acl_hits,
+	.cycles_per_pkt = dp_stats_cycles_per_pkt,
 	.lat_pct_ns = dp_sink_lat_pct_ns,
 	.lat_bucket_upper = dp_lat_bucket_upper,
 	.mode_name = dp_fwd_mode_name,

@@ -619,7 +619,7 @@ static int print_error(json_t *resp)
 
 struct wsample {
 	double t;
-	double rx, tx, busy, idle;
+	double rx, tx, gen, busy, idle;
 	json_t *drops;
 };
 
@@ -643,6 +643,7 @@ static void watch_frame(json_t *r, struct wsample *prev, size_t nprev, bool tty,
 			.t = t,
 			.rx = (double)jint(w, "rx_pkts"),
 			.tx = (double)jint(w, "tx_pkts"),
+			.gen = (double)jint(json_object_get(w, "gen"), "pkts"),
 			.busy = (double)jint(w, "busy_cycles"),
 			.idle = (double)jint(w, "idle_cycles"),
 		};
@@ -651,6 +652,8 @@ static void watch_frame(json_t *r, struct wsample *prev, size_t nprev, bool tty,
 		if (i < nprev && prev[i].t > 0 && t > prev[i].t) {
 			struct wsample *p = &prev[i];
 			double dt = t - p->t, drx = cur.rx - p->rx;
+			/* as dp_stats_cycles_per_pkt: received + generated */
+			double dn = drx + cur.gen - p->gen;
 			double db = cur.busy - p->busy, di = cur.idle - p->idle;
 			const char *k;
 			json_t *v;
@@ -658,7 +661,7 @@ static void watch_frame(json_t *r, struct wsample *prev, size_t nprev, bool tty,
 			printf("%-6lld %-5lld %10.3f %10.3f %12.1f %6.1f%%  ",
 			       jint(w, "worker"), jint(w, "core"),
 			       drx / dt / 1e6, (cur.tx - p->tx) / dt / 1e6,
-			       drx > 0 ? db / drx : 0.0,
+			       dn > 0 ? db / dn : 0.0,
 			       db + di > 0 ? 100 * db / (db + di) : 0.0);
 			json_object_foreach(drops, k, v)
 			{

@@ -310,6 +310,12 @@ static void test_stats_clear(void **state)
 			 20);
 	assert_int_equal(json_integer_value(json_object_get(tot, "dropped")),
 			 20);
+	/* 2 x 50000 busy cycles over 2 x 1000 packets; busy 25 % */
+	assert_float_equal(
+		json_real_value(json_object_get(tot, "cycles_per_pkt")), 50.0,
+		1e-9);
+	assert_float_equal(json_real_value(json_object_get(tot, "busy_pct")),
+			   25.0, 1e-9);
 	json_decref(r);
 }
 

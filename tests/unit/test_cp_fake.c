@@ -151,6 +151,13 @@ static size_t f_acl_hits(void *dp, uint64_t *hits, size_t n)
 	return f->conf.nb_acl;
 }
 
+static double f_cycles_per_pkt(const struct dp_worker_stats *s)
+{
+	uint64_t n = s->rx_pkts + s->gen.pkts;
+
+	return n ? (double)s->busy_cycles / (double)n : 0;
+}
+
 static uint64_t f_lat_upper(unsigned int i)
 {
 	unsigned int e = i / 8, sub = i % 8;
@@ -357,6 +364,7 @@ const struct cp_dp_ops fake_dp_ops = {
 	.stats_worker = f_stats_worker,
 	.port_xstats = f_port_xstats,
 	.acl_hits = f_acl_hits,
+	.cycles_per_pkt = f_cycles_per_pkt,
 	.lat_pct_ns = f_lat_pct,
 	.lat_bucket_upper = f_lat_upper,
 	.mode_name = f_mode_name,
