@@ -6,12 +6,15 @@
  *   afxdp_fwd [--mode macswap|io] [--skb] [--force] [--filter ip]
  *             [--queues N] [--rx-ring N] [--tx-ring N] [--seconds S]
  *             [--ready FILE] [--xstats] [--busy-poll N] [--leak N]
- *             [--zerocopy] IF_A IF_B
+ *             [--zerocopy] [--drain-us US] IF_A IF_B
  *
  * Frames received on IF_A go out on IF_B and the other way round
  * (macswap: source and destination MAC swapped, with dp_macswap). One
  * thread polls every queue of both ports (the pool rule: queue q of both
- * ports in one thread). Runs until SIGINT/SIGTERM or --seconds, then closes
+ * ports in one thread). Received packets wait in a TX buffer per output
+ * queue until DP_BURST are there or the oldest has waited --drain-us
+ * (default 100; 0: every RX burst is sent at once), as the dataplane's
+ * workers buffer. Runs until SIGINT/SIGTERM or --seconds, then closes
  * both ports and prints one summary line:
  *
  *   afxdp_fwd: fwd PKTS pkts, busy CYCLES cycles, CPP cycles/pkt, lost N
@@ -55,28 +58,83 @@ struct fwd_stats {
 	uint64_t rx, tx, unsent, busy_cycles;
 };
 
-static void fwd_one(struct dp_port *in, struct dp_port *out, uint16_t q,
-		    bool macswap, struct dp_burst *b, struct fwd_stats *st)
-{
-	uint16_t n, sent;
-	uint64_t t0 = __rdtsc();
+/* Packets for one output queue, sent when DP_BURST are there or the
+ * oldest has waited drain_cycles (l2fwd's TX drain, as the dataplane's
+ * workers do): fewer, fuller TX kicks. */
+struct fwd_txbuf {
+	uint16_t n;
+	uint64_t since; /* TSC of the oldest packet */
+	struct dp_port *src;
+	uint8_t *data[DP_BURST];
+	uint16_t len[DP_BURST];
+	uintptr_t buf[DP_BURST];
+};
 
-	n = in->ops->rx_burst(in, q, b);
+static uint64_t drain_cycles;
+
+static void fwd_flush(struct dp_port *out, uint16_t q, struct fwd_txbuf *t,
+		      struct fwd_stats *st)
+{
+	struct dp_port *in = t->src;
+	uint16_t n = t->n, sent;
+	bool foreign;
+
 	if (!n)
 		return;
-	if (macswap)
-		for (uint16_t i = 0; i < n; i++)
-			dp_macswap(b->data[i]);
-	sent = out->ops->tx_burst(out, q, b->data, b->len, b->buf, n,
-				  in->buf_domain != out->buf_domain);
-	if (in->buf_domain != out->buf_domain)
-		in->ops->free_bufs(in, q, b->buf, n);
+	t->n = 0;
+	foreign = in->buf_domain != out->buf_domain;
+	sent = out->ops->tx_burst(out, q, t->data, t->len, t->buf, n, foreign);
+	if (foreign)
+		in->ops->free_bufs(in, q, t->buf, n);
 	else if (sent < n)
-		in->ops->free_bufs(in, q, b->buf + sent, n - sent);
-	st->rx += n;
+		in->ops->free_bufs(in, q, t->buf + sent, n - sent);
 	st->tx += sent;
 	st->unsent += n - sent;
+}
+
+static void fwd_one(struct dp_port *in, struct dp_port *out, uint16_t q,
+		    bool macswap, struct dp_burst *b, struct fwd_txbuf *t,
+		    struct fwd_stats *st)
+{
+	uint64_t t0 = __rdtsc();
+	uint16_t n;
+
+	n = in->ops->rx_burst(in, q, b);
+	if (!n) {
+		if (t->n && t0 - t->since > drain_cycles) {
+			fwd_flush(out, q, t, st);
+			st->busy_cycles += __rdtsc() - t0;
+		}
+		return;
+	}
+	for (uint16_t i = 0; i < n; i++) {
+		if (macswap)
+			dp_macswap(b->data[i]);
+		if (!t->n) {
+			t->since = t0;
+			t->src = in;
+		}
+		t->data[t->n] = b->data[i];
+		t->len[t->n] = b->len[i];
+		t->buf[t->n] = b->buf[i];
+		if (++t->n == DP_BURST)
+			fwd_flush(out, q, t, st);
+	}
+	if (t->n && t0 - t->since > drain_cycles)
+		fwd_flush(out, q, t, st);
+	st->rx += n;
 	st->busy_cycles += __rdtsc() - t0;
+}
+
+static uint64_t fwd_tsc_hz(void)
+{
+	uint64_t t0 = fwd_now_ns(), c0 = __rdtsc(), t1, c1;
+
+	do {
+		t1 = fwd_now_ns();
+	} while (t1 - t0 < 10000000);
+	c1 = __rdtsc();
+	return (c1 - c0) * 1000000000ull / (t1 - t0);
 }
 
 static void fwd_print_xstats(struct dp_port *p)
@@ -98,7 +156,7 @@ static void fwd_usage(void)
 		"usage: afxdp_fwd [--mode macswap|io] [--skb] [--force] "
 		"[--filter ip] [--queues N] [--rx-ring N] [--tx-ring N] "
 		"[--seconds S] [--ready FILE] [--xstats] [--busy-poll N] "
-		"[--leak N] [--zerocopy] IF_A IF_B\n");
+		"[--leak N] [--zerocopy] [--drain-us N] IF_A IF_B\n");
 }
 
 int main(int argc, char **argv)
@@ -117,6 +175,7 @@ int main(int argc, char **argv)
 		{"busy-poll", required_argument, NULL, 'B'},
 		{"leak", required_argument, NULL, 'L'},
 		{"zerocopy", no_argument, NULL, 'z'},
+		{"drain-us", required_argument, NULL, 'D'},
 		{NULL, 0, NULL, 0},
 	};
 	struct dp_port_conf conf[2] = {};
@@ -126,6 +185,8 @@ int main(int argc, char **argv)
 	const char *ready = NULL, *filter = NULL, *busy = NULL;
 	bool macswap = true, xstats = false;
 	int leak = 0;
+	long drain_us = 100;
+	struct fwd_txbuf(*txb)[DP_QUEUE_MAX] = NULL;
 	double seconds = 0;
 	uint64_t deadline = 0, lost;
 	char err[256];
@@ -177,6 +238,9 @@ int main(int argc, char **argv)
 		case 'z':
 			conf[0].zerocopy = conf[1].zerocopy = true;
 			break;
+		case 'D':
+			drain_us = atol(optarg);
+			break;
 		default:
 			goto usage;
 		}
@@ -187,8 +251,13 @@ int main(int argc, char **argv)
 	signal(SIGINT, fwd_on_signal);
 	signal(SIGTERM, fwd_on_signal);
 	b = calloc(1, sizeof(*b));
-	if (!b)
+	txb = calloc(2 * DP_QUEUE_MAX, sizeof(**txb));
+	if (!b || !txb) {
+		free(b);
+		free(txb);
 		return 1;
+	}
+	drain_cycles = fwd_tsc_hz() / 1000000 * drain_us;
 	for (int i = 0; i < 2; i++) {
 		snprintf(conf[i].name, sizeof(conf[i].name), "p%d", i);
 		snprintf(conf[i].backend, sizeof(conf[i].backend), "afxdp");
@@ -228,8 +297,10 @@ int main(int argc, char **argv)
 	for (uint64_t loop = 0;
 	     !atomic_load_explicit(&fwd_stop, memory_order_relaxed); loop++) {
 		for (uint16_t q = 0; q < port[0].nb_queues; q++) {
-			fwd_one(&port[0], &port[1], q, macswap, b, &st);
-			fwd_one(&port[1], &port[0], q, macswap, b, &st);
+			fwd_one(&port[0], &port[1], q, macswap, b, &txb[1][q],
+				&st);
+			fwd_one(&port[1], &port[0], q, macswap, b, &txb[0][q],
+				&st);
 		}
 		if ((loop & 1023) == 0) {
 			for (int i = 0; i < 2; i++)
@@ -239,6 +310,9 @@ int main(int argc, char **argv)
 				break;
 		}
 	}
+	for (int i = 0; i < 2; i++)
+		for (uint16_t q = 0; q < port[i].nb_queues; q++)
+			fwd_flush(&port[i], q, &txb[i][q], &st);
 	ret = 0;
 	if (leak > 0) {
 		/* Test of the accounting itself: take frames, never give
@@ -266,6 +340,7 @@ out:
 	       st.rx ? (double)st.busy_cycles / st.rx : 0.0,
 	       (unsigned long long)lost);
 	free(b);
+	free(txb);
 	if (!ret && lost)
 		ret = 3;
 	return ret;
