@@ -268,6 +268,15 @@ for m in $modes; do
 	med[$m]=$fw
 	medc[$m]=$ccpp
 done
+# Per-round ratio (rounds are minutes apart, modes seconds apart: the
+# ratio within a round shares its conditions), median over the rounds.
+if [ -n "${res[linerate]:-}" ] && [ -n "${res[testpmd]:-}" ]; then
+	paste <(echo -n "${res[linerate]}" | awk '{print $2 / $3}') \
+		<(echo -n "${res[testpmd]}" | awk '{print $2 / $3}') |
+		awk '$2 > 0 {print $1 / $2}' | sort -n |
+		awk '{a[NR] = $0; l = l sprintf(" %.2f", $0)} END {if (NR)
+			printf "\nlinerate / testpmd forwarded rate per round:%s; median %.2fx\n", l, a[int((NR + 1) / 2)]}'
+fi
 if [ -n "${med[linerate]:-}" ] && [ -n "${med[testpmd]:-}" ] && [ "${med[testpmd]}" -gt 0 ]; then
 	awk -v a="${med[linerate]}" -v b="${med[testpmd]}" -v c="${medc[linerate]}" -v d="${medc[testpmd]}" \
 		'BEGIN {printf "\nlinerate / testpmd forwarded rate: %.2fx; DUT CPU cycles per packet: %.2fx (rate a DUT core could sustain: %.2fx)\n", a / b, c / d, (c > 0) ? d / c : 0}'
