@@ -5,6 +5,7 @@
 # side in one run, on a release build.
 #
 #   scripts/bench-cp.sh [--build-dir DIR] [--seconds S] [--cmd VERB]
+#                       [--pairs N]
 #
 # For each event-loop backend: start linerated (demo topology on net_ring
 # vdevs: generator at full rate -> io worker on CPU 1 -> sink; control
@@ -14,7 +15,13 @@
 #   2. cp_load (pinned to CPU 0) with 1, 100 and 10 000 clients for S
 #      seconds each, closed loop: requests/s and p50/p99 latency, and the
 #      dataplane's forwarded rate (sink packets/s) during the load as a
-#      ratio to the mean of the idle windows just before and after it.
+#      ratio to the mean of the idle windows just before and after it,
+#   3. isolation, less sensitive to other load on the machine: N times
+#      (1 s idle, 1 s of 100 clients) and (1 s idle, 1 s of a plain CPU
+#      burner pinned to the control CPU); the medians of the two
+#      forwarded-rate ratios, and the first over the second: what the
+#      control plane costs the dataplane beyond any busy process on the
+#      control CPU.
 # Prints one table; timings are noisy on a shared 2-core VM, so compare the
 # two backends within one run.
 set -euo pipefail
@@ -23,12 +30,14 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 builddir="$here/build-cp-rel"
 secs=3
 cmd=status
+pairs=10
 
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--build-dir) builddir=$2; shift ;;
 	--seconds) secs=$2; shift ;;
 	--cmd) cmd=$2; shift ;;
+	--pairs) pairs=$2; shift ;;
 	-h|--help) sed -n '3,20p' "$0"; exit 0 ;;
 	*) echo "bench-cp.sh: unknown argument '$1'" >&2; exit 2 ;;
 	esac
@@ -96,6 +105,7 @@ rss_kb() {
 
 results=()
 mem=()
+iso=()
 for loop in uring epoll; do
 	sock=$tmp/$loop.sock
 	"$linerated" -c "$tmp/bench.yaml" --socket "$sock" --loop "$loop" \
@@ -151,6 +161,29 @@ for loop in uring epoll; do
 			"$(python3 -c "print($fwd/(($i0+$i1)/2))")")")
 	done
 
+	# ratio of the forwarded rate during 1 s of $@ to the 1 s before
+	pair() {
+		read -r p0 t0 < <(sample)
+		sleep 1
+		read -r p1 t1 < <(sample)
+		"$@" >/dev/null 2>&1 || true
+		read -r p2 t2 < <(sample)
+		python3 -c "print(($p2-$p1)/($t2-$t1)/(($p1-$p0)/($t1-$t0)))"
+	}
+	ratios=() burns=()
+	for _ in $(seq "$pairs"); do
+		ratios+=("$(pair taskset -c 0 "$cp_load" --socket "$sock" \
+			--clients 100 --duration 1000 --cmd "$cmd")")
+		# the control: a plain CPU burner on the control CPU, which
+		# never talks to the daemon
+		burns+=("$(pair timeout 1 taskset -c 0 sh -c 'while :; do :; done')")
+	done
+	iso+=("$(python3 -c "
+import statistics as s
+r=[float(x) for x in '${ratios[*]}'.split()]
+b=[float(x) for x in '${burns[*]}'.split()]
+print('%-8s %d pairs: control load %.3f (%.3f-%.3f), CPU burner %.3f (%.3f-%.3f), load/burner %.3f' % ('$loop', len(r), s.median(r), min(r), max(r), s.median(b), min(b), max(b), s.median(r)/s.median(b)))")")
+
 	kill -TERM "$pid"
 	wait "$pid" || true
 	pid=
@@ -163,3 +196,5 @@ printf '%-8s %-9s %10s %10s %10s %10s %10s %8s\n' loop clients req/s p50_us \
 	p99_us "idle Mpps" "load Mpps" ratio
 printf '%s\n' "${results[@]}"
 printf '%s\n' "${mem[@]}"
+echo "forwarded rate during / before, alternating 1 s windows (median, min-max):"
+printf '%s\n' "${iso[@]}"
