@@ -273,7 +273,7 @@ typedef int (*pair_fn)(struct ctx *x, const char *k, yaml_node_t *v,
 
 static int each_pair(struct ctx *x, yaml_node_t *n, pair_fn fn, void *arg)
 {
-	yaml_node_pair_t *p;
+	yaml_node_pair_t *p, *q;
 
 	if (n->type != YAML_MAPPING_NODE)
 		return fail(x, n, "expected a mapping (key: value)");
@@ -288,6 +288,13 @@ static int each_pair(struct ctx *x, yaml_node_t *n, pair_fn fn, void *arg)
 			return fail(x, k, "keys must be plain names");
 		ks = (const char *)k->data.scalar.value;
 		old = path_push(x, "%s%s", x->path[0] ? "." : "", ks);
+		for (q = n->data.mapping.pairs.start; q < p; q++) {
+			yaml_node_t *qk = node(x, q->key);
+
+			if (qk->type == YAML_SCALAR_NODE &&
+			    !strcmp((const char *)qk->data.scalar.value, ks))
+				return fail(x, k, "key '%s' given twice", ks);
+		}
 		ret = fn(x, ks, v, arg);
 		if (ret == -ENOENT)
 			ret = fail(x, k, "unknown key '%s'", ks);
@@ -824,6 +831,8 @@ static int alloc_side(struct ctx *x, yaml_node_t *v, void **arr, size_t sz,
 {
 	size_t n = seq_len(v) ? seq_len(v) : 1;
 
+	if (*arr != NULL) /* neighbours and neighbors both given */
+		return fail(x, v, "the same list given twice");
 	*arr = calloc(n, sz);
 	*names = calloc(n, DP_NAME_MAX);
 	*nodes = calloc(n, sizeof(**nodes));
