@@ -661,8 +661,8 @@ bool dp_gen_done(const struct dp *dp)
 			    !atomic_load_explicit(&g->on,
 						  memory_order_relaxed))
 				continue;
-			/* sent is the worker's; a stale read only delays. */
-			if (*(const volatile uint64_t *)&g->sent < g->count)
+			if (atomic_load_explicit(&g->sent,
+						 memory_order_relaxed) < g->count)
 				return false;
 		}
 	return true;
@@ -1039,7 +1039,8 @@ static int gen_each(struct dp *dp, uint16_t port, int what,
 				continue;
 			}
 			on = atomic_load(&g->on);
-			if (what == 2 || (g->count && g->sent >= g->count)) {
+			if (what == 2 ||
+			    (g->count && atomic_load(&g->sent) >= g->count)) {
 				/* Stopped, after a grace period the worker
 				 * no longer runs it: rewrite it in peace. */
 				atomic_store(&g->on, false);

@@ -90,7 +90,8 @@ struct dp_gen_state {
 	uint16_t part, nparts; /* this worker's share of the flows */
 	_Atomic bool on;
 	struct dp_gen_conf c;
-	uint64_t sent;          /* built so far */
+	_Atomic uint64_t sent;  /* built so far (worker stores, control
+				 * thread reads: dp_gen_done) */
 	uint64_t count;         /* this part's share of c.count (0: no end) */
 	uint64_t base_tsc;      /* pacing: TSC at prepare */
 	uint64_t next_fp;       /* next departure, (tsc - base) << 16 */

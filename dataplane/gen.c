@@ -57,7 +57,7 @@ int dp_gen_prepare(struct dp_gen_state *g, const struct dp_gen_conf *c,
 	if (&g->c != c)
 		g->c = *c;
 	g->c.flows = flows;
-	g->sent = 0;
+	atomic_store_explicit(&g->sent, 0, memory_order_relaxed);
 	g->flow = 0;
 	g->imix_i = 0;
 	g->next_fp = 0;
@@ -164,13 +164,14 @@ unsigned int dp_gen_run(struct dp_worker *w, struct dp_gen_state *g,
 	uint16_t len[DP_BURST];
 	uintptr_t buf[DP_BURST];
 	uint16_t n = DP_BURST, i, sent, q = w->txq[g->port];
-	uint64_t bytes = 0;
+	uint64_t bytes = 0, sent_before;
 	bool fixed;
 
 	if (!atomic_load_explicit(&g->on, memory_order_relaxed) ||
 	    q == DP_NO_QUEUE)
 		return 0;
-	if (g->count && g->sent >= g->count)
+	sent_before = atomic_load_explicit(&g->sent, memory_order_relaxed);
+	if (g->count && sent_before >= g->count)
 		return 0;
 	if (g->gap_fp) {
 		uint64_t now_fp = (now - g->base_tsc) << 16;
@@ -184,8 +185,8 @@ unsigned int dp_gen_run(struct dp_worker *w, struct dp_gen_state *g,
 		n = (uint16_t)RTE_MIN((uint64_t)DP_BURST,
 				      (now_fp - g->next_fp) / g->gap_fp + 1);
 	}
-	if (g->count && g->count - g->sent < n)
-		n = (uint16_t)(g->count - g->sent);
+	if (g->count && g->count - sent_before < n)
+		n = (uint16_t)(g->count - sent_before);
 	/* Buffers come with their frame's length: one allocation per burst
 	 * when every frame is as long, one per frame otherwise (IMIX, or
 	 * IPv4 and IPv6 mixed near the minimum size). */
@@ -229,7 +230,8 @@ unsigned int dp_gen_run(struct dp_worker *w, struct dp_gen_state *g,
 	}
 	for (i = 0; i < sent; i++)
 		bytes += len[i];
-	g->sent += n;
+	/* One writer: a plain store, no read-modify-write. */
+	atomic_store_explicit(&g->sent, sent_before + n, memory_order_relaxed);
 	g->next_fp += g->gap_fp * n;
 	st->gen.pkts += sent;
 	st->gen.bytes += bytes;
