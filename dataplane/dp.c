@@ -599,14 +599,25 @@ void dp_stop(struct dp *dp)
 
 	if (dp->running) {
 		/* Drain: generators off, then let the workers move what is
-		 * still in rings and TX buffers for a few flush periods. */
-		struct timespec ts = { 0, 20 * 1000 * 1000 };
-		unsigned int i;
+		 * still in rings and TX buffers until their RX counts stand
+		 * still for 20 ms (at most 500 ms: a preempted worker needs
+		 * more than a fixed pause). */
+		struct timespec ts = { 0, 5 * 1000 * 1000 };
+		uint64_t last = UINT64_MAX, now;
+		unsigned int i, still = 0, k;
 
 		for (w = 0; w < dp->nb_workers; w++)
 			for (i = 0; dp->w[w] && i < dp->w[w]->nb_gen; i++)
 				atomic_store(&dp->w[w]->gen[i]->on, false);
-		nanosleep(&ts, NULL);
+		for (k = 0; k < 100 && still < 4; k++) {
+			nanosleep(&ts, NULL);
+			now = 0;
+			for (w = 0; w < dp->nb_workers; w++)
+				now += dp->w[w]->st->rx_pkts +
+				       dp->w[w]->st->tx_pkts;
+			still = now == last ? still + 1 : 0;
+			last = now;
+		}
 	}
 	for (w = 0; w < dp->nb_workers; w++)
 		if (dp->w[w] && dp->w[w]->launched)
