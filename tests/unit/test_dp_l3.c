@@ -11,6 +11,7 @@
  * destination MAC and the drop reason must be what a linear longest-match
  * over the route list says. EAL runs --no-huge --no-shconf.
  */
+#include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -318,9 +319,25 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
+	char dir[512], path[1024];
+	struct dirent *e;
+	DIR *d;
+
 	(void)state;
 	free(dp);
+	snprintf(dir, sizeof(dir), "%s", rte_eal_get_runtime_dir());
 	rte_eal_cleanup();
+	/* Leave nothing in /var/run/dpdk. */
+	d = opendir(dir);
+	while (d && (e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		unlink(path);
+	}
+	if (d)
+		closedir(d);
+	rmdir(dir);
 	return 0;
 }
 
