@@ -45,7 +45,9 @@
  * ARP, IPv6 ND/MLD and non-IP traffic to the kernel (see enum
  * lr_xdp_filter); busy_poll=0 turns busy polling off.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/ethtool.h>
 #include <linux/if_link.h>
 #include <linux/if_xdp.h>
@@ -583,8 +585,82 @@ out:
 	return ours;
 }
 
-/* Clear whatever XDP program the interface has, if it is ours (left by a
- * crashed linerated) or force says so. */
+/* A live process other than this one that holds a file descriptor of BPF
+ * program id (a running linerated or afxdp_fwd keeps its skeleton open):
+ * its pid, and its name in comm; 0 when none (the program is only held by
+ * the interface, i.e. its loader is gone). Cold path: walks /proc/PID/fd
+ * and the fdinfo of every bpf-prog descriptor. */
+static pid_t afxdp_prog_holder(uint32_t id, char *comm, size_t commlen)
+{
+	pid_t self = getpid(), found = 0;
+	struct dirent *pe;
+	DIR *proc;
+
+	snprintf(comm, commlen, "?");
+	proc = opendir("/proc");
+	if (!proc)
+		return 0;
+	while (!found && (pe = readdir(proc))) {
+		char path[64], link[32];
+		struct dirent *fe;
+		pid_t pid;
+		DIR *fds;
+
+		pid = (pid_t)strtol(pe->d_name, NULL, 10);
+		if (pid <= 0 || pid == self)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/fd", pid);
+		fds = opendir(path);
+		if (!fds)
+			continue;
+		while (!found && (fe = readdir(fds))) {
+			char line[64];
+			ssize_t len;
+			uint32_t pid_prog;
+			FILE *f;
+
+			if (fe->d_name[0] == '.')
+				continue;
+			len = readlinkat(dirfd(fds), fe->d_name, link,
+					 sizeof(link) - 1);
+			if (len <= 0)
+				continue;
+			link[len] = 0;
+			if (strcmp(link, "anon_inode:bpf-prog"))
+				continue;
+			snprintf(path, sizeof(path), "/proc/%d/fdinfo/%s", pid,
+				 fe->d_name);
+			f = fopen(path, "re");
+			if (!f)
+				continue;
+			while (fgets(line, sizeof(line), f))
+				if (sscanf(line, "prog_id: %u", &pid_prog) == 1 &&
+				    pid_prog == id)
+					found = pid;
+			fclose(f);
+		}
+		closedir(fds);
+	}
+	closedir(proc);
+	if (found) {
+		char path[64];
+		FILE *f;
+
+		snprintf(path, sizeof(path), "/proc/%d/comm", found);
+		f = fopen(path, "re");
+		if (f) {
+			if (fgets(comm, (int)commlen, f))
+				comm[strcspn(comm, "\n")] = 0;
+			fclose(f);
+		}
+	}
+	return found;
+}
+
+/* Clear whatever XDP program the interface has, if it is ours and its
+ * loader is gone (left by a crashed linerated), or force says so. Ours but
+ * still held by a running process (another linerated on the same
+ * interface) is not stale: it stays unless force. */
 static int afxdp_clear_old(const struct dp_port_conf *c, int ifindex, char *err,
 			   size_t errlen)
 {
@@ -610,12 +686,31 @@ static int afxdp_clear_old(const struct dp_port_conf *c, int ifindex, char *err,
 	ids[1] = qo.skb_prog_id;
 	ids[2] = qo.hw_prog_id;
 	for (int m = 0; m < 3; m++) {
-		char name[BPF_OBJ_NAME_LEN + 8];
+		char name[BPF_OBJ_NAME_LEN + 8], comm[32];
+		pid_t holder;
 		bool ours;
 
 		if (!ids[m])
 			continue;
 		ours = afxdp_prog_is_ours(ids[m], name, sizeof(name));
+		if (ours && (holder = afxdp_prog_holder(ids[m], comm,
+							 sizeof(comm)))) {
+			if (!c->force) {
+				snprintf(err, errlen,
+					 "port %s: interface %s already has "
+					 "linerate's XDP program '%s' (id %u, "
+					 "%s mode) in use by running process "
+					 "%d (%s); not replacing it without "
+					 "force",
+					 c->name, c->dev, name, ids[m],
+					 modes[m].mode, (int)holder, comm);
+				return -EBUSY;
+			}
+			afxdp_log("port %s: replacing XDP program '%s' (id %u) "
+				  "of running process %d (%s) on %s (force)",
+				  c->name, name, ids[m], (int)holder, comm,
+				  c->dev);
+		}
 		if (!ours && !c->force) {
 			snprintf(
 				err, errlen,

@@ -6,8 +6,10 @@
 #    the interface does not have, zero-copy required on veth (copy only):
 #    exit 1, the message names port and problem, no program stays
 #    attached.
-# 1. afxdp_fwd is SIGKILLed: its program stays attached (netlink XDP
-#    outlives the process). The next start recognises it as ours, replaces
+# 1. While afxdp_fwd runs, a second one on the same interfaces is refused
+#    (our program, but its loader is alive: not stale), naming the
+#    holder's pid. Then afxdp_fwd is SIGKILLed: its program stays attached
+#    (netlink XDP outlives the process). The next start recognises it as ours, replaces
 #    it (logs its id), and traffic flows again with the right bytes.
 # 2. Another tool's program (other_pass, attached with `ip link set xdpdrv`)
 #    on the second interface: without --force the start fails naming the
@@ -77,6 +79,19 @@ start_fwd crash
 old=$(lab_xdp_id "$LAB_D" lrxd-d0)
 [ -n "$old" ] || fail "no program attached"
 traffic crash
+# 1a. A second start while the first still runs: the program is ours by
+# name but its loader is alive, so it is not stale. The start fails naming
+# the holder, the first keeps its program and keeps forwarding.
+rc=0
+ip netns exec "$LAB_D" "$fwd" --seconds 5 lrxd-d0 lrxd-d1 \
+	>"$tmp/out.second" 2>"$tmp/err.second" || rc=$?
+[ "$rc" = 1 ] || fail "second start over a running afxdp_fwd: exit $rc, want 1"
+grep -qF "linerate's XDP program 'lr_xdp_xsk' (id $old, native mode) in use by running process $pid (afxdp_fwd); not replacing it without force" \
+	"$tmp/err.second" || fail "second start: no holder named in: $(cat "$tmp/err.second")"
+[ "$(lab_xdp_id "$LAB_D" lrxd-d0)" = "$old" ] ||
+	fail "second start replaced the running program $old"
+traffic second
+echo "second start refused: $(cat "$tmp/err.second")"
 kill -KILL "$pid"; wait "$pid" 2>/dev/null || true
 LAB_PIDS=
 [ "$(lab_xdp_id "$LAB_D" lrxd-d0)" = "$old" ] ||
