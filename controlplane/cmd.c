@@ -30,6 +30,9 @@ struct cp_cmds {
 	/* `stats clear`: show stats reports counters minus this. */
 	unsigned int nb_base;
 	struct dp_worker_stats *base;
+	/* Per worker: the sink reset asked by `stats clear` has been seen,
+	 * and base[w].sink zeroed. */
+	bool *sink_reset_seen;
 };
 
 /* memcpy that accepts (NULL, 0): empty tables have no array. */
@@ -89,6 +92,7 @@ void cp_cmds_free(struct cp_cmds *c)
 	if (!c)
 		return;
 	free(c->base);
+	free(c->sink_reset_seen);
 	free(c);
 }
 
@@ -531,6 +535,27 @@ static void stats_minus(struct dp_worker_stats *a,
 _Static_assert(sizeof(struct dp_worker_stats) % sizeof(uint64_t) == 0,
 	       "dp_worker_stats is made of uint64_t only");
 
+/*
+ * `stats clear` also resets the sinks, but the dataplane does that lazily
+ * (a worker zeroes its sink counters at its next sink burst), so the base
+ * snapshot may or may not predate the reset when show stats reads. The
+ * counters only change in a sink burst, and a burst starts with the reset:
+ * while they equal the base nothing has happened since the clear (minus
+ * the base: 0); once they differ the reset has run and they count from 0,
+ * so the base's sink part is zeroed for good. Subtracting a pre-reset base
+ * from post-reset counters would read 0 until they passed the old totals.
+ */
+static void sink_base_fix(struct cp_cmds *c, unsigned int w,
+			  const struct dp_worker_stats *ws)
+{
+	struct dp_sink_stats *b = &c->base[w].sink;
+
+	if (c->sink_reset_seen[w] || !memcmp(&ws->sink, b, sizeof(*b)))
+		return;
+	memset(b, 0, sizeof(*b));
+	c->sink_reset_seen[w] = true;
+}
+
 static int stats_port_arg(struct cp_cmds *c, json_t *args, struct cp_error *e)
 {
 	uint16_t p;
@@ -561,8 +586,10 @@ static json_t *stats_json(struct cp_cmds *c, int port)
 
 		if (c->ops->stats_worker(c->dp, w, ws))
 			continue;
-		if (c->base && w < c->nb_base)
+		if (c->base && w < c->nb_base) {
+			sink_base_fix(c, w, ws);
 			stats_minus(ws, &c->base[w]);
+		}
 		c->ops->worker_get(c->dp, w, &wi);
 		stats_add(tot, ws);
 		j = stats_block(c, ws, port);
@@ -1056,12 +1083,18 @@ static json_t *cmd_stats_clear(struct cp_cmds *c, json_t *args,
 {
 	unsigned int nw = c->ops->worker_count(c->dp);
 	struct dp_worker_stats *b = calloc(nw ? nw : 1, sizeof(*b));
+	bool *seen = calloc(nw ? nw : 1, sizeof(*seen));
 
-	if (!b)
+	if (!b || !seen) {
+		free(b);
+		free(seen);
 		return failed(e, "stats clear", -ENOMEM, NULL);
+	}
 	for (unsigned int w = 0; w < nw; w++)
 		c->ops->stats_worker(c->dp, w, &b[w]);
 	free(c->base);
+	free(c->sink_reset_seen);
+	c->sink_reset_seen = seen;
 	c->base = b;
 	c->nb_base = nw;
 	c->ops->sink_reset(c->dp);

@@ -124,11 +124,17 @@ static int f_stats_worker(void *dp, unsigned int w, struct dp_worker_stats *o)
 	s->idle_cycles += 150000;
 	s->polls += 100;
 	s->rx_bursts += 40;
-	s->sink.pkts += 500;
-	s->sink.lat_count += 500;
-	s->sink.lat[10 * 8] += 400; /* ~1024 cycles */
-	s->sink.lat[12 * 8] += 100;
-	s->sink.lat_max = 5000;
+	if (!f->sink_idle) {
+		if (f->sink_reset_pending[w]) {
+			memset(&s->sink, 0, sizeof(s->sink));
+			f->sink_reset_pending[w] = false;
+		}
+		s->sink.pkts += 500;
+		s->sink.lat_count += 500;
+		s->sink.lat[10 * 8] += 400; /* ~1024 cycles */
+		s->sink.lat[12 * 8] += 100;
+		s->sink.lat_max = 5000;
+	}
 	*o = *s;
 	return 0;
 }
@@ -306,7 +312,15 @@ static int f_gen_stop(void *dp, uint16_t p)
 
 static void f_sink_reset(void *dp)
 {
-	((struct fake_dp *)dp)->sink_resets++;
+	struct fake_dp *f = dp;
+
+	f->sink_resets++;
+	for (int w = 0; w < 2; w++) {
+		if (f->sink_lazy)
+			f->sink_reset_pending[w] = true;
+		else
+			memset(&f->ws[w].sink, 0, sizeof(f->ws[w].sink));
+	}
 }
 
 static int f_config_load(const char *path, struct dp_config *out, char *err,

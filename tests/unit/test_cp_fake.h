@@ -8,6 +8,8 @@
 #ifndef TEST_CP_FAKE_H
 #define TEST_CP_FAKE_H
 
+#include <stdbool.h>
+
 #include "cp_dp.h"
 
 struct fake_dp {
@@ -17,6 +19,10 @@ struct fake_dp {
 	int fail_next; /* next publish returns -EINVAL */
 	int publishes; /* successful table publishes */
 	int sink_resets;
+	/* As the real dataplane: a sink reset runs at the worker's next
+	 * sink burst; sink_idle: no packets reach the sinks. */
+	bool sink_lazy, sink_idle;
+	bool sink_reset_pending[2];
 	int gen_running[2];
 };
 
