@@ -54,6 +54,7 @@
 #include <linux/sockios.h>
 #include <net/if.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -102,7 +103,13 @@ struct afxdp_pool {
 	struct xsk_ring_cons comp0;
 	uint32_t fill_size, comp_size;
 	int refs; /* sockets on this pool */
+	int started; /* sockets of started ports on this pool */
 	uint16_t qid;
+	/* The one thread allowed to use the pool on the hot path: the first
+	 * that does (its afxdp_thread_token); NULL again once every port on
+	 * the pool is stopped. Another thread is refused and counted. */
+	_Atomic(const void *) owner;
+	atomic_uint_fast64_t wrong_thread;
 	/* Worker-written counters (single writer per pool). */
 	int64_t app; /* frames handed to the application */
 	uint64_t fill_starved;
@@ -129,6 +136,7 @@ struct afxdp_q {
 	/* Worker-written counters. */
 	uint64_t tx_kicks, tx_kick_busy, tx_kick_err, rx_wakeups, rx_busy_polls;
 	uint64_t tx_copied, tx_not_pool, tx_no_frame;
+	atomic_bool warned; /* wrong thread reported for this socket */
 };
 
 struct afxdp_port {
@@ -325,6 +333,51 @@ static void afxdp_pool_unref(struct afxdp_pool *pool)
 
 /* ---- hot path ---- */
 
+/* Its address tells threads apart (a thread's TLS block lives until it
+ * exits; a later thread reusing it is no conflict). */
+static _Thread_local char afxdp_thread_token;
+
+static bool afxdp_claim_slow(struct dp_port *p, uint16_t q, struct afxdp_q *s,
+			     const char *what) __attribute__((cold, noinline));
+
+/* First hot-path use of a pool by a thread other than its owner: take it
+ * when it has none; otherwise refuse, count, and say so once per socket.
+ * Two threads on one pool would corrupt its free list (no lock): that
+ * happens when queue q of two afxdp ports is polled by different workers. */
+static bool afxdp_claim_slow(struct dp_port *p, uint16_t q, struct afxdp_q *s,
+			     const char *what)
+{
+	struct afxdp_pool *pool = s->pool;
+	const void *none = NULL;
+
+	if (atomic_compare_exchange_strong(&pool->owner, &none,
+					   &afxdp_thread_token))
+		return true;
+	atomic_fetch_add_explicit(&pool->wrong_thread, 1,
+				  memory_order_relaxed);
+	if (!atomic_exchange(&s->warned, true))
+		afxdp_log("port %s queue %u: %s refused: the UMEM pool of "
+			  "queue %u is already used by another thread; queue "
+			  "%u of every afxdp port must be polled by the same "
+			  "worker (this thread's %s on it stay refused and are "
+			  "counted as pool_wrong_thread)",
+			  p->name, q, what, pool->qid, pool->qid, what);
+	return false;
+}
+
+/* May the calling thread use this socket's pool? One relaxed load and a
+ * compare per burst. */
+static inline bool afxdp_claim(struct dp_port *p, uint16_t q,
+			       struct afxdp_q *s, const char *what)
+{
+	if (__builtin_expect(atomic_load_explicit(&s->pool->owner,
+						  memory_order_relaxed) ==
+				     &afxdp_thread_token,
+			     1))
+		return true;
+	return afxdp_claim_slow(p, q, s, what);
+}
+
 /* Move completed TX frames back to the pool. */
 static inline void afxdp_complete(struct afxdp_q *s)
 {
@@ -398,13 +451,15 @@ static uint16_t afxdp_rx_burst(struct dp_port *p, uint16_t q,
 	struct afxdp_pool *pool = s->pool;
 	uint32_t idx, n;
 
+	b->n = 0;
+	b->port = p->id;
+	b->queue = q;
+	if (!afxdp_claim(p, q, s, "rx"))
+		return 0;
 	afxdp_complete(s);
 	if (s->tx_outstanding)
 		afxdp_kick(s);
 	afxdp_refill(s);
-	b->n = 0;
-	b->port = p->id;
-	b->queue = q;
 	s->polls++;
 	n = xsk_ring_cons__peek(&s->rx, DP_BURST, &idx);
 	if (!n) {
@@ -445,6 +500,8 @@ static void afxdp_free_bufs(struct dp_port *p, uint16_t q, const uintptr_t *buf,
 	struct afxdp_port *ap = p->priv;
 	struct afxdp_pool *pool = ap->q[q].pool;
 
+	if (!afxdp_claim(p, q, &ap->q[q], "free"))
+		return;
 	afxdp_pool_put_frames(pool, (const uint64_t *)buf, n);
 }
 
@@ -457,6 +514,8 @@ static uint16_t afxdp_tx_burst(struct dp_port *p, uint16_t q,
 	struct afxdp_pool *pool = s->pool;
 	uint32_t idx, room, i;
 
+	if (!afxdp_claim(p, q, s, "tx"))
+		return 0;
 	afxdp_complete(s);
 	/* xsk_ring_prod__reserve is all or nothing: ask for what fits. */
 	room = xsk_prod_nb_free(&s->tx, n);
@@ -519,7 +578,7 @@ static uint16_t afxdp_alloc_bufs(struct dp_port *p, uint16_t q, uint16_t len,
 	struct afxdp_pool *pool = s->pool;
 	uint16_t i;
 
-	if (len > AFXDP_FRAME_SIZE)
+	if (len > AFXDP_FRAME_SIZE || !afxdp_claim(p, q, s, "alloc"))
 		return 0;
 	afxdp_complete(s);
 	for (i = 0; i < n && pool->nfree; i++) {
@@ -537,6 +596,8 @@ static void afxdp_tx_flush(struct dp_port *p, uint16_t q)
 	struct afxdp_port *ap = p->priv;
 	struct afxdp_q *s = &ap->q[q];
 
+	if (!afxdp_claim(p, q, s, "tx"))
+		return;
 	afxdp_complete(s);
 	afxdp_kick(s);
 }
@@ -976,11 +1037,30 @@ static int afxdp_map_set(struct afxdp_port *ap, bool in)
 	return 0;
 }
 
+/* Count the port's sockets as started on their pools (in) or not; a pool
+ * with no started socket left has no worker using it: its owner goes, so
+ * the workers of a later start (new threads) can take it. */
+static void afxdp_started(struct afxdp_port *ap, bool in)
+{
+	for (uint16_t q = 0; q < ap->nq; q++) {
+		struct afxdp_pool *pool = ap->q[q].pool;
+
+		if (in) {
+			pool->started++;
+			continue;
+		}
+		if (--pool->started == 0)
+			atomic_store(&pool->owner, NULL);
+	}
+}
+
 static int afxdp_start(struct dp_port *p)
 {
 	struct afxdp_port *ap = p->priv;
 	int ret;
 
+	if (ap->in_map)
+		return 0;
 	ret = afxdp_map_set(ap, true);
 	if (ret) {
 		afxdp_log("port %s: cannot put the sockets into the XSKMAP of "
@@ -989,6 +1069,7 @@ static int afxdp_start(struct dp_port *p)
 		afxdp_map_set(ap, false);
 		return ret;
 	}
+	afxdp_started(ap, true);
 	p->up = true;
 	return 0;
 }
@@ -997,15 +1078,19 @@ static void afxdp_stop(struct dp_port *p)
 {
 	struct afxdp_port *ap = p->priv;
 
-	if (ap->in_map)
+	if (ap->in_map) {
 		afxdp_map_set(ap, false);
+		afxdp_started(ap, false);
+	}
 	p->up = false;
 }
 
 static void afxdp_release(struct afxdp_port *ap)
 {
-	if (ap->in_map)
+	if (ap->in_map) {
 		afxdp_map_set(ap, false);
+		afxdp_started(ap, false);
+	}
 	/* Redirects already under way finish within the NAPI poll that
 	 * started them; give them that long before reading the rings. */
 	usleep(2000);
@@ -1079,7 +1164,7 @@ static int afxdp_xstats(struct dp_port *p, struct dp_port_kv *kv, int max)
 	struct xdp_statistics st;
 	uint64_t fill = 0, rx = 0, tx = 0, kicks = 0, busy = 0, kerr = 0;
 	uint64_t wake = 0, bpolls = 0, copied = 0, notpool = 0, noframe = 0;
-	uint64_t total = 0, nfree = 0, starved = 0, badfree = 0;
+	uint64_t total = 0, nfree = 0, starved = 0, badfree = 0, wrong = 0;
 	int64_t app = 0;
 	bool seen[DP_QUEUE_MAX] = {};
 	int n = 0;
@@ -1106,8 +1191,9 @@ static int afxdp_xstats(struct dp_port *p, struct dp_port_kv *kv, int max)
 	}
 	afxdp_sum_xsk_stats(ap, &st);
 	AFXDP_KV("xsk_rx_dropped", st.rx_dropped);
-	AFXDP_KV("xsk_rx_invalid_descs", st.rx_invalid_descs);
-	AFXDP_KV("xsk_tx_invalid_descs", st.tx_invalid_descs);
+	/* RX and TX together (both are 0 unless descriptors are wrong):
+	 * linerated's summary shows 32 names. */
+	AFXDP_KV("xsk_invalid_descs", st.rx_invalid_descs + st.tx_invalid_descs);
 	AFXDP_KV("xsk_rx_ring_full", st.rx_ring_full);
 	AFXDP_KV("xsk_rx_fill_ring_empty_descs", st.rx_fill_ring_empty_descs);
 	AFXDP_KV("xsk_tx_ring_empty_descs", st.tx_ring_empty_descs);
@@ -1137,6 +1223,8 @@ static int afxdp_xstats(struct dp_port *p, struct dp_port_kv *kv, int max)
 		app += pool->app;
 		starved += pool->fill_starved;
 		badfree += pool->bad_free;
+		wrong += atomic_load_explicit(&pool->wrong_thread,
+					      memory_order_relaxed);
 	}
 	/* Pool figures cover every port sharing the pool; ring figures are
 	 * this port's. */
@@ -1148,6 +1236,7 @@ static int afxdp_xstats(struct dp_port *p, struct dp_port_kv *kv, int max)
 	AFXDP_KV("frames_in_tx", tx);
 	AFXDP_KV("fill_starved", starved);
 	AFXDP_KV("bad_free", badfree);
+	AFXDP_KV("pool_wrong_thread", wrong);
 	AFXDP_KV("tx_kicks", kicks);
 	AFXDP_KV("tx_kick_busy", busy);
 	AFXDP_KV("tx_kick_err", kerr);

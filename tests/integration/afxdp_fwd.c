@@ -6,7 +6,7 @@
  *   afxdp_fwd [--mode macswap|io] [--skb] [--force] [--filter ip]
  *             [--queues N] [--rx-ring N] [--tx-ring N] [--seconds S]
  *             [--ready FILE] [--xstats] [--busy-poll N] [--leak N]
- *             [--zerocopy] [--drain-us US] IF_A IF_B
+ *             [--zerocopy] [--drain-us US] [--threads 1|2] IF_A IF_B
  *
  * Frames received on IF_A go out on IF_B and the other way round
  * (macswap: source and destination MAC swapped, with dp_macswap). One
@@ -23,10 +23,14 @@
  * Exit 0; 1 when a port cannot open (message on stderr); 3 when frames
  * were lost (frame accounting at close). --leak N takes N frames with
  * alloc_bufs before closing and never frees them: a check that the
- * accounting notices.
+ * accounting notices. --threads 2 breaks the pool rule on purpose: thread
+ * i polls port i and sends to the other port, so both threads use the
+ * pool of each queue; the backend must refuse the second thread (and say
+ * so), not corrupt the pool.
  */
 #include <errno.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -150,13 +154,52 @@ static void fwd_print_xstats(struct dp_port *p)
 		       (unsigned long long)kv[i].value);
 }
 
+/* One forwarding thread: ports [first, first + nports) in, the other
+ * port out. */
+struct fwd_thread {
+	pthread_t tid;
+	struct dp_port *port;
+	int first, nports;
+	bool macswap;
+	uint64_t deadline;
+	struct fwd_txbuf (*txb)[DP_QUEUE_MAX];
+	struct dp_burst *b;
+	struct fwd_stats st;
+};
+
+static void *fwd_loop(void *arg)
+{
+	struct fwd_thread *t = arg;
+	struct dp_port *port = t->port;
+
+	for (uint64_t loop = 0;
+	     !atomic_load_explicit(&fwd_stop, memory_order_relaxed); loop++) {
+		for (uint16_t q = 0; q < port[0].nb_queues; q++)
+			for (int i = t->first; i < t->first + t->nports; i++)
+				fwd_one(&port[i], &port[1 - i], q, t->macswap,
+					t->b, &t->txb[1 - i][q], &t->st);
+		if ((loop & 1023) == 0) {
+			for (int i = 0; i < 2; i++)
+				for (uint16_t q = 0; q < port[i].nb_queues; q++)
+					port[i].ops->tx_flush(&port[i], q);
+			if (t->deadline && fwd_now_ns() > t->deadline)
+				break;
+		}
+	}
+	for (int i = t->first; i < t->first + t->nports; i++)
+		for (uint16_t q = 0; q < port[1 - i].nb_queues; q++)
+			fwd_flush(&port[1 - i], q, &t->txb[1 - i][q], &t->st);
+	return NULL;
+}
+
 static void fwd_usage(void)
 {
 	fprintf(stderr,
 		"usage: afxdp_fwd [--mode macswap|io] [--skb] [--force] "
 		"[--filter ip] [--queues N] [--rx-ring N] [--tx-ring N] "
 		"[--seconds S] [--ready FILE] [--xstats] [--busy-poll N] "
-		"[--leak N] [--zerocopy] [--drain-us N] IF_A IF_B\n");
+		"[--leak N] [--zerocopy] [--drain-us N] [--threads 1|2] "
+		"IF_A IF_B\n");
 }
 
 int main(int argc, char **argv)
@@ -176,11 +219,14 @@ int main(int argc, char **argv)
 		{"leak", required_argument, NULL, 'L'},
 		{"zerocopy", no_argument, NULL, 'z'},
 		{"drain-us", required_argument, NULL, 'D'},
+		{"threads", required_argument, NULL, 'T'},
 		{NULL, 0, NULL, 0},
 	};
 	struct dp_port_conf conf[2] = {};
 	struct dp_port port[2] = {};
 	struct fwd_stats st = {};
+	struct fwd_thread th[2] = {};
+	int nthreads = 1;
 	struct dp_burst *b;
 	const char *ready = NULL, *filter = NULL, *busy = NULL;
 	bool macswap = true, xstats = false;
@@ -241,6 +287,11 @@ int main(int argc, char **argv)
 		case 'D':
 			drain_us = atol(optarg);
 			break;
+		case 'T':
+			nthreads = atoi(optarg);
+			if (nthreads != 1 && nthreads != 2)
+				goto usage;
+			break;
 		default:
 			goto usage;
 		}
@@ -250,7 +301,7 @@ int main(int argc, char **argv)
 
 	signal(SIGINT, fwd_on_signal);
 	signal(SIGTERM, fwd_on_signal);
-	b = calloc(1, sizeof(*b));
+	b = calloc(2, sizeof(*b));
 	txb = calloc(2 * DP_QUEUE_MAX, sizeof(**txb));
 	if (!b || !txb) {
 		free(b);
@@ -294,25 +345,34 @@ int main(int argc, char **argv)
 	fflush(stdout);
 	if (seconds > 0)
 		deadline = fwd_now_ns() + (uint64_t)(seconds * 1e9);
-	for (uint64_t loop = 0;
-	     !atomic_load_explicit(&fwd_stop, memory_order_relaxed); loop++) {
-		for (uint16_t q = 0; q < port[0].nb_queues; q++) {
-			fwd_one(&port[0], &port[1], q, macswap, b, &txb[1][q],
-				&st);
-			fwd_one(&port[1], &port[0], q, macswap, b, &txb[0][q],
-				&st);
-		}
-		if ((loop & 1023) == 0) {
-			for (int i = 0; i < 2; i++)
-				for (uint16_t q = 0; q < port[i].nb_queues; q++)
-					port[i].ops->tx_flush(&port[i], q);
-			if (deadline && fwd_now_ns() > deadline)
-				break;
-		}
+	for (int i = 0; i < nthreads; i++) {
+		th[i] = (struct fwd_thread){
+			.port = port,
+			.first = nthreads == 1 ? 0 : i,
+			.nports = nthreads == 1 ? 2 : 1,
+			.macswap = macswap,
+			.deadline = deadline,
+			.txb = txb,
+			.b = &b[i],
+		};
 	}
-	for (int i = 0; i < 2; i++)
-		for (uint16_t q = 0; q < port[i].nb_queues; q++)
-			fwd_flush(&port[i], q, &txb[i][q], &st);
+	if (nthreads == 2 &&
+	    pthread_create(&th[1].tid, NULL, fwd_loop, &th[1])) {
+		fprintf(stderr, "afxdp_fwd: cannot start a second thread\n");
+		nthreads = 1;
+		th[0].nports = 2;
+	}
+	fwd_loop(&th[0]);
+	if (nthreads == 2) {
+		atomic_store(&fwd_stop, true);
+		pthread_join(th[1].tid, NULL);
+	}
+	for (int i = 0; i < nthreads; i++) {
+		st.rx += th[i].st.rx;
+		st.tx += th[i].st.tx;
+		st.unsent += th[i].st.unsent;
+		st.busy_cycles += th[i].st.busy_cycles;
+	}
 	ret = 0;
 	if (leak > 0) {
 		/* Test of the accounting itself: take frames, never give
