@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "request.h"
 #include "server.h"
 
 struct out_chunk {
@@ -165,23 +166,8 @@ static void send_json(struct cp_client *cl, json_t *j)
 static void send_error(struct cp_client *cl, json_t *id,
 		       const struct cp_error *e)
 {
-	json_t *j = json_object();
-
 	cl->srv->st.errors++;
-	json_object_set(j, "id", id ? id : json_null());
-	json_object_set_new(j, "ok", json_false());
-	json_object_set_new(j, "error", cp_error_json(e));
-	send_json(cl, j);
-}
-
-static void send_result(struct cp_client *cl, json_t *id, json_t *result)
-{
-	json_t *j = json_object();
-
-	json_object_set(j, "id", id ? id : json_null());
-	json_object_set_new(j, "ok", json_true());
-	json_object_set_new(j, "result", result);
-	send_json(cl, j);
+	send_json(cl, cp_request_error(id, e));
 }
 
 /* ---- stats streams ---- */
@@ -248,92 +234,25 @@ static void watch_start(struct cp_client *cl, json_t *id, uint32_t ms)
 
 /* ---- requests ---- */
 
-static bool token_ok(const char *want, const char *got)
-{
-	size_t lw = strlen(want), lg = strlen(got);
-	unsigned char d = lw != lg;
-
-	/* Constant time in the token's length. */
-	for (size_t i = 0; i < lw; i++)
-		d |= (unsigned char)(want[i] ^ (i < lg ? got[i] : 0));
-	return d == 0;
-}
-
 static void handle_request(struct cp_client *cl, const char *buf, size_t len)
 {
 	struct cp_server *s = cl->srv;
-	struct cp_error e = {0};
-	json_error_t jerr;
-	json_t *req, *id = NULL, *cmd, *args, *r;
-	const char *key;
-	json_t *v;
-	int verb;
+	struct cp_request_auth auth = {
+		.token = cl->tcp ? s->conf.token : NULL,
+		.authed = cl->authed,
+	};
+	struct cp_request_out o;
+	json_t *resp;
 
-	while (len && (buf[len - 1] == '\r' || buf[len - 1] == ' '))
-		len--;
-	if (!len)
-		return;
+	resp = cp_request_run(s->cmds, buf, len, &auth, &o);
+	if (!resp)
+		return; /* a blank line */
+	cl->authed = auth.authed;
 	s->st.requests++;
-	req = json_loadb(buf, len, 0, &jerr);
-	if (!req) {
-		cp_error_set(&e, CP_E_BAD_REQUEST, "",
-			     "malformed JSON at column %d: %s", jerr.column,
-			     jerr.text);
-		send_error(cl, NULL, &e);
-		return;
-	}
-	if (!json_is_object(req)) {
-		cp_error_set(&e, CP_E_BAD_REQUEST, "",
-			     "a request is a JSON object");
-		goto error;
-	}
-	id = json_object_get(req, "id");
-	json_object_foreach(req, key, v)
-	{
-		if (strcmp(key, "id") && strcmp(key, "cmd") &&
-		    strcmp(key, "args") && strcmp(key, "token")) {
-			cp_error_set(&e, CP_E_BAD_REQUEST, key,
-				     "unknown request member '%s' (id, cmd, "
-				     "args, token)",
-				     key);
-			goto error;
-		}
-	}
-	if (cl->tcp && !cl->authed) {
-		const char *tok =
-			json_string_value(json_object_get(req, "token"));
-
-		if (!tok || !token_ok(s->conf.token, tok)) {
-			cp_error_set(&e, CP_E_UNAUTHORIZED, "token",
-				     "TCP clients must send the token");
-			goto error;
-		}
-		cl->authed = true;
-	}
-	cmd = json_object_get(req, "cmd");
-	if (!json_is_string(cmd)) {
-		cp_error_set(&e, CP_E_BAD_REQUEST, "cmd",
-			     "missing 'cmd' (a verb, see \"help\")");
-		goto error;
-	}
-	verb = cp_cmd_lookup(json_string_value(cmd));
-	if (verb < 0) {
-		cp_error_set(&e, CP_E_UNKNOWN_COMMAND, "cmd",
-			     "unknown command '%.64s' (see \"help\")",
-			     json_string_value(cmd));
-		goto error;
-	}
-	args = json_object_get(req, "args");
-	if (json_is_null(args))
-		args = NULL;
-	if (cp_cmd_check_args((enum cp_cmd_id)verb, args, &e))
-		goto error;
-	r = cp_cmds_exec(s->cmds, (enum cp_cmd_id)verb, args, &e);
-	if (!r)
-		goto error;
-	if (verb == CP_CMD_STATS_WATCH) {
-		json_int_t ms =
-			json_integer_value(json_object_get(r, "interval"));
+	if (!o.ok)
+		s->st.errors++;
+	if (o.watch_ms >= 0) {
+		json_t *r = json_object_get(resp, "result");
 
 		/* What the previous stream of this client came to. */
 		if (cl->watch) {
@@ -344,18 +263,13 @@ static void handle_request(struct cp_client *cl, const char *buf, size_t len)
 				r, "coalesced",
 				json_integer((json_int_t)cl->watch->coalesced));
 		}
-
-		if (ms)
-			watch_start(cl, id, (uint32_t)ms);
+		if (o.watch_ms)
+			watch_start(cl, o.id, (uint32_t)o.watch_ms);
 		else
 			watch_stop(cl);
 	}
-	send_result(cl, id, r);
-	json_decref(req);
-	return;
-error:
-	send_error(cl, id, &e);
-	json_decref(req);
+	json_decref(o.id);
+	send_json(cl, resp);
 }
 
 static int in_append(struct cp_client *cl, const char *p, size_t n)
