@@ -202,7 +202,9 @@ void dp_fwd_l2(struct dp_worker *w, struct dp_burst *b);
  * what its quick path cannot take. Returns the output port when every
  * packet goes to the same one, else DP_OUT_DROP. */
 uint16_t dp_fwd_l3(struct dp_worker *w, struct dp_burst *b, bool parsed);
-/* ACL in front: sets out = DROP, reason ACL_DENY for denied packets. */
+/* ACL in front (b->meta parsed): sets out = DROP, reason ACL_DENY for
+ * denied packets and out = 0 for the others (the worker then removes the
+ * denied ones from the burst before the mode runs). */
 void dp_fwd_acl(struct dp_worker *w, struct dp_burst *b);
 
 /* Generator and sink. */

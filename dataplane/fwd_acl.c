@@ -113,6 +113,7 @@ void dp_fwd_acl(struct dp_worker *w, struct dp_burst *b)
 		bool l4 = m->layer >= DP_L4 &&
 			  (m->l4_proto == 6 || m->l4_proto == 17);
 
+		b->out[i] = 0; /* permitted unless denied below */
 		if (m->layer < DP_L3)
 			continue;
 		if (m->ethertype == ETH_P_IP4) {

@@ -5,8 +5,9 @@
  *
  * One round: for each of its queues — run the port's generator (if any,
  * TSC-paced), rx_burst, then by the port's RX role: sink, drop, or the
- * pipeline (ACL in front when on, then the port's forwarding mode, which
- * writes out[]/reason[] per packet) and dispatch: drops are freed in one
+ * pipeline (ACL in front when on: denied packets are freed and leave the
+ * burst; then the port's forwarding mode, which writes out[]/reason[] per
+ * packet) and dispatch: drops are freed in one
  * call and counted by reason, the rest are appended to a TX buffer per
  * output port, sent when it holds a full burst. Buffers are flushed on a
  * TSC deadline (~100 µs) so a trickle is not held back. At the end of a
@@ -170,6 +171,42 @@ static bool send_direct(struct dp_worker *w, struct dp_burst *b, uint16_t o,
 	return true;
 }
 
+/*
+ * The ACL runs first and denied packets leave the burst before the mode
+ * sees it: l2 neither learns from nor floods a denied frame, and every
+ * mode (and the direct send) only ever handles permitted packets.
+ * Compaction keeps meta[] in step (l3 uses the ACL's parse).
+ */
+static void acl_filter(struct dp_worker *w, struct dp_burst *b,
+		       uint64_t *bytes)
+{
+	struct dp_port *ip = &w->dp->ports[b->port];
+	uintptr_t drop[DP_BURST];
+	uint16_t i, j = 0, nd = 0;
+
+	dp_parse_burst(b->data, b->len, b->n, b->meta);
+	dp_fwd_acl(w, b);
+	for (i = 0; i < b->n; i++) {
+		if (b->out[i] == DP_OUT_DROP) {
+			drop[nd++] = b->buf[i];
+			*bytes -= b->len[i];
+			continue;
+		}
+		if (j != i) {
+			b->data[j] = b->data[i];
+			b->len[j] = b->len[i];
+			b->buf[j] = b->buf[i];
+			b->meta[j] = b->meta[i];
+		}
+		j++;
+	}
+	if (nd) {
+		ip->ops->free_bufs(ip, b->queue, drop, nd);
+		w->st->drops[LR_R_ACL_DENY] += nd;
+	}
+	b->n = j;
+}
+
 static void pipeline(struct dp_worker *w, struct dp_burst *b, uint64_t bytes)
 {
 	const struct dp_port_rt *rt = &w->dp->rt[b->port];
@@ -179,17 +216,20 @@ static void pipeline(struct dp_worker *w, struct dp_burst *b, uint64_t bytes)
 
 	/* Only the ACL needs every header parsed; l3 parses what its quick
 	 * path cannot classify, the other modes look at MACs only. */
-	if (acl)
-		dp_parse_burst(b->data, b->len, b->n, b->meta);
+	if (acl) {
+		acl_filter(w, b, &bytes);
+		if (b->n == 0)
+			return;
+	}
 	switch (mode) {
 	case DP_FWD_IO:
 		peer = atomic_load_explicit(&rt->peer, memory_order_relaxed);
-		if (!acl && send_direct(w, b, peer, bytes))
+		if (send_direct(w, b, peer, bytes))
 			return;
 		dp_fwd_io(w, b, peer);
 		break;
 	case DP_FWD_MACSWAP:
-		if (dp_fwd_macswap(w, b) == 0 && !acl &&
+		if (dp_fwd_macswap(w, b) == 0 &&
 		    send_direct(w, b, b->port, bytes))
 			return;
 		break;
@@ -198,15 +238,10 @@ static void pipeline(struct dp_worker *w, struct dp_burst *b, uint64_t bytes)
 		break;
 	default:
 		peer = dp_fwd_l3(w, b, acl);
-		if (!acl && peer != DP_OUT_DROP &&
-		    send_direct(w, b, peer, bytes))
+		if (peer != DP_OUT_DROP && send_direct(w, b, peer, bytes))
 			return;
 		break;
 	}
-	/* Deny after the mode so the mode's own writes are wasted only on
-	 * denied packets, which are the rare case. */
-	if (acl)
-		dp_fwd_acl(w, b);
 	dispatch(w, b);
 }
 

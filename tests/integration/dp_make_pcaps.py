@@ -164,6 +164,26 @@ def case_acl():
             "acl_hits": [2, 1, 2, 1], "conf": "acl"}
 
 
+def case_aclnonip(deny):
+    """ARP, another ethertype and a truncated IPv4/UDP frame have no
+    5-tuple: the default action decides for them, as for IP with no match."""
+    fin = mixed()  # u4 udp, u6 udp, ARP, u4 tcp, 0x88b5, truncated u4
+    if deny:
+        return {"in": fin, "out": {"b": [bytes(fin[i]) for i in (0, 1, 3)]},
+                "drops": {"acl_deny": 3}, "acl_hits": [2, 1],
+                "conf": "aclnonip"}
+    return {"in": fin, "out": {"b": [bytes(fin[i]) for i in (2, 3, 4, 5)]},
+            "drops": {"acl_deny": 2}, "acl_hits": [2], "conf": "aclpermit"}
+
+
+def case_l2acl():
+    """l2 with learning and flooding behind `acl: true, default: deny`: the
+    ACL runs first, so nothing is flooded, forwarded or learned."""
+    c = case_l2(True)
+    return {"in": c["in"], "out": {}, "drops": {"acl_deny": len(c["in"])},
+            "sorted": True, "conf": "l2acl"}
+
+
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
     outdir = sys.argv[1] if len(sys.argv) > 1 else os.path.join(here, "dp_pcaps")
@@ -171,7 +191,8 @@ def main():
     cases = {"io": case_io(), "macswap": case_macswap(), "l3": case_l3(),
              "l2flood": case_l2(True), "l2drop": case_l2(False),
              "l2learn": case_l2learn(),
-             "acl": case_acl()}
+             "acl": case_acl(), "aclnonip": case_aclnonip(True),
+             "aclpermit": case_aclnonip(False), "l2acl": case_l2acl()}
     meta = {}
     for name, c in cases.items():
         wr(os.path.join(outdir, name + "_in.pcap"), c["in"])

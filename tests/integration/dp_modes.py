@@ -4,7 +4,7 @@
 its drops under the right reason.
 
     dp_modes.py LINERATED CASE     (CASE: io, macswap, l3, l2flood, l2drop,
-                                    l2learn, acl)
+                                    l2learn, acl, aclnonip, aclpermit, l2acl)
 
 Port a receives dp_pcaps/CASE_in.pcap (net_pcap rx_pcap); ports a, b, c
 write what they transmit to pcaps (tx_pcap). The run must end with each
@@ -23,16 +23,6 @@ import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PCAPS = os.path.join(HERE, "dp_pcaps")
-
-MODE_CONF = {
-    "io": "ports[0] += {mode: io, peer: b}",
-    "macswap": "",
-    "l3": "",
-    "l2flood": "",
-    "l2drop": "",
-    "acl": "",
-}
-
 
 def read_pcap(path):
     if not os.path.exists(path):
@@ -58,8 +48,10 @@ def config(case, conf, tmp):
         "b": "net_pcap1,tx_pcap=%s/b.pcap" % tmp,
         "c": "net_pcap2,tx_pcap=%s/c.pcap" % tmp,
     }
-    mode = {"io": "io", "acl": "io", "macswap": "macswap", "l3": "l3",
-            "l2flood": "l2", "l2drop": "l2", "l2learn": "l2"}[conf]
+    mode = {"io": "io", "acl": "io", "aclnonip": "io", "aclpermit": "io",
+            "macswap": "macswap", "l3": "l3", "l2flood": "l2",
+            "l2drop": "l2", "l2learn": "l2", "l2acl": "l2"}[conf]
+    acl = conf.startswith("acl") or conf == "l2acl"
     y = ["ports:"]
     for n, mac in (("a", "0a"), ("b", "0b"), ("c", "0c")):
         y.append("  - name: %s" % n)
@@ -67,9 +59,9 @@ def config(case, conf, tmp):
         y.append("    mac: 02:00:00:00:%s:01" % mac)
         if n == "a":
             y.append("    mode: %s" % mode)
-            if conf in ("io", "acl"):
+            if mode == "io":
                 y.append("    peer: b")
-            if conf == "acl":
+            if acl:
                 y.append("    acl: true")
         else:
             y.append("    rx: drop")
@@ -96,7 +88,7 @@ def config(case, conf, tmp):
     if conf.startswith("l2"):
         y += [
             "l2: {learning: %s, flood: %s}" %
-            ("true" if conf == "l2learn" else "false",
+            ("true" if conf in ("l2learn", "l2acl") else "false",
              "false" if conf == "l2drop" else "true"),
             "macs:",
             "  - {mac: 02:00:00:00:0b:99, port: b}",
@@ -113,6 +105,25 @@ def config(case, conf, tmp):
             "    - {action: permit, proto: tcp, dport: 80-90}",
             "    - {action: permit, proto: udp}",
         ]
+    if conf == "aclnonip":
+        # Non-IP and malformed frames have no 5-tuple: default deny.
+        y += [
+            "acl:",
+            "  default: deny",
+            "  rules:",
+            "    - {action: permit, proto: udp}",
+            "    - {action: permit, proto: tcp}",
+        ]
+    if conf == "aclpermit":
+        y += [
+            "acl:",
+            "  default: permit",
+            "  rules:",
+            "    - {action: deny, proto: udp}",
+        ]
+    if conf == "l2acl":
+        # Flooding and learning on, but nothing is permitted.
+        y += ["acl:", "  default: deny"]
     return "\n".join(y) + "\n"
 
 
