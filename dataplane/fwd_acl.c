@@ -3,7 +3,10 @@
  * ACL stage: ordered 5-tuple rules (source/destination prefix, protocol,
  * source/destination port ranges), first match wins, permit or deny; a
  * default action when none matches. Runs in front of any forwarding mode
- * on ports with `acl: true`.
+ * on ports with `acl: true`. Frames with no 5-tuple to match — non-IP
+ * (ARP, other ethertypes) and malformed ones (truncated or bad headers,
+ * as the parser reports them) — get the default action: `default: deny`
+ * lets nothing through that no rule permitted.
  *
  * Built on rte_acl: one context for IPv4 and one for IPv6; rule i gets
  * priority N - i (so the first configured rule wins) and userdata i + 1.
@@ -114,8 +117,18 @@ void dp_fwd_acl(struct dp_worker *w, struct dp_burst *b)
 			  (m->l4_proto == 6 || m->l4_proto == 17);
 
 		b->out[i] = 0; /* permitted unless denied below */
-		if (m->layer < DP_L3)
+		if (m->reason != LR_R_NONE ||
+		    (m->ethertype != ETH_P_IP4 && m->ethertype != ETH_P_IP6) ||
+		    m->layer < DP_L3) {
+			/* Non-IP or malformed: no 5-tuple to match, the
+			 * default action decides (counted as its hit). */
+			hits[t->nb_rules]++;
+			if (t->dflt == DP_ACL_DENY) {
+				b->out[i] = DP_OUT_DROP;
+				b->reason[i] = LR_R_ACL_DENY;
+			}
 			continue;
+		}
 		if (m->ethertype == ETH_P_IP4) {
 			struct acl4_key *k = &k4[n4];
 
