@@ -1046,10 +1046,12 @@ static int gen_each(struct dp *dp, uint16_t port, int what,
 				continue;
 			found = 1;
 			if (what == 0) {
-				atomic_store(&g->on, false);
+				atomic_store_explicit(&g->on, false,
+						      memory_order_release);
 				continue;
 			}
-			on = atomic_load(&g->on);
+			on = atomic_load_explicit(&g->on,
+						  memory_order_relaxed);
 			if (what == 2 ||
 			    (g->count && atomic_load(&g->sent) >= g->count)) {
 				/* Stopped, after a grace period the worker
@@ -1061,7 +1063,10 @@ static int gen_each(struct dp *dp, uint16_t port, int what,
 				if (ret < 0)
 					return ret;
 			}
-			atomic_store(&g->on, what == 1 ? true : on);
+			/* Release: the worker's acquire of on sees the
+			 * fields dp_gen_prepare wrote. */
+			atomic_store_explicit(&g->on, what == 1 ? true : on,
+					      memory_order_release);
 		}
 	}
 	return found ? 0 : -ENOENT;

@@ -163,18 +163,30 @@ unsigned int dp_gen_run(struct dp_worker *w, struct dp_gen_state *g,
 	uint8_t *data[DP_BURST];
 	uint16_t len[DP_BURST];
 	uintptr_t buf[DP_BURST];
-	uint16_t n = DP_BURST, i, sent, q = w->txq[g->port];
+	uint16_t n = DP_BURST, i, k, sent, q = w->txq[g->port];
 	uint64_t bytes = 0, sent_before;
 	bool fixed;
 
-	if (!atomic_load_explicit(&g->on, memory_order_relaxed) ||
-	    q == DP_NO_QUEUE)
+	/* Acquire: pairs with the control thread's release of on after it
+	 * rewrote the rest of g (gen_each). */
+	if (!atomic_load_explicit(&g->on, memory_order_acquire) ||
+	    q == DP_NO_QUEUE ||
+	    !atomic_load_explicit(&w->dp->rt[g->port].admin_up,
+				  memory_order_relaxed))
 		return 0;
 	sent_before = atomic_load_explicit(&g->sent, memory_order_relaxed);
 	if (g->count && sent_before >= g->count)
 		return 0;
 	if (g->gap_fp) {
-		uint64_t now_fp = (now - g->base_tsc) << 16;
+		uint64_t now_fp;
+
+		/* The worker's round started before dp_gen_prepare read the
+		 * TSC: not due yet (now - base would wrap, and the deadline
+		 * would land so far ahead that the generator never sent
+		 * again). */
+		if ((int64_t)(now - g->base_tsc) < 0)
+			return 0;
+		now_fp = (now - g->base_tsc) << 16;
 		uint64_t lag_max = (w->dp->tsc_hz << 16) / 100;
 
 		if (g->next_fp == 0 ||
@@ -194,9 +206,14 @@ unsigned int dp_gen_run(struct dp_worker *w, struct dp_gen_state *g,
 	if (fixed) {
 		uint16_t l = frame_len(g, g->c.ip_version == 6);
 
-		if (p->ops->alloc_bufs(p, q, l, data, buf, n) != n) {
+		/* Backends may hand out fewer than asked (a UMEM or socket
+		 * buffer ring running low): send what we got. */
+		k = p->ops->alloc_bufs(p, q, l, data, buf, n);
+		if (k < n) {
 			st->gen.no_buf++;
-			return 0;
+			if (k == 0)
+				return 0;
+			n = k;
 		}
 		for (i = 0; i < n; i++)
 			len[i] = l;
@@ -210,16 +227,18 @@ unsigned int dp_gen_run(struct dp_worker *w, struct dp_gen_state *g,
 			len[i] = frame_len(g, v6);
 			if (p->ops->alloc_bufs(p, q, len[i], data + i, buf + i,
 					       1) != 1) {
+				/* Send the i frames already built. */
 				st->gen.no_buf++;
-				if (i)
-					p->ops->free_bufs(p, q, buf, i);
-				return 0;
+				n = i;
+				break;
 			}
 		}
 		if (++g->flow * g->nparts + g->part >= g->c.flows)
 			g->flow = 0;
 		build(g, data[i], len[i], flow, v6, now);
 	}
+	if (n == 0)
+		return 0;
 	sent = p->ops->tx_burst(p, q, data, len, buf, n, false);
 	if (p->ops->tx_flush)
 		p->ops->tx_flush(p, q);
