@@ -8,7 +8,7 @@
 #                         [-o OUT_DIR] [-R] [MODEL ...]
 #
 # Method: pre-queued drain (see tests/bench/kern_bench.c). In a namespace
-# lrknbench with veth pairs s<->a and b<->r, the sender (pinned to CPU 0)
+# lrk2bench with veth pairs s<->a and b<->r, the sender (pinned to CPU 0)
 # queues PACKETS frames into port A's socket (1 GiB SO_RCVBUF; veth's
 # receive softirq runs on the sender's core), then the DUT thread (pinned to
 # CPU 1) drains A -> macswap -> B. Timing covers only the drain, so
@@ -49,14 +49,14 @@ if [ ! -x "$bin" ]; then
 	exit 1
 fi
 [ "$(id -u)" = 0 ] || { echo "bench-kern: needs root" >&2; exit 1; }
-ns=lrknbench
+ns=lrk2bench
 cleanup() { ip netns del $ns 2>/dev/null || true; }
 trap cleanup EXIT
 cleanup
 ip netns add $ns
-ip -n $ns link add lrknbs type veth peer name lrknba
-ip -n $ns link add lrknbb type veth peer name lrknbr
-for i in lrknbs lrknba lrknbb lrknbr; do
+ip -n $ns link add lrk2bs type veth peer name lrk2ba
+ip -n $ns link add lrk2bb type veth peer name lrk2br
+for i in lrk2bs lrk2ba lrk2bb lrk2br; do
 	ip netns exec $ns sysctl -qw net.ipv6.conf.$i.disable_ipv6=1
 	ip -n $ns link set $i up
 done
@@ -66,9 +66,9 @@ done
 # pinned to CPU 0, so the DUT core pays for its own TX only (as with a NIC,
 # whose TX ends at its ring).
 napi=off
-if ip netns exec $ns ethtool -K lrknbr gro on 2>/dev/null &&
-	ip netns exec $ns sh -c 'echo 1 > /sys/class/net/lrknbr/threaded' 2>/dev/null; then
-	for t in $(pgrep -f "napi/lrknbr" || true); do
+if ip netns exec $ns ethtool -K lrk2br gro on 2>/dev/null &&
+	ip netns exec $ns sh -c 'echo 1 > /sys/class/net/lrk2br/threaded' 2>/dev/null; then
+	for t in $(pgrep -f "napi/lrk2br" || true); do
 		taskset -pc 0 "$t" >/dev/null && napi=on
 	done
 fi
@@ -79,7 +79,7 @@ echo "method: pre-queued drain${rxonly:+, RECEIVE ONLY (no TX)} — $n x ${len}B
 echo "machine: $(nproc) CPUs, $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1), kernel $(uname -r)"
 for r in $(seq "$reps"); do
 	for m in "${models[@]}"; do
-		ip netns exec $ns "$bin" -m "$m" -a lrknba -b lrknbb -s lrknbs \
+		ip netns exec $ns "$bin" -m "$m" -a lrk2ba -b lrk2bb -s lrk2bs \
 			-n "$n" -l "$len" -c 1 -C 0 -q 0 $rxonly >>"$csv" 2>"$out/$m.err" ||
 			echo "bench-kern: $m run $r: exit $? ($(tail -1 "$out/$m.err"))" >&2
 	done

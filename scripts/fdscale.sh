@@ -41,7 +41,7 @@ if [ ! -x "$bin" ]; then
 	exit 1
 fi
 [ "$(id -u)" = 0 ] || { echo "fdscale: needs root (netns, RLIMIT_NOFILE)" >&2; exit 1; }
-ns=lrknfd
+ns=lrk2fd
 cleanup() { ip netns del $ns 2>/dev/null || true; }
 trap cleanup EXIT
 cleanup

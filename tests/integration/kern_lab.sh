@@ -1,8 +1,8 @@
 # SPDX-License-Identifier: MIT
 # Sourced by the kern_* lab tests: three network namespaces joined by veth
-# pairs, all named lrkn<tag>..., removed on exit (also on failure).
+# pairs, all named lrk2<tag>..., removed on exit (also on failure).
 #
-#   S (lrkn<tag>S) sa ==== da  D (lrkn<tag>D, the DUT)  db ==== rb  R (lrkn<tag>R)
+#   S (lrk2<tag>S) sa ==== da  D (lrk2<tag>D, the DUT)  db ==== rb  R (lrk2<tag>R)
 #
 # lab_up TAG [EXTRA]   creates it (EXTRA=1 adds a second pair S:sc == D:dc
 #                      and R:rd == D:dd for a second forwarding pair)
@@ -12,13 +12,13 @@
 #                      `ip netns exec "$nsD" CMD &` so $! is CMD itself)
 
 lab_tag=
-lab_ns() { echo "lrkn${lab_tag}$1"; }
+lab_ns() { echo "lrk2${lab_tag}$1"; }
 in_ns() { local n=$1; shift; ip netns exec "$(lab_ns "$n")" "$@"; }
 
 lab_down() {
 	local n
 	for n in S D R; do
-		ip netns del "lrkn${lab_tag}$n" 2>/dev/null || true
+		ip netns del "lrk2${lab_tag}$n" 2>/dev/null || true
 	done
 }
 
@@ -27,15 +27,15 @@ lab_skip_unless_root() {
 		echo "SKIP: needs root (network namespaces, AF_PACKET)"
 		exit 77
 	fi
-	if ! ip netns add "lrkn${lab_tag}probe" 2>/dev/null; then
+	if ! ip netns add "lrk2${lab_tag}probe" 2>/dev/null; then
 		echo "SKIP: cannot create network namespaces here"
 		exit 77
 	fi
-	ip netns del "lrkn${lab_tag}probe"
+	ip netns del "lrk2${lab_tag}probe"
 }
 
 lab_pair() { # NS1 IF1 NS2 IF2
-	local a="lrkn${lab_tag}$2" b="lrkn${lab_tag}$4"
+	local a="lrk2${lab_tag}$2" b="lrk2${lab_tag}$4"
 	# Created inside the namespaces: nothing passes through the root
 	# namespace, so nothing can be left there.
 	ip -n "$(lab_ns "$1")" link add "$a" type veth peer name "$b" \
@@ -66,7 +66,7 @@ lab_up() {
 }
 
 # if NAME: the full interface name of a lab end (sa, da, db, rb ...)
-lab_if() { echo "lrkn${lab_tag}$1"; }
+lab_if() { echo "lrk2${lab_tag}$1"; }
 
 # wait_line FILE WORD SECONDS: wait until FILE has a line WORD
 wait_line() {

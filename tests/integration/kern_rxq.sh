@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 #
 # Description: receive-path regressions of the kernel backend, in a network
-# namespace with one veth pair (lrkn<tag>a <-> lrkn<tag>b), removed on exit:
+# namespace with one veth pair (lrk2<tag>a <-> lrk2<tag>b), removed on exit:
 #   et-burst   epoll-et drains a queue holding ~10 bursts behind one edge
 #              (no stall); the same for the other waiting models
 #   ms-tiny    uring-multishot with a 4-buffer ring: ENOBUFS ends the
@@ -15,8 +15,8 @@
 set -euo pipefail
 bin=$1/tests/integration/kern_rxq
 case_=$2
-ns="lrkn$3"
-a="lrkn$3a" b="lrkn$3b"
+ns="lrk2$3"
+a="lrk2$3a" b="lrk2$3b"
 if [ "$(id -u)" != 0 ]; then
 	echo "SKIP: needs root (network namespaces, AF_PACKET)"
 	exit 77

@@ -29,11 +29,11 @@ struct kcase {
 static const struct kcase kcases[] = {
 	{ "unknown model", "lo", "epol", 1, -EINVAL,
 	  { "port kp0", "unknown io_model 'epol'", "epoll-et" } },
-	{ "missing interface", "lrkn-nonexist0", "poll", 1, -ENODEV,
-	  { "port kp0", "no interface 'lrkn-nonexist0'", NULL } },
+	{ "missing interface", "lrk2-nonexist0", "poll", 1, -ENODEV,
+	  { "port kp0", "no interface 'lrk2-nonexist0'", NULL } },
 	{ "too many queues", "lo", "poll", DP_QUEUE_MAX + 1, -EINVAL,
 	  { "port kp0", "17 queues", "at most 16" } },
-	{ "interface name too long", "lrkn-0123456789abcdef", "mmsg", 1,
+	{ "interface name too long", "lrk2-0123456789abcdef", "mmsg", 1,
 	  -EINVAL, { "port kp0", "too long", NULL } },
 };
 
