@@ -69,7 +69,6 @@
 	_(cq_overflow, "cq_overflow")                                          \
 	_(rearm, "multishot_rearm")                                            \
 	_(rearm_enobufs, "multishot_rearm_enobufs")                            \
-	_(sq_kick, "sqpoll_kicks")                                             \
 	_(rx_err, "rx_errors")                                                 \
 	_(tx_err, "tx_errors")                                                 \
 	_(tx_full, "tx_full")                                                  \

@@ -14,7 +14,8 @@
  *   another queue of the thread has work, and flushed before any wait.
  * uring-sqpoll: the same with IORING_SETUP_SQPOLL (the SQ thread pinned to
  *   conf->sqpoll_cpu when >= 0): submitting is a store to the SQ tail, a
- *   syscall only when the SQ thread went idle and needs a wakeup.
+ *   syscall only when the SQ thread went idle and needs a wakeup. All
+ *   SQPOLL rings with the same CPU setting share one SQ thread.
  * uring-multishot: one multishot recv with a provided buffer ring (built by
  *   hand: liburing 2.3 has no io_uring_setup_buf_ring) posts a CQE per
  *   packet until the ring runs out of buffers; a CQE without
@@ -34,6 +35,7 @@
 #include <string.h>
 
 #include <liburing.h>
+#include <pthread.h>
 #include <sys/mman.h>
 
 #include "kern.h"
@@ -44,6 +46,7 @@
 #define UR_UD(kind, slot) (((kind) << 32) | (uint32_t)(slot))
 #define UR_BGID 0
 #define UR_SQ_IDLE_MS 50
+#define UR_SQ_SHARE_MAX 64
 #define UR_ARM (2 * DP_BURST)   /* single-shot reads kept armed */
 #define UR_TX_BATCH (2 * DP_BURST) /* TX SQEs held back while busy */
 
@@ -61,8 +64,7 @@ struct ur {
 	unsigned int armed; /* single-shot reads outstanding */
 	unsigned int pending; /* SQEs prepared, not submitted */
 	unsigned int koverflow;
-	unsigned int sq_head_seen; /* SQ head at the last wait (SQPOLL) */
-	bool wait_empty;           /* the last wait found nothing */
+	int sq_cpu;        /* SQPOLL: the CPU its shared SQ thread is on */
 	/* multishot: slots [0, nrx) live in the provided buffer ring */
 	struct io_uring_buf_ring *br;
 	size_t br_len;
@@ -71,6 +73,52 @@ struct ur {
 	int br_added;
 	uint32_t br_avail;
 };
+
+/*
+ * SQPOLL rings share one SQ thread per CPU setting (IORING_SETUP_ATTACH_WQ).
+ * With a thread per ring, every port's SQ thread was pinned to the same
+ * CPU and each spun there for sq_thread_idle after its last SQE; two of
+ * them (port A reading, port B sending) time-shared that CPU in ~4 ms
+ * slices, so A's reads sat in the SQ, NEED_WAKEUP clear (its thread was
+ * runnable, not asleep), until B's slice ended: the "stall" that an
+ * explicit IORING_ENTER_SQ_WAKEUP seemed to cure (it did nothing: the
+ * thread was not waiting; the time spent in the syscall and the next
+ * 10 ms wait let the scheduler come round). schedstat showed both threads
+ * in state R with run_delay growing by the slice length. One thread
+ * serves every ring of a CPU in turn and never competes with itself.
+ * Open and close are cold and may run on any thread: a mutex.
+ */
+static pthread_mutex_t ur_sq_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct ur *ur_sq_rings[UR_SQ_SHARE_MAX];
+
+/* A live SQPOLL ring with the same CPU setting, or -1. */
+__attribute__((cold)) static int ur_sq_share_fd(int cpu)
+{
+	int i, fd = -1;
+
+	pthread_mutex_lock(&ur_sq_lock);
+	for (i = 0; i < UR_SQ_SHARE_MAX && fd < 0; i++)
+		if (ur_sq_rings[i] && ur_sq_rings[i]->sq_cpu == cpu)
+			fd = ur_sq_rings[i]->ring.ring_fd;
+	pthread_mutex_unlock(&ur_sq_lock);
+	return fd;
+}
+
+__attribute__((cold)) static void ur_sq_register(struct ur *u, bool add)
+{
+	int i;
+
+	pthread_mutex_lock(&ur_sq_lock);
+	for (i = 0; i < UR_SQ_SHARE_MAX; i++) {
+		if (add && !ur_sq_rings[i]) {
+			ur_sq_rings[i] = u;
+			break;
+		}
+		if (!add && ur_sq_rings[i] == u)
+			ur_sq_rings[i] = NULL;
+	}
+	pthread_mutex_unlock(&ur_sq_lock);
+}
 
 static int ur_fd(struct ur *u, struct kern_queue *q)
 {
@@ -329,25 +377,8 @@ static uint16_t ur_rx(struct dp_port *p, uint16_t qid, struct dp_burst *b)
 			n = ur_reap(q, u, b);
 			goto out;
 		}
-		/* SQPOLL: SQEs still unconsumed after a whole wait mean
-		 * the SQ thread is not picking them up. Seen here about
-		 * once in 25 benchmark runs: 64 reads left in the SQ for
-		 * seconds with IORING_SQ_NEED_WAKEUP clear. Kick it with
-		 * an explicit wakeup (counted), whatever the flag says. */
-		if (u->sqpoll && io_uring_sq_ready(&u->ring)) {
-			unsigned int head = IO_URING_READ_ONCE(*u->ring.sq.khead);
-
-			if (head == u->sq_head_seen && u->wait_empty) {
-				q->st.syscalls++;
-				q->st.sq_kick++;
-				io_uring_enter(u->ring.ring_fd, 0, 0,
-					       IORING_ENTER_SQ_WAKEUP, NULL);
-			}
-			u->sq_head_seen = head;
-		}
 		q->ready = false;
-		u->wait_empty = !kern_wait_ready(q, KERN_WAIT_POLL);
-		if (!u->wait_empty) {
+		if (kern_wait_ready(q, KERN_WAIT_POLL)) {
 			q->ready = false;
 			n = ur_reap(q, u, b);
 		}
@@ -507,15 +538,33 @@ __attribute__((cold)) static int ur_init(struct kern_queue *q, char *err,
 		cq = kern_tun.cq_entries;
 	par.flags = IORING_SETUP_CQSIZE;
 	par.cq_entries = cq;
+	u->sq_cpu = kp->sqpoll_cpu >= 0 ? kp->sqpoll_cpu : -1;
 	if (v == UR_SQPOLL) {
+		int share = ur_sq_share_fd(u->sq_cpu);
+
 		par.flags |= IORING_SETUP_SQPOLL;
 		par.sq_thread_idle = UR_SQ_IDLE_MS;
-		if (kp->sqpoll_cpu >= 0) {
+		if (u->sq_cpu >= 0) {
 			par.flags |= IORING_SETUP_SQ_AFF;
-			par.sq_thread_cpu = (unsigned int)kp->sqpoll_cpu;
+			par.sq_thread_cpu = (unsigned int)u->sq_cpu;
 		}
+		if (share >= 0) {
+			par.flags |= IORING_SETUP_ATTACH_WQ;
+			par.wq_fd = (unsigned int)share;
+		}
+		ret = io_uring_queue_init_params(entries, &u->ring, &par);
+		if (ret < 0 && share >= 0) {
+			fprintf(stderr,
+				"kern: port %s: cannot share the SQ thread (%s), using one of its own\n",
+				kp->p->name, strerror(-ret));
+			par.flags &= ~IORING_SETUP_ATTACH_WQ;
+			par.wq_fd = 0;
+			ret = io_uring_queue_init_params(entries, &u->ring,
+							 &par);
+		}
+	} else {
+		ret = io_uring_queue_init_params(entries, &u->ring, &par);
 	}
-	ret = io_uring_queue_init_params(entries, &u->ring, &par);
 	if (ret < 0 && v == UR_SQPOLL) {
 		fprintf(stderr,
 			"kern: port %s: SQPOLL unavailable (%s), falling back to a plain ring\n",
@@ -526,6 +575,7 @@ __attribute__((cold)) static int ur_init(struct kern_queue *q, char *err,
 		ret = io_uring_queue_init_params(entries, &u->ring, &par);
 	} else if (ret == 0 && v == UR_SQPOLL) {
 		u->sqpoll = true;
+		ur_sq_register(u, true);
 	}
 	if (ret < 0) {
 		free(u);
@@ -594,6 +644,8 @@ static void ur_fini(struct kern_queue *q)
 
 	if (!u)
 		return;
+	if (u->sqpoll)
+		ur_sq_register(u, false);
 	io_uring_queue_exit(&u->ring);
 	if (u->br)
 		munmap(u->br, u->br_len);
