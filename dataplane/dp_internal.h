@@ -94,6 +94,7 @@ struct dp_gen_state {
 				 * thread reads: dp_gen_done) */
 	uint64_t count;         /* this part's share of c.count (0: no end) */
 	uint64_t base_tsc;      /* pacing: TSC at prepare */
+	uint16_t run;           /* run id of this prepare (payload) */
 	uint64_t next_fp;       /* next departure, (tsc - base) << 16 */
 	uint64_t gap_fp;        /* cycles between packets << 16, 0: no pacing */
 	uint32_t flow;          /* next flow index (within this part) */
@@ -102,17 +103,35 @@ struct dp_gen_state {
 	uint8_t port_mac[6];
 };
 
-/* What the generator writes after the UDP header (little-endian). */
+/*
+ * What the generator writes after the UDP header (little-endian); the sink
+ * reads it. 16 bytes, so that a 64-byte IPv4 frame still holds it. run
+ * changes on every dp_gen_prepare (gen start after a count, gen set,
+ * reload): the sink starts a flow afresh when a newer run shows up instead
+ * of counting the restarted sequence numbers as duplicates or reordered.
+ */
 struct dp_gen_payload {
-	uint16_t magic; /* DP_GEN_MAGIC */
+	uint16_t magic;   /* DP_GEN_MAGIC */
 	uint16_t flow;
 	uint32_t seq;
-	uint64_t tsc;
+	uint64_t tsc_run; /* TSC at build (low 48 bits) | run << 48 */
 };
+#define DP_GEN_TSC_MASK ((1ull << 48) - 1)
+
+static inline uint64_t dp_gen_payload_tsc(const struct dp_gen_payload *p)
+{
+	return p->tsc_run & DP_GEN_TSC_MASK;
+}
+
+static inline uint16_t dp_gen_payload_run(const struct dp_gen_payload *p)
+{
+	return (uint16_t)(p->tsc_run >> 48);
+}
 
 struct dp_sink_flow {
 	uint32_t next;   /* next expected sequence number */
-	uint32_t seen;   /* 0: never seen */
+	uint16_t seen;   /* 0: never seen */
+	uint16_t run;    /* generator run the sequence belongs to */
 	uint64_t window; /* bit i: next - 1 - i arrived */
 };
 

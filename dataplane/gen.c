@@ -8,8 +8,9 @@
  * Frames: Ethernet + IPv4 or IPv6 + UDP, 64..1518 bytes as testers count
  * them (with FCS; we build 4 bytes less) or IMIX 7:4:1 of 64/594/1518.
  * Flow f goes to dst + f * dst_step with source port sport + f % 1024.
- * Payload (struct dp_gen_payload, little-endian): magic, flow, per-flow
- * sequence number, TSC at build time; the rest zero. IPv4 has its header
+ * Payload (struct dp_gen_payload in dp_internal.h, little-endian): magic,
+ * flow, per-flow sequence number, TSC at build time and the run id of the
+ * last prepare; the rest zero. IPv4 has its header
  * checksum and no UDP checksum (0: "none"); IPv6 has its mandatory UDP
  * checksum, summed over the non-zero part only.
  *
@@ -39,6 +40,9 @@ static uint16_t gen_min_frame(uint8_t ipv)
 			  sizeof(struct dp_gen_payload) + 4);
 }
 
+/* Run ids, one per prepare (the control thread is the only caller). */
+static uint16_t gen_runs;
+
 int dp_gen_prepare(struct dp_gen_state *g, const struct dp_gen_conf *c,
 		   uint64_t tsc_hz)
 {
@@ -62,6 +66,7 @@ int dp_gen_prepare(struct dp_gen_state *g, const struct dp_gen_conf *c,
 	g->imix_i = 0;
 	g->next_fp = 0;
 	g->base_tsc = rte_rdtsc();
+	g->run = ++gen_runs;
 	rate = c->rate_pps / (g->nparts ? g->nparts : 1);
 	if (c->rate_pps && rate == 0)
 		rate = 1;
@@ -98,7 +103,7 @@ static void build(struct dp_gen_state *g, uint8_t *f, uint16_t len,
 		.magic = DP_GEN_MAGIC,
 		.flow = (uint16_t)flow,
 		.seq = g->seq[flow]++,
-		.tsc = tsc,
+		.tsc_run = (tsc & DP_GEN_TSC_MASK) | (uint64_t)g->run << 48,
 	};
 	uint16_t sport = c->sport + flow % 1024;
 	uint32_t add = flow * (c->dst_step ? c->dst_step : 1), a;

@@ -6,7 +6,10 @@
  * sequence numbers — gaps as lost, late arrivals as reordered (and no
  * longer lost), repeats as duplicates, with a 64-packet window per flow —
  * and books TSC latency (now - the generator's stamp) in a log-linear
- * histogram. State is per worker: RSS keeps a flow on one queue.
+ * histogram. State is per worker: RSS keeps a flow on one queue. A new
+ * generator run (its run id in the payload) restarts a flow's tracking,
+ * so `gen start` after a count or `gen set` is not counted as duplicates
+ * or reordering; stragglers of an older run are counted, not tracked.
  */
 #include <string.h>
 
@@ -92,13 +95,21 @@ static inline const uint8_t *payload_of(const uint8_t *f, uint16_t len)
 }
 
 static inline void track(struct dp_sink_stats *s, struct dp_sink_flow *fl,
-			 uint32_t seq)
+			 uint32_t seq, uint16_t run)
 {
 	int32_t d;
 	uint32_t back;
 
+	if (unlikely(fl->seen && fl->run != run)) {
+		/* A frame of an older run still in flight: counted, not
+		 * tracked. A newer run restarts the flow's sequence. */
+		if ((int16_t)(run - fl->run) < 0)
+			return;
+		fl->seen = 0;
+	}
 	if (!fl->seen) {
 		fl->seen = 1;
+		fl->run = run;
 		s->lost += seq; /* 0 .. seq-1 never came */
 		fl->next = seq + 1;
 		fl->window = 1;
@@ -156,8 +167,11 @@ void dp_sink_burst(struct dp_worker *w, const struct dp_burst *b,
 			s->foreign++;
 			continue;
 		}
-		track(s, &w->sink_flows[r.flow], r.seq);
-		lat = now > r.tsc ? now - r.tsc : 0;
+		track(s, &w->sink_flows[r.flow], r.seq,
+		      dp_gen_payload_run(&r));
+		lat = (now - dp_gen_payload_tsc(&r)) & DP_GEN_TSC_MASK;
+		if (lat > DP_GEN_TSC_MASK / 2) /* stamped after now */
+			lat = 0;
 		s->lat[lat_bucket(lat)]++;
 		s->lat_count++;
 		if (lat > s->lat_max)

@@ -4,7 +4,10 @@
  * every buffer it hands out and gets back: a short allocation sends the
  * frames it got and leaks none; an administratively down port is not
  * touched; a worker whose round started before dp_gen_prepare read the TSC
- * (now < base_tsc) neither sends early nor stalls for good.
+ * (now < base_tsc) neither sends early nor stalls for good; the frames
+ * carry the run id of their prepare, which changes on every prepare, and
+ * the sink counts a second run of the same flows as neither duplicates,
+ * reordering nor loss.
  * No EAL: the generator only needs the port ops and the TSC.
  */
 #include <setjmp.h>
@@ -26,6 +29,10 @@ static bool used[POOL];
 static int outstanding, tx_calls, tx_pkts;
 static uint16_t budget; /* buffers the next alloc_bufs may give */
 static uint8_t last_frame[2048];
+#define CAP 512
+static uint8_t cap[CAP][128]; /* frames sent, for the sink test */
+static uint16_t cap_len[CAP];
+static int nb_cap;
 
 static uint16_t f_alloc(struct dp_port *p, uint16_t q, uint16_t len,
 			uint8_t **data, uintptr_t *buf, uint16_t n)
@@ -64,6 +71,10 @@ static uint16_t f_tx(struct dp_port *p, uint16_t q, uint8_t *const *data,
 	tx_calls++;
 	tx_pkts += n;
 	memcpy(last_frame, data[n - 1], len[n - 1]);
+	for (uint16_t i = 0; i < n && nb_cap < CAP; i++, nb_cap++) {
+		cap_len[nb_cap] = len[i] < 128 ? len[i] : 128;
+		memcpy(cap[nb_cap], data[i], cap_len[nb_cap]);
+	}
 	f_free(p, q, buf, n); /* taken: the port owns (and here frees) them */
 	return n;
 }
@@ -97,12 +108,13 @@ static int setup(void **state)
 	w->txq[0] = 0;
 	g->nparts = 1;
 	memset(used, 0, sizeof(used));
-	outstanding = tx_calls = tx_pkts = 0;
+	outstanding = tx_calls = tx_pkts = nb_cap = 0;
 	return 0;
 }
 
 static int teardown(void **state)
 {
+	free(w->sink_flows);
 	free(g->seq);
 	free(g);
 	free(w->st);
@@ -179,6 +191,72 @@ static void test_now_before_base(void **state)
 	assert_int_equal(outstanding, 0);
 }
 
+static uint16_t frame_run(void)
+{
+	struct dp_gen_payload pl;
+
+	/* Ethernet 14 + IPv4 20 + UDP 8 */
+	memcpy(&pl, last_frame + 42, sizeof(pl));
+	assert_int_equal(pl.magic, DP_GEN_MAGIC);
+	return dp_gen_payload_run(&pl);
+}
+
+/* Every prepare is a new run and says so in the payload. */
+static void test_run_id(void **state)
+{
+	uint16_t r1, r2;
+
+	prepare(0, false);
+	budget = 64;
+	assert_int_equal(dp_gen_run(w, g, rte_rdtsc()), DP_BURST);
+	r1 = frame_run();
+	prepare(0, false);
+	assert_int_equal(dp_gen_run(w, g, rte_rdtsc()), DP_BURST);
+	r2 = frame_run();
+	assert_int_not_equal(r1, r2);
+}
+
+/* Feed every captured frame to the sink, in bursts, in order. */
+static void sink_all(void)
+{
+	struct dp_burst *b = calloc(1, sizeof(*b));
+	int i = 0;
+
+	assert_non_null(b);
+	while (i < nb_cap) {
+		for (b->n = 0; b->n < DP_BURST && i < nb_cap; b->n++, i++) {
+			b->data[b->n] = cap[i];
+			b->len[b->n] = cap_len[i];
+		}
+		dp_sink_burst(w, b, rte_rdtsc());
+	}
+	free(b);
+}
+
+/* Two runs of the same flows (gen start after its count, gen set): the
+ * second run's sequence numbers start again at 0 and that is not
+ * duplication, reordering or loss. */
+static void test_sink_new_run(void **state)
+{
+	const struct dp_sink_stats *s = &w->st->sink;
+
+	w->sink_flows = calloc(DP_FLOWS_MAX, sizeof(*w->sink_flows));
+	assert_non_null(w->sink_flows);
+	budget = 512;
+	prepare(0, false);
+	assert_int_equal(dp_gen_run(w, g, rte_rdtsc()), DP_BURST);
+	assert_int_equal(dp_gen_run(w, g, rte_rdtsc()), DP_BURST);
+	prepare(0, false);
+	assert_int_equal(dp_gen_run(w, g, rte_rdtsc()), DP_BURST);
+	sink_all();
+	assert_int_equal(s->pkts, 3 * DP_BURST);
+	assert_int_equal(s->foreign, 0);
+	assert_int_equal(s->dup, 0);
+	assert_int_equal(s->reordered, 0);
+	assert_int_equal(s->lost, 0);
+	assert_int_equal(s->lat_count, 3 * DP_BURST);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -189,6 +267,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_admin_down, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_now_before_base, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_run_id, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sink_new_run, setup,
 						teardown),
 	};
 
