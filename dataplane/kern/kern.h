@@ -157,6 +157,9 @@ struct kern_tunables {
 	uint32_t ms_buffers;   /* uring-multishot provided buffers, 0: ring */
 	uint32_t cq_entries;   /* io_uring CQ size, 0: sized to never overflow
 				* (a test makes it overflow on purpose) */
+	bool ms_refuse;        /* uring-multishot: act as a kernel that
+				* refuses multishot recv (tests the
+				* fallback) */
 	bool tx_only;          /* bind with protocol 0: the socket sends but
 				* receives nothing (a second handle for
 				* sending on a port another thread reads) */

@@ -43,6 +43,7 @@
 #define UR_RX 1ull
 #define UR_TX 2ull
 #define UR_MS 3ull
+#define UR_PROBE 4ull
 #define UR_UD(kind, slot) (((kind) << 32) | (uint32_t)(slot))
 #define UR_BGID 0
 #define UR_SQ_IDLE_MS 50
@@ -514,6 +515,82 @@ __attribute__((cold)) static int ur_setup_br(struct kern_queue *q,
 	return 0;
 }
 
+/* Undo ur_setup_br: every slot back on the free list (none is out yet). */
+__attribute__((cold)) static void ur_drop_br(struct kern_queue *q,
+					     struct ur *u)
+{
+	uint32_t i;
+
+	io_uring_unregister_buf_ring(&u->ring, UR_BGID);
+	munmap(u->br, u->br_len);
+	u->br = NULL;
+	u->multishot = false;
+	u->nrx = 0;
+	u->br_avail = 0;
+	u->br_added = 0;
+	q->nfree = 0;
+	for (i = q->nslots; i > 0; i--)
+		kern_slot_put(q, i - 1);
+}
+
+/*
+ * A kernel can take a provided buffer ring (5.19) and still refuse a
+ * multishot recv (6.0): arm one on the socket, cancel it, and see how it
+ * ends. -ECANCELED (or a packet) means it works; -EINVAL / -EOPNOTSUPP
+ * mean it does not, and the queue falls back to single-shot reads.
+ * Returns 0 or the refusal (-errno). Packets that arrived meanwhile give
+ * their buffers back (they are lost, as any before start would be).
+ */
+__attribute__((cold)) static int ur_probe_multishot(struct kern_queue *q,
+						    struct ur *u)
+{
+	struct __kernel_timespec ts = { .tv_sec = 1 };
+	struct io_uring_sqe *sqe;
+	struct io_uring_cqe *cqe;
+	bool ms_done = false, cancel_done = false;
+	int res = 0, ret;
+
+	if (kern_tun.ms_refuse)
+		return -EINVAL;
+	sqe = io_uring_get_sqe(&u->ring);
+	if (!sqe)
+		return -EBUSY;
+	io_uring_prep_recv_multishot(sqe, ur_fd(u, q), NULL, 0, 0);
+	ur_flags(u, sqe);
+	sqe->flags |= IOSQE_BUFFER_SELECT;
+	sqe->buf_group = UR_BGID;
+	io_uring_sqe_set_data64(sqe, UR_UD(UR_MS, 0));
+	sqe = io_uring_get_sqe(&u->ring);
+	if (!sqe)
+		return -EBUSY;
+	io_uring_prep_cancel64(sqe, UR_UD(UR_MS, 0), 0);
+	io_uring_sqe_set_data64(sqe, UR_UD(UR_PROBE, 0));
+	ret = io_uring_submit(&u->ring);
+	if (ret < 0)
+		return ret;
+	while (!ms_done || !cancel_done) {
+		ret = io_uring_wait_cqe_timeout(&u->ring, &cqe, &ts);
+		if (ret < 0)
+			return 0; /* no answer in a second: keep multishot,
+				   * whatever comes later is reaped as usual */
+		if (cqe->user_data == UR_UD(UR_PROBE, 0)) {
+			cancel_done = true;
+		} else {
+			if (cqe->flags & IORING_CQE_F_BUFFER) {
+				ur_put_slot(q, u, cqe->flags >>
+						     IORING_CQE_BUFFER_SHIFT);
+				ur_br_publish(u);
+			}
+			if (!(cqe->flags & IORING_CQE_F_MORE)) {
+				ms_done = true;
+				res = cqe->res;
+			}
+		}
+		io_uring_cqe_seen(&u->ring, cqe);
+	}
+	return res == -EINVAL || res == -EOPNOTSUPP ? res : 0;
+}
+
 __attribute__((cold)) static int ur_init(struct kern_queue *q, char *err,
 					 size_t errlen, enum ur_variant v)
 {
@@ -607,6 +684,11 @@ __attribute__((cold)) static int ur_init(struct kern_queue *q, char *err,
 			fprintf(stderr,
 				"kern: port %s: provided buffer rings unavailable (%s): multishot recv needs them, falling back to single-shot reads\n",
 				kp->p->name, strerror(-ret));
+		} else if ((ret = ur_probe_multishot(q, u)) < 0) {
+			fprintf(stderr,
+				"kern: port %s: multishot recv refused (%s), falling back to single-shot reads\n",
+				kp->p->name, strerror(-ret));
+			ur_drop_br(q, u);
 		}
 		ret = io_uring_register_buffers(&u->ring, &iov, 1);
 		u->fixed_bufs = ret == 0;

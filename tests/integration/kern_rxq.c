@@ -16,6 +16,12 @@
  *     With CQ_ENTRIES as well the CQ is that small (and the rx ring 4096):
  *     the test requires the overflow to be counted and nothing lost.
  *
+ *   kern_rxq burst-refuse uring-multishot DUT_IF PEER_IF COUNT
+ *     The same, with the port acting as on a kernel that takes a provided
+ *     buffer ring but refuses multishot recv: the open must fall back to
+ *     single-shot reads (mode_desc says so, no multishot is ever armed)
+ *     and every frame still arrive intact.
+ *
  *   kern_rxq fdlimit DUT_IF
  *     Raises RLIMIT_NOFILE, fills descriptors up to FD_SETSIZE, then opens
  *     a select port (must fail, with a message naming FD_SETSIZE) and a
@@ -106,6 +112,13 @@ static int do_burst(const char *model, const char *dut, const char *peer,
 		fprintf(stderr, "kern_rxq: %s\n", err);
 		return 1;
 	}
+	printf("mode: %s\n", p.mode_desc);
+	if (kern_tun.ms_refuse && !strstr(p.mode_desc, "fallback")) {
+		printf("FAIL: multishot refused, but mode_desc '%s' does not say it fell back\n",
+		       p.mode_desc);
+		p.ops->close(&p);
+		return 1;
+	}
 	/* First poll: joins the waiter and drains whatever is there. */
 	while ((n = p.ops->rx_burst(&p, 0, &b)) > 0)
 		p.ops->free_bufs(&p, 0, b.buf, n);
@@ -159,7 +172,11 @@ static int do_burst(const char *model, const char *dut, const char *peer,
 		printf("FAIL: a %u-buffer ring never ran dry (no ENOBUFS re-arm)\n",
 		       msbuf);
 		ret = 1;
-	} else if (!msbuf) {
+	} else if (kern_tun.ms_refuse &&
+		   xstat(&p, "multishot_rearm", 1) != 0) {
+		printf("FAIL: a multishot recv was armed after the kernel refused it\n");
+		ret = 1;
+	} else if (!msbuf && !kern_tun.ms_refuse) {
 		xstat(&p, NULL, 1);
 	}
 	p.ops->close(&p);
@@ -207,6 +224,11 @@ static int do_fdlimit(const char *dut)
 
 int main(int argc, char **argv)
 {
+	if (argc == 6 && !strcmp(argv[1], "burst-refuse")) {
+		kern_tun.ms_refuse = true;
+		return do_burst(argv[2], argv[3], argv[4],
+				(uint32_t)atoi(argv[5]), 0, 0);
+	}
 	if (argc >= 6 && !strcmp(argv[1], "burst"))
 		return do_burst(argv[2], argv[3], argv[4],
 				(uint32_t)atoi(argv[5]),
@@ -215,6 +237,7 @@ int main(int argc, char **argv)
 	if (argc == 3 && !strcmp(argv[1], "fdlimit"))
 		return do_fdlimit(argv[2]);
 	fprintf(stderr, "usage: kern_rxq burst MODEL DUT_IF PEER_IF COUNT [MS_BUFFERS [CQ_ENTRIES]]\n"
+			"       kern_rxq burst-refuse uring-multishot DUT_IF PEER_IF COUNT\n"
 			"       kern_rxq fdlimit DUT_IF\n");
 	return 2;
 }

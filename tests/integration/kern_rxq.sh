@@ -9,6 +9,9 @@
 #              multishot recv, it is re-armed (counted) and nothing stalls
 #   cq-overflow uring-multishot with a 512-entry CQ behind 1500 queued
 #              packets: the overflow is counted, no packet is lost
+#   ms-refuse  uring-multishot on a kernel refusing multishot recv (made
+#              to act so): falls back to single-shot reads, says so in
+#              mode_desc, forwards every frame
 #   fdlimit    select refuses a descriptor >= FD_SETSIZE, saying so
 #
 #   kern_rxq.sh BUILD_DIR CASE TAG
@@ -49,6 +52,9 @@ uring-burst)
 	;;
 ms-tiny)
 	run burst uring-multishot "$a" "$b" 300 4
+	;;
+ms-refuse)
+	run burst-refuse uring-multishot "$a" "$b" 300
 	;;
 cq-overflow)
 	run burst uring-multishot "$a" "$b" 1500 2048 512
