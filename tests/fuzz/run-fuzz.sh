@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 #
-# run-fuzz.sh FUZZER SEED_CORPUS_DIR — run a libFuzzer target for a bounded
+# run-fuzz.sh FUZZER SEED_CORPUS_DIR [MAX_LEN] — run a libFuzzer target for a bounded
 # time (LR_FUZZ_SECONDS, default 60) from a temporary copy of the committed
 # seed corpus (the fuzzer adds inputs to its corpus dir: never the committed
 # one). Exits non-zero on any crash, leak, timeout or sanitizer report;
@@ -11,6 +11,7 @@ set -eu
 
 fuzzer=$1
 seeds=$2
+max_len=${3:-2048}
 secs=${LR_FUZZ_SECONDS:-60}
 
 case $secs in
@@ -29,6 +30,6 @@ timeout -k 10 $((secs + 60)) "$fuzzer" \
 	-max_total_time="$secs" \
 	-print_final_stats=1 \
 	-timeout=10 \
-	-max_len=2048 \
+	-max_len="$max_len" \
 	-artifact_prefix="$PWD/fuzz-artifacts/" \
 	"$tmp/corpus"
