@@ -1359,7 +1359,8 @@ int dp_afxdp_open(struct dp_port *p, const struct dp_port_conf *c, char *err,
 	struct afxdp_port *ap;
 	uint32_t rx_size, tx_size, fill_size;
 	struct ifreq ifr = {};
-	int slot = -1, ret;
+	char ifname[IF_NAMESIZE] = "";
+	int slot = -1, ret, old_mtu = 0;
 	bool zc = false;
 
 	ap = calloc(1, sizeof(*ap));
@@ -1426,7 +1427,18 @@ int dp_afxdp_open(struct dp_port *p, const struct dp_port_conf *c, char *err,
 		snprintf(err, errlen, "port %s: too many afxdp ports", c->name);
 		goto err_free;
 	}
-	if (c->mtu) {
+	if (c->mtu && c->mtu + 14 + 8 > AFXDP_FRAME_SIZE) {
+		ret = -EMSGSIZE;
+		snprintf(err, errlen,
+			 "port %s: MTU %u does not fit a %u-byte UMEM frame",
+			 c->name, c->mtu, AFXDP_FRAME_SIZE);
+		goto err_free;
+	}
+	if (c->mtu && !afxdp_ifreq(ap->ifname, SIOCGIFMTU, &ifr) &&
+	    ifr.ifr_mtu != c->mtu) {
+		/* Put back if open fails later: nothing half-applied. */
+		old_mtu = ifr.ifr_mtu;
+		snprintf(ifname, sizeof(ifname), "%s", ap->ifname);
 		ifr.ifr_mtu = c->mtu;
 		ret = afxdp_ifreq(ap->ifname, SIOCSIFMTU, &ifr);
 		if (ret) {
@@ -1434,6 +1446,7 @@ int dp_afxdp_open(struct dp_port *p, const struct dp_port_conf *c, char *err,
 				 "port %s: cannot set MTU %u on %s: "
 				 "%s",
 				 c->name, c->mtu, ap->ifname, strerror(-ret));
+			old_mtu = 0;
 			goto err_free;
 		}
 	}
@@ -1488,8 +1501,15 @@ int dp_afxdp_open(struct dp_port *p, const struct dp_port_conf *c, char *err,
 
 err_release:
 	afxdp_release(ap);
-	return ret;
+	ap = NULL;
 err_free:
 	free(ap);
+	if (old_mtu) {
+		struct ifreq back = {.ifr_mtu = old_mtu};
+
+		if (afxdp_ifreq(ifname, SIOCSIFMTU, &back))
+			afxdp_log("port %s: cannot restore MTU %d on %s",
+				  c->name, old_mtu, ifname);
+	}
 	return ret;
 }

@@ -6,7 +6,8 @@
  *   afxdp_fwd [--mode macswap|io] [--skb] [--force] [--filter ip]
  *             [--queues N] [--rx-ring N] [--tx-ring N] [--seconds S]
  *             [--ready FILE] [--xstats] [--busy-poll N] [--leak N]
- *             [--zerocopy] [--drain-us US] [--threads 1|2] IF_A IF_B
+ *             [--zerocopy] [--drain-us US] [--threads 1|2] [--mtu N]
+ *             IF_A IF_B
  *
  * Frames received on IF_A go out on IF_B and the other way round
  * (macswap: source and destination MAC swapped, with dp_macswap). One
@@ -198,7 +199,7 @@ static void fwd_usage(void)
 		"usage: afxdp_fwd [--mode macswap|io] [--skb] [--force] "
 		"[--filter ip] [--queues N] [--rx-ring N] [--tx-ring N] "
 		"[--seconds S] [--ready FILE] [--xstats] [--busy-poll N] "
-		"[--leak N] [--zerocopy] [--drain-us N] [--threads 1|2] "
+		"[--leak N] [--zerocopy] [--drain-us N] [--threads 1|2] [--mtu N] "
 		"IF_A IF_B\n");
 }
 
@@ -220,6 +221,7 @@ int main(int argc, char **argv)
 		{"zerocopy", no_argument, NULL, 'z'},
 		{"drain-us", required_argument, NULL, 'D'},
 		{"threads", required_argument, NULL, 'T'},
+		{"mtu", required_argument, NULL, 'M'},
 		{NULL, 0, NULL, 0},
 	};
 	struct dp_port_conf conf[2] = {};
@@ -286,6 +288,9 @@ int main(int argc, char **argv)
 			break;
 		case 'D':
 			drain_us = atol(optarg);
+			break;
+		case 'M':
+			conf[0].mtu = conf[1].mtu = atoi(optarg);
 			break;
 		case 'T':
 			nthreads = atoi(optarg);

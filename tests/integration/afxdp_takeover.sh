@@ -73,6 +73,13 @@ bad "port p1: interface lrxd-nope not found" lrxd-d0 lrxd-nope
 bad "port p0: 32 queues, at most 16" --queues 32 lrxd-d0 lrxd-d1
 bad "port p0: 2 queues, but lrxd-d0 has 1 RX queue(s)" --queues 2 lrxd-d0 lrxd-d1
 bad "port p0: cannot create the AF_XDP socket on lrxd-d0 queue 0 (zero-copy required)" --zerocopy lrxd-d0 lrxd-d1
+# A failed open leaves the interface as it was: the MTU it asked for is
+# put back (or never set when it cannot fit a frame).
+mtu() { ip netns exec "$LAB_D" cat "/sys/class/net/$1/mtu"; }
+bad "port p0: MTU 3000 does not fit a 2048-byte UMEM frame" --mtu 3000 lrxd-d0 lrxd-d1
+[ "$(mtu lrxd-d0)" = 1500 ] || fail "MTU of lrxd-d0 changed by a failed open: $(mtu lrxd-d0)"
+bad "(zero-copy required)" --mtu 1400 --zerocopy lrxd-d0 lrxd-d1
+[ "$(mtu lrxd-d0)" = 1500 ] || fail "failed open left MTU $(mtu lrxd-d0) on lrxd-d0, want 1500"
 
 # 1. crash, then restart replaces the stale program.
 start_fwd crash
