@@ -876,14 +876,11 @@ static void model_set(void **arr, size_t *nb, const void *src, size_t n,
 	*nb = n;
 }
 
-int dp_routes_set(struct dp *dp, const struct dp_route_conf *routes,
-		  size_t nb_routes, const struct dp_neigh_conf *neighs,
-		  size_t nb_neighs, const struct dp_routes_gen *gen,
-		  char *err, size_t errlen)
+static int routes_check(const struct dp *dp,
+			const struct dp_route_conf *routes, size_t nb_routes,
+			char *err, size_t errlen)
 {
-	struct dp_l3_table *t, *old;
 	size_t i;
-	int ret;
 
 	for (i = 0; i < nb_routes; i++) {
 		if (routes[i].port >= dp->nb_ports ||
@@ -895,6 +892,35 @@ int dp_routes_set(struct dp *dp, const struct dp_route_conf *routes,
 			return -EINVAL;
 		}
 	}
+	return 0;
+}
+
+static int macs_check(const struct dp *dp, const struct dp_mac_conf *macs,
+		      size_t n, char *err, size_t errlen)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (macs[i].port >= dp->nb_ports) {
+			snprintf(err, errlen, "macs[%zu]: no port %u", i,
+				 macs[i].port);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+int dp_routes_set(struct dp *dp, const struct dp_route_conf *routes,
+		  size_t nb_routes, const struct dp_neigh_conf *neighs,
+		  size_t nb_neighs, const struct dp_routes_gen *gen,
+		  char *err, size_t errlen)
+{
+	struct dp_l3_table *t, *old;
+	int ret;
+
+	ret = routes_check(dp, routes, nb_routes, err, errlen);
+	if (ret < 0)
+		return ret;
 	ret = dp_l3_build(dp, routes, nb_routes, neighs, nb_neighs, gen, &t,
 			  err, errlen);
 	if (ret < 0)
@@ -938,16 +964,11 @@ int dp_macs_set(struct dp *dp, const struct dp_mac_conf *macs, size_t n,
 		char *err, size_t errlen)
 {
 	struct dp_l2_table *t, *old = atomic_load(&dp->l2);
-	size_t i;
 	int ret;
 
-	for (i = 0; i < n; i++) {
-		if (macs[i].port >= dp->nb_ports) {
-			snprintf(err, errlen, "macs[%zu]: no port %u", i,
-				 macs[i].port);
-			return -EINVAL;
-		}
-	}
+	ret = macs_check(dp, macs, n, err, errlen);
+	if (ret < 0)
+		return ret;
 	ret = dp_l2_build(dp, macs, n, old, &t, err, errlen);
 	if (ret < 0)
 		return ret;
@@ -1162,52 +1183,93 @@ static bool arr_eq(const void *a, size_t na, const void *b, size_t nb,
 	return na == nb && (na == 0 || memcmp(a, b, na * sz) == 0);
 }
 
+/*
+ * All or nothing: check everything, build every table that changed (off to
+ * the side), and only then publish them together (one grace period) and
+ * switch the settings. A failure before the publish frees what was built
+ * and leaves the running dataplane and its model as they were. Workers
+ * never read dp->conf: what they read at run time (mode, acl, peer,
+ * admin_up, rx_role in dp->rt[]; l2_learn, l2_flood) are atomics of their
+ * own, so the model is replaced with a plain copy.
+ */
 int dp_apply(struct dp *dp, const struct dp_config *c, char *err,
 	     size_t errlen)
 {
+	struct dp_l3_table *l3 = NULL;
+	struct dp_acl_table *acl = NULL;
+	struct dp_l2_table *l2 = NULL;
 	struct dp_config nc;
+	bool ch_l3, ch_acl, ch_l2;
 	uint16_t p;
 	int ret;
 
 	if (!same_structure(&dp->conf, c, err, errlen))
 		return -EINVAL;
+	for (p = 0; p < dp->nb_ports; p++) {
+		const struct dp_port_entry *pe = &c->ports[p];
+
+		if ((unsigned int)pe->mode >= DP_FWD__COUNT ||
+		    pe->peer >= dp->nb_ports ||
+		    (pe->gen.enabled && pe->gen.flows > DP_FLOWS_MAX)) {
+			snprintf(err, errlen, "ports.%s: bad mode, peer or "
+				 "generator flows", pe->conf.name);
+			return -EINVAL;
+		}
+	}
+	ch_l3 = !arr_eq(dp->conf.routes, dp->conf.nb_routes, c->routes,
+			c->nb_routes, sizeof(*c->routes)) ||
+		!arr_eq(dp->conf.neighs, dp->conf.nb_neighs, c->neighs,
+			c->nb_neighs, sizeof(*c->neighs)) ||
+		memcmp(&dp->conf.routes_gen, &c->routes_gen,
+		       sizeof(c->routes_gen)) != 0;
+	ch_acl = !arr_eq(dp->conf.acl, dp->conf.nb_acl, c->acl, c->nb_acl,
+			 sizeof(*c->acl)) ||
+		 dp->conf.acl_default != c->acl_default;
+	ch_l2 = !arr_eq(dp->conf.macs, dp->conf.nb_macs, c->macs, c->nb_macs,
+			sizeof(*c->macs));
+	if ((ret = routes_check(dp, c->routes, c->nb_routes, err, errlen)) ||
+	    (ret = macs_check(dp, c->macs, c->nb_macs, err, errlen)))
+		return ret;
 	ret = dp_config_copy(&nc, c);
 	if (ret < 0) {
 		snprintf(err, errlen, "reload: out of memory");
 		return ret;
 	}
-	/* Tables first: they can fail; the settings below cannot. */
-	if (!arr_eq(dp->conf.routes, dp->conf.nb_routes, c->routes,
-		    c->nb_routes, sizeof(*c->routes)) ||
-	    !arr_eq(dp->conf.neighs, dp->conf.nb_neighs, c->neighs,
-		    c->nb_neighs, sizeof(*c->neighs)) ||
-	    memcmp(&dp->conf.routes_gen, &c->routes_gen,
-		   sizeof(c->routes_gen)) != 0) {
-		ret = dp_routes_set(dp, c->routes, c->nb_routes, c->neighs,
-				    c->nb_neighs, &c->routes_gen, err, errlen);
-		if (ret < 0)
-			goto fail;
-	}
-	if (!arr_eq(dp->conf.acl, dp->conf.nb_acl, c->acl, c->nb_acl,
-		    sizeof(*c->acl)) ||
-	    dp->conf.acl_default != c->acl_default) {
-		ret = dp_acl_set(dp, c->acl, c->nb_acl, c->acl_default, err,
-				 errlen);
-		if (ret < 0)
-			goto fail;
-	}
-	if (!arr_eq(dp->conf.macs, dp->conf.nb_macs, c->macs, c->nb_macs,
-		    sizeof(*c->macs))) {
-		ret = dp_macs_set(dp, c->macs, c->nb_macs, err, errlen);
-		if (ret < 0)
-			goto fail;
-	}
+	if (ch_l3 && (ret = dp_l3_build(dp, c->routes, c->nb_routes,
+					 c->neighs, c->nb_neighs,
+					 &c->routes_gen, &l3, err, errlen)))
+		goto fail;
+	if (ch_acl && (ret = dp_acl_build(dp, c->acl, c->nb_acl,
+					   c->acl_default, &acl, err, errlen)))
+		goto fail;
+	if (ch_l2 && (ret = dp_l2_build(dp, c->macs, c->nb_macs,
+					 atomic_load(&dp->l2), &l2, err,
+					 errlen)))
+		goto fail;
+
+	/* Nothing below can fail. */
+	if (l3)
+		l3 = atomic_exchange_explicit(&dp->l3, l3,
+					      memory_order_acq_rel);
+	if (acl)
+		acl = atomic_exchange_explicit(&dp->acl, acl,
+					       memory_order_acq_rel);
+	if (l2)
+		l2 = atomic_exchange_explicit(&dp->l2, l2,
+					      memory_order_acq_rel);
+	if (l3 || acl || l2)
+		dp_rcu_sync(dp);
+	dp_l3_free(l3);
+	dp_acl_free(acl);
+	dp_l2_free(l2);
 	for (p = 0; p < dp->nb_ports; p++) {
 		const struct dp_port_entry *pe = &c->ports[p];
 
 		atomic_store(&dp->rt[p].mode, (uint8_t)pe->mode);
 		atomic_store(&dp->rt[p].acl, pe->acl);
 		atomic_store(&dp->rt[p].peer, pe->peer);
+		/* Cannot fail: flows checked above, seq allocated at
+		 * create. */
 		if (pe->gen.enabled &&
 		    memcmp(&pe->gen, &dp->conf.ports[p].gen,
 			   sizeof(pe->gen)) != 0)
@@ -1220,6 +1282,9 @@ int dp_apply(struct dp *dp, const struct dp_config *c, char *err,
 	dp->conf = nc;
 	return 0;
 fail:
+	dp_l3_free(l3);
+	dp_acl_free(acl);
+	dp_l2_free(l2);
 	dp_config_free(&nc);
 	return ret;
 }

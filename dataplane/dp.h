@@ -71,7 +71,9 @@ bool dp_gen_done(const struct dp *dp);
 /* Apply the reloadable parts of a new model: tables (routes, neighbours,
  * ACL, MACs, generated routes), modes, ACL flags, peers, L2 settings and
  * generator settings. Ports, workers and EAL must be unchanged (else
- * -EINVAL naming the first difference, nothing applied). */
+ * -EINVAL naming the first difference, nothing applied). All or nothing:
+ * every changed table is built first and all are published together; on
+ * any error the dataplane and dp_config() stay exactly as they were. */
 int dp_apply(struct dp *dp, const struct dp_config *conf, char *err,
 	     size_t errlen);
 /* The model the dataplane runs now (after dp_apply and dp_*_set). */
