@@ -39,10 +39,16 @@ static struct tpacket_block_desc *tp_block(struct tp *t, uint32_t i)
 	return (struct tpacket_block_desc *)(t->map + (size_t)i * TP_BLOCK_SIZE);
 }
 
+/* A block the kernel handed over and we have not walked yet. A walked
+ * block whose packets are still out is ours too (TP_STATUS_USER until
+ * the last is freed): when the consumer holds buffers of every block, cur
+ * wraps onto it, and it must read as not ready, or its packets would be
+ * delivered a second time. */
 static bool tp_block_ready(struct tp *t, uint32_t i)
 {
-	return __atomic_load_n(&tp_block(t, i)->hdr.bh1.block_status,
-			       __ATOMIC_ACQUIRE) & TP_STATUS_USER;
+	return !t->walked[i] &&
+	       (__atomic_load_n(&tp_block(t, i)->hdr.bh1.block_status,
+				__ATOMIC_ACQUIRE) & TP_STATUS_USER);
 }
 
 static void tp_release(struct tp *t, uint32_t i)

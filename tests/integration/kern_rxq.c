@@ -22,6 +22,12 @@
  *     single-shot reads (mode_desc says so, no multishot is ever armed)
  *     and every frame still arrive intact.
  *
+ *   kern_rxq tp-hold DUT_IF PEER_IF
+ *     tpacket-v3 with the consumer holding every buffer: one frame per
+ *     retired block until more blocks are held than the ring has. A block
+ *     still held must never be walked again (no frame delivered twice);
+ *     once everything is freed, frames flow again.
+ *
  *   kern_rxq fdlimit DUT_IF
  *     Raises RLIMIT_NOFILE, fills descriptors up to FD_SETSIZE, then opens
  *     a select port (must fail, with a message naming FD_SETSIZE) and a
@@ -183,6 +189,97 @@ static int do_burst(const char *model, const char *dut, const char *peer,
 	return ret;
 }
 
+static int tp_send(const char *peer, uint32_t from, uint32_t count)
+{
+	struct sockaddr_ll sll = { .sll_family = AF_PACKET };
+	uint8_t f[1024];
+	uint32_t i;
+	int fd;
+
+	fd = socket(AF_PACKET, SOCK_RAW, 0);
+	sll.sll_ifindex = (int)if_nametoindex(peer);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sll, sizeof(sll)) < 0) {
+		perror("kern_rxq: peer socket");
+		return -1;
+	}
+	for (i = from; i < from + count; i++) {
+		fill(f, i);
+		if (send(fd, f, flen(i), 0) < 0)
+			perror("kern_rxq: send");
+	}
+	close(fd);
+	return 0;
+}
+
+static int do_tp_hold(const char *dut, const char *peer)
+{
+	static struct dp_burst b;
+	static uintptr_t held[4096];
+	static uint8_t seen[256];
+	struct dp_port p = { 0 };
+	uint32_t nheld = 0, i, id, dup = 0, got = 0, again = 0;
+	char err[256];
+	uint16_t n, k;
+	int ret;
+
+	ret = open_port(&p, "tpacket-v3", dut, err, sizeof(err));
+	if (ret < 0) {
+		fprintf(stderr, "kern_rxq: %s\n", err);
+		return 1;
+	}
+	while ((n = p.ops->rx_burst(&p, 0, &b)) > 0)
+		p.ops->free_bufs(&p, 0, b.buf, n);
+	/* One frame per block (the block retires after 1 ms), held. */
+	for (i = 0; i < 40; i++) {
+		if (tp_send(peer, i, 1) < 0)
+			return 1;
+		usleep(5000);
+		for (int r = 0; r < 3; r++) {
+			n = p.ops->rx_burst(&p, 0, &b);
+			for (k = 0; k < n; k++) {
+				memcpy(&id, b.data[k] + 14, 4);
+				if (id < sizeof(seen) && seen[id]++) {
+					if (dup++ < 5)
+						fprintf(stderr,
+							"kern_rxq: frame %u delivered again while its block was held\n",
+							id);
+				}
+				got++;
+				if (nheld < 4096)
+					held[nheld++] = b.buf[k];
+				else
+					p.ops->free_bufs(&p, 0, &b.buf[k], 1);
+			}
+		}
+	}
+	printf("held %u frames of 40 (ring full: the rest dropped), %u delivered twice\n",
+	       got, dup);
+	p.ops->free_bufs(&p, 0, held, (uint16_t)nheld);
+	/* Everything freed: frames must flow again. */
+	usleep(5000);
+	while ((n = p.ops->rx_burst(&p, 0, &b)) > 0)
+		p.ops->free_bufs(&p, 0, b.buf, n);
+	if (tp_send(peer, 100, 10) < 0)
+		return 1;
+	for (i = 0; i < 100 && again < 10; i++) {
+		n = p.ops->rx_burst(&p, 0, &b);
+		for (k = 0; k < n; k++) {
+			memcpy(&id, b.data[k] + 14, 4);
+			again += id >= 100 && id < 110;
+		}
+		if (n)
+			p.ops->free_bufs(&p, 0, b.buf, n);
+	}
+	printf("after freeing: %u of 10 new frames received\n", again);
+	xstat(&p, NULL, 1);
+	p.ops->close(&p);
+	if (dup || got == 0 || again != 10) {
+		printf("FAIL\n");
+		return 1;
+	}
+	return 0;
+}
+
 static int do_fdlimit(const char *dut)
 {
 	struct rlimit rl = { 4096, 4096 };
@@ -234,10 +331,13 @@ int main(int argc, char **argv)
 				(uint32_t)atoi(argv[5]),
 				argc > 6 ? (uint32_t)atoi(argv[6]) : 0,
 				argc > 7 ? (uint32_t)atoi(argv[7]) : 0);
+	if (argc == 4 && !strcmp(argv[1], "tp-hold"))
+		return do_tp_hold(argv[2], argv[3]);
 	if (argc == 3 && !strcmp(argv[1], "fdlimit"))
 		return do_fdlimit(argv[2]);
 	fprintf(stderr, "usage: kern_rxq burst MODEL DUT_IF PEER_IF COUNT [MS_BUFFERS [CQ_ENTRIES]]\n"
 			"       kern_rxq burst-refuse uring-multishot DUT_IF PEER_IF COUNT\n"
+			"       kern_rxq tp-hold DUT_IF PEER_IF\n"
 			"       kern_rxq fdlimit DUT_IF\n");
 	return 2;
 }

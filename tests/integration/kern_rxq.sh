@@ -12,6 +12,8 @@
 #   ms-refuse  uring-multishot on a kernel refusing multishot recv (made
 #              to act so): falls back to single-shot reads, says so in
 #              mode_desc, forwards every frame
+#   tp-hold    tpacket-v3 with every buffer held past the ring's size: a
+#              held block is never walked twice, frames flow once freed
 #   fdlimit    select refuses a descriptor >= FD_SETSIZE, saying so
 #
 #   kern_rxq.sh BUILD_DIR CASE TAG
@@ -58,6 +60,9 @@ ms-refuse)
 	;;
 cq-overflow)
 	run burst uring-multishot "$a" "$b" 1500 2048 512
+	;;
+tp-hold)
+	run tp-hold "$a" "$b"
 	;;
 fdlimit)
 	run fdlimit "$a"
