@@ -896,6 +896,53 @@ static int resolve(struct ctx *x, const char *name, yaml_node_t *n,
 	return 0;
 }
 
+/*
+ * AF_XDP: queue q of every afxdp port shares one UMEM pool (q), whose free
+ * list has no lock, so one thread must do all of queue q. A port's queue q
+ * is polled by the q-th worker (in workers[] order) that lists the port:
+ * every afxdp port that has a queue q must get the same worker for it.
+ */
+static int check_afxdp_pools(struct ctx *x)
+{
+	const struct dp_config *c = x->c;
+	int owner[DP_WORKER_MAX]; /* worker of queue q, -1: none yet */
+	uint16_t oport[DP_WORKER_MAX];
+	uint16_t p, w, k, q;
+
+	for (q = 0; q < DP_WORKER_MAX; q++)
+		owner[q] = -1;
+	for (p = 0; p < c->nb_ports; p++) {
+		if (strcmp(c->ports[p].conf.backend, "afxdp") != 0)
+			continue;
+		for (w = 0, q = 0; w < c->nb_workers; w++) {
+			for (k = 0; k < c->workers[w].nb_ports; k++)
+				if (c->workers[w].ports[k] == p)
+					break;
+			if (k == c->workers[w].nb_ports)
+				continue;
+			if (owner[q] < 0) {
+				owner[q] = w;
+				oport[q] = p;
+			} else if (owner[q] != w) {
+				snprintf(x->path, sizeof(x->path), "workers");
+				return fail(x, NULL,
+					    "afxdp ports '%s' and '%s': queue "
+					    "%u would be polled by workers[%d] "
+					    "and workers[%u], but queue %u of "
+					    "every afxdp port shares one UMEM "
+					    "pool that only one thread may use: "
+					    "list every afxdp port in the same "
+					    "workers",
+					    c->ports[oport[q]].conf.name,
+					    c->ports[p].conf.name, q, owner[q],
+					    w, q);
+			}
+			q++;
+		}
+	}
+	return 0;
+}
+
 static int check(struct ctx *x, yaml_node_t *root)
 {
 	struct dp_config *c = x->c;
@@ -952,6 +999,9 @@ static int check(struct ctx *x, yaml_node_t *root)
 		for (k = 0; k < wc->nb_ports; k++)
 			polled[wc->ports[k]] = true;
 	}
+	ret = check_afxdp_pools(x);
+	if (ret)
+		return ret;
 	for (p = 0; p < c->nb_ports; p++) {
 		snprintf(x->path, sizeof(x->path), "ports[%u]", p);
 		if (c->ports[p].gen.enabled && !polled[p])

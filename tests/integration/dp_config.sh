@@ -3,7 +3,9 @@
 #
 # Description: linerated refuses bad configs with FILE:LINE:COLUMN and the
 # field path, exit status 2, before touching anything; a port that cannot
-# be opened is named with the reason and nothing starts (exit 1); SIGTERM
+# be opened is named with the reason and nothing starts (exit 1); afxdp
+# ports whose queue q would be polled by different workers are refused,
+# naming the ports (their UMEM pool q is single-threaded); SIGTERM
 # stops a running linerated cleanly (exit 0).
 #
 #   dp_config.sh LINERATED
@@ -66,6 +68,26 @@ expect worker_port 2 "worker_port.yaml:4:26: workers\[0\]\.ports\[1\]: port 'b' 
   - {core: 0, ports: [a, b]}
 "
 expect no_ports 2 "no_ports.yaml.*no ports" 'workers: []
+'
+# Queue q of every afxdp port shares UMEM pool q (no lock): queue 0 of
+# x by workers[0] and queue 0 of y by workers[1] is refused, naming both.
+expect afxdp_pool 2 "afxdp_pool.yaml: workers: afxdp ports 'x' and 'y': queue 0 would be polled by workers\[0\] and workers\[1\]" \
+'ports:
+  - {name: x, backend: afxdp, dev: lrdf0}
+  - {name: y, backend: afxdp, dev: lrdf1}
+workers:
+  - {core: 0, ports: [x]}
+  - {core: 1, ports: [y]}
+'
+# The same workers for both (thread i does queue i of each): accepted.
+expect afxdp_pool_ok 0 "valid: 3 port\(s\), 2 worker" \
+'ports:
+  - {name: x, backend: afxdp, dev: lrdf0}
+  - {name: y, backend: afxdp, dev: lrdf1}
+  - {name: d, dev: net_null0}
+workers:
+  - {core: 0, ports: [x, y]}
+  - {core: 1, ports: [d, y, x]}
 '
 expect valid 0 "valid: 1 port\(s\)" "$ports"
 
