@@ -2,26 +2,39 @@
 # SPDX-License-Identifier: MIT
 #
 # bench-dpdk.sh — linerated against dpdk-testpmd on the same vdevs, the same
-# worker core, in the same run; and L3 with 1M routes against our own io.
+# worker core, in the same run; and L3 with 1M IPv4 routes against our own
+# io on the exact same input path.
 #
 #   scripts/bench-dpdk.sh [--seconds N] [--rounds R] [--build-dir DIR]
 #
-# For each round (default 5) it runs, one after the other:
-#   linerated configs/bench/null-io.yaml       vs  testpmd --forward-mode=io
-#   linerated configs/bench/null-macswap.yaml  vs  testpmd --forward-mode=macswap
-#   linerated configs/bench/ring-io.yaml       vs  linerated configs/bench/l3-1m.yaml
-# each for N seconds (default 6) with the worker / forwarding core on the
-# last CPU and the control thread on CPU 0, and reads the per-second rates
-# (linerated's worker line, testpmd's Rx-pps summed over both ports). A
-# run's rate is the median of its seconds (the first and last dropped). The
-# two programs of a pair run back to back, so a ratio is taken per round
-# and the median ratio over the rounds is reported (load from other work
-# on a shared machine moves whole rounds; a paired ratio cancels most of
-# it), with the median rates. Also prints cycles per received packet (TSC
-# of busy polls / packets, median over rounds) and the memory of mempools
-# and tables.
+# Three pairs, interleaved: every round runs each pair once, its two sides
+# back to back, in alternating order (A B in odd rounds, B A in even ones),
+# so drift in the load from other work on a shared machine hits both sides:
+#   io:      linerated configs/bench/null-io.yaml       vs testpmd --forward-mode=io
+#   macswap: linerated configs/bench/null-macswap.yaml  vs testpmd --forward-mode=macswap
+#   l3:      linerated configs/bench/pcap-l3.yaml       vs linerated configs/bench/pcap-io.yaml
+# The l3 pair replays one pcap (8192 real 60-byte IPv4/UDP frames to random
+# unicast destinations, written here) through net_pcap infinite_rx into the
+# worker, which sends to net_null: no generator on the worker's core, and
+# io and l3 see the same input. Each run lasts N seconds (default 6) with the
+# worker / forwarding core on the last CPU and the control thread on CPU 0.
+#
+# A run's rate is the median of its per-second rates (first and last
+# dropped): linerated's worker RX line, testpmd's Rx-pps summed over both
+# ports. A ratio is taken per round (the two sides ran seconds apart) and
+# reported as the median over rounds with its min..max spread. Cycles per
+# packet are each worker's own TSC: busy cycles (polls that received
+# packets) over received packets — linerated's `final worker` line,
+# testpmd's --record-core-cycles — median and best (lowest) over rounds;
+# the best is the least disturbed by preemption, which the TSC counts as
+# busy. Also printed: memory of the mempool and the 1M-route table, and each
+# target as met / NOT met:
+#   io >= 1.0x testpmd, macswap >= 1.0x testpmd (median per-round ratio),
+#   l3 >= 0.8x own io (median per-round ratio), 1M-route table < 128 MiB.
 # Hugepages are used for both programs when 512 MiB are free, else both run
-# --no-huge (said so). Not a test: no thresholds. Needs root.
+# --no-huge (said so); hugepage files are unlinked by both and checked at the
+# end. File prefixes lr-dq-<pid>-*. Not a test: no thresholds fail it.
+# Needs root and python3 (to write the pcap).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -34,7 +47,7 @@ while [ $# -gt 0 ]; do
 	--seconds) secs=$2; shift ;;
 	--rounds) rounds=$2; shift ;;
 	--build-dir) builddir=$2; shift ;;
-	-h|--help) sed -n '4,22p' "$0"; exit 0 ;;
+	-h|--help) sed -n '4,38p' "$0"; exit 0 ;;
 	*) echo "bench-dpdk.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
 	esac
 	shift
@@ -45,22 +58,57 @@ testpmd=$(command -v dpdk-testpmd || true)
 [ -x "$linerated" ] || { echo "bench-dpdk.sh: build $linerated first (scripts/setup.sh)" >&2; exit 1; }
 [ -n "$testpmd" ] || { echo "bench-dpdk.sh: dpdk-testpmd not found (Debian package dpdk)" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || { echo "bench-dpdk.sh: must run as root" >&2; exit 1; }
+command -v python3 > /dev/null || { echo "bench-dpdk.sh: python3 needed to write the pcap" >&2; exit 1; }
 
 ncpu=$(nproc)
 core=$((ncpu - 1))
-tmp=$(mktemp -d /tmp/lr-dp-bench.XXXXXX)
-trap 'rm -rf "$tmp"' EXIT
+tmp=$(mktemp -d /tmp/lr-dq-bench.XXXXXX)
+pfx="lr-dq-$$"
+cleanup() {
+	rm -rf "$tmp"
+	rm -rf /var/run/dpdk/"$pfx"-* 2> /dev/null || true
+	# Both programs unlink their hugepage files; remove any a crash left.
+	rm -f /dev/hugepages/"$pfx"-* 2> /dev/null || true
+}
+trap cleanup EXIT
 
 free_mb=$(( $(cat /sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages 2>/dev/null || echo 0) * 2 ))
 if [ "$free_mb" -ge 512 ]; then
 	mem="hugepages"
 	lr_mem=()
-	tp_mem=(--huge-unlink)
+	tp_mem=(--huge-unlink -m 256)
 else
 	mem="--no-huge (only $free_mb MiB of hugepages free)"
 	lr_mem=(--no-huge)
 	tp_mem=(--no-huge -m 512)
 fi
+
+# The l3 pair's input: 60-byte IPv4/UDP frames (valid header checksum, TTL
+# 64) to uniformly random destinations in 1.0.0.0-223.255.255.255, Ethernet
+# destination = the input port's MAC in pcap-*.yaml.
+python3 - "$tmp/l3.pcap" 8192 <<'EOF'
+import random, struct, sys
+out, n = sys.argv[1], int(sys.argv[2])
+rnd = random.Random(1)
+def csum(b):
+    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    while s >> 16:
+        s = (s & 0xffff) + (s >> 16)
+    return ~s & 0xffff
+with open(out, "wb") as f:
+    f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+    for i in range(n):
+        dst = rnd.randrange(1 << 24, 224 << 24)
+        udp = struct.pack("!HHHH", 1024 + (i & 0x3fff), 9, 26, 0) + bytes(18)
+        ip = struct.pack("!BBHHHBBHII", 0x45, 0, 20 + len(udp), i & 0xffff,
+                         0, 64, 17, 0, 0x0a000100 | (i & 0xff), dst)
+        ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:]
+        fr = bytes.fromhex("020000000101020000000901") + b"\x08\x00" + ip + udp
+        f.write(struct.pack("<IIII", 0, i, len(fr), len(fr)) + fr)
+EOF
+for c in pcap-io pcap-l3; do
+	sed "s|@PCAP@|$tmp/l3.pcap|" "$here/configs/bench/$c.yaml" > "$tmp/$c.yaml"
+done
 
 # Median of the numbers on stdin after dropping the first and last.
 median() {
@@ -71,20 +119,16 @@ median() {
 		m = lo + int((hi - lo) / 2); print v[m] }'
 }
 
-# Per-second worker rx rate (Mpps) of a linerated run, as printed.
+# Runs print "RATE CYC" (Mpps, busy TSC cycles per received packet).
 lr_run() { # name config
-	local name=$1 cfg=$2 out="$tmp/$1.out"
+	local name=$1 cfg=$2 out="$tmp/$1.out" rate
 	"$linerated" -q --no-control -c "$cfg" -s 1000 -d "$secs" --summary \
-		--file-prefix "lr-dp-bench-$$-$name" "${lr_mem[@]}" > "$out" 2> "$tmp/$name.err" ||
+		--file-prefix "$pfx-$name" "${lr_mem[@]}" > "$out" 2> "$tmp/$name.err" ||
 		{ cat "$tmp/$name.err" >&2; echo "bench-dpdk.sh: linerated failed ($name)" >&2; exit 1; }
-	# Drop the last line's partial second: median() drops first and last.
-	grep '^worker 0 ' "$out" | awk '{ print $6 }' | median
-}
-
-lr_cycles() { # name: busy cycles per received packet
-	awk '$1 == "final" && $2 == "worker=0" {
+	rate=$(grep '^worker 0 ' "$out" | awk '{ print $6 }' | median)
+	echo "$rate $(awk '$1 == "final" && $2 == "worker=0" {
 		for (i = 2; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
-		if (f["rx_pkts"] > 0) printf "%.1f", f["busy_cycles"] / f["rx_pkts"]; else print "-" }' "$tmp/$1.out"
+		if (f["rx_pkts"] > 0) printf "%.1f", f["busy_cycles"] / f["rx_pkts"]; else print "-" }' "$out")"
 }
 
 lr_mem_line() { # name key
@@ -93,43 +137,78 @@ lr_mem_line() { # name key
 }
 
 tp_run() { # name mode
-	local name=$1 mode=$2 out="$tmp/$1.out"
+	local name=$1 mode=$2 out="$tmp/$1.out" rate
 	timeout -s INT "$secs" "$testpmd" -l "0,$core" --no-pci \
-		--vdev net_null0 --vdev net_null1 --file-prefix "lr-dp-bench-$$-$name" \
+		--vdev net_null0 --vdev net_null1 --file-prefix "$pfx-$name" \
 		"${tp_mem[@]}" --log-level=warning -- --forward-mode="$mode" \
-		--nb-cores=1 --stats-period 1 --auto-start \
+		--nb-cores=1 --stats-period 1 --auto-start --record-core-cycles \
 		--total-num-mbufs=16384 > "$out" 2>&1 || true
-	rm -rf "/var/run/dpdk/lr-dp-bench-$$-$name" # testpmd leaves it
+	rm -rf "/var/run/dpdk/$pfx-$name" # testpmd leaves it
 	# Each period prints Rx-pps per port: sum the pairs.
-	awk '/Rx-pps:/ { s += $2; if (++k % 2 == 0) { print s / 1e6; s = 0 } }' "$out" |
-		awk '$1 > 0' | median
+	rate=$(awk '/Rx-pps:/ { s += $2; if (++k % 2 == 0) { print s / 1e6; s = 0 } }' "$out" |
+		awk '$1 > 0' | median)
+	echo "$rate $(awk '/CPU cycles\/packet=/ { split($0, a, "="); split(a[2], b, " "); c = b[1] }
+		END { if (c == "") print "-"; else printf "%.1f", c }' "$out")"
 }
 
-median_of() { tr ' ' '\n' <<< "$1" | awk 'NF' | sort -n | awk '{ v[NR] = $1 } END { if (NR == 0) print 0; else print v[int((NR + 1) / 2)] }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
+# Median / min / max of a space-separated list.
+stat_of() { # list what(med|min|max)
+	tr ' ' '\n' <<< "$1" | awk 'NF && $1 != "-"' | sort -g | awk -v w="$2" '{ v[NR] = $1 } END {
+		if (NR == 0) { print "-"; exit }
+		if (w == "min") print v[1]; else if (w == "max") print v[NR];
+		else if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3g\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.3f", a / b; else print "-" }'; }
 
 declare -A runs
-for r in $(seq 1 "$rounds"); do
-	echo "round $r/$rounds (${secs}s each, core $core, $mem)"
-	a=$(lr_run io$r "$here/configs/bench/null-io.yaml"); b=$(tp_run tpio$r io)
-	runs[lr_io]+="$a "; runs[tp_io]+="$b "; runs[r_io]+="$(ratio "$a" "$b") "
-	runs[c_io]+="$(lr_cycles io$r) "
-	a=$(lr_run ms$r "$here/configs/bench/null-macswap.yaml"); b=$(tp_run tpms$r macswap)
-	runs[lr_ms]+="$a "; runs[tp_ms]+="$b "; runs[r_ms]+="$(ratio "$a" "$b") "
-	runs[c_ms]+="$(lr_cycles ms$r) "
-	a=$(lr_run rio$r "$here/configs/bench/ring-io.yaml"); b=$(lr_run l3$r "$here/configs/bench/l3-1m.yaml")
-	runs[lr_rio]+="$a "; runs[lr_l3]+="$b "; runs[r_l3]+="$(ratio "$b" "$a") "
-	runs[c_rio]+="$(lr_cycles rio$r) "; runs[c_l3]+="$(lr_cycles l3$r) "
-done
-m() { median_of "${runs[$1]}"; }
+run_side() { # key name kind arg
+	local res
+	if [ "$3" = lr ]; then res=$(lr_run "$2" "$4"); else res=$(tp_run "$2" "$4"); fi
+	runs[rate_$1]+="${res% *} "; runs[cyc_$1]+="${res#* } "
+	last[$1]=${res% *}
+}
+declare -A last
+pair() { # round key_a name_a kind_a arg_a key_b name_b kind_b arg_b ratio_key
+	local r=$1
+	if [ $((r % 2)) = 1 ]; then
+		run_side "$2" "$3$r" "$4" "$5"; run_side "$6" "$7$r" "$8" "$9"
+	else
+		run_side "$6" "$7$r" "$8" "$9"; run_side "$2" "$3$r" "$4" "$5"
+	fi
+	runs[r_${10}]+="$(ratio "${last[$2]}" "${last[$6]}") "
+}
 
+for r in $(seq 1 "$rounds"); do
+	echo "round $r/$rounds (${secs}s each, worker core $core, $mem)"
+	pair "$r" lr_io io lr "$here/configs/bench/null-io.yaml" tp_io tpio tp io io
+	pair "$r" lr_ms ms lr "$here/configs/bench/null-macswap.yaml" tp_ms tpms tp macswap ms
+	pair "$r" lr_l3 l3 lr "$tmp/pcap-l3.yaml" lr_pio pio lr "$tmp/pcap-io.yaml" l3
+	echo "  ratios so far: io ${runs[r_io]}| macswap ${runs[r_ms]}| l3/io ${runs[r_l3]}"
+done
+
+med() { stat_of "${runs[$1]}" med; }
+spread() { echo "$(stat_of "${runs[$1]}" min)..$(stat_of "${runs[$1]}" max)"; }
+cyc() { echo "$(stat_of "${runs[cyc_$1]}" med) / $(stat_of "${runs[cyc_$1]}" min)"; }
+verdict() { awk -v v="$1" -v t="$2" 'BEGIN { if (v != "-" && v + 0 >= t) print "met"; else print "NOT met" }'; }
+
+l3mem=$(lr_mem_line "l3$rounds" l3_bytes)
 echo
-echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), $ncpu CPUs, $(uname -r); memory: $mem"
-echo "medians over $rounds rounds of ${secs}s; ratio = median of per-round ratios"
-printf '%-32s %10s %10s %7s %12s\n' "configuration (Mpps)" "linerated" "reference" "ratio" "cyc/pkt"
-printf '%-32s %10s %10s %7s %12s\n' "io, 2x net_null vs testpmd" "$(m lr_io)" "$(m tp_io)" "$(m r_io)" "$(m c_io)"
-printf '%-32s %10s %10s %7s %12s\n' "macswap, 2x net_null vs testpmd" "$(m lr_ms)" "$(m tp_ms)" "$(m r_ms)" "$(m c_ms)"
-printf '%-32s %10s %10s %7s %12s\n' "l3 1M routes vs io, gen->ring" "$(m lr_l3)" "$(m lr_rio)" "$(m r_l3)" "$(m c_l3) / $(m c_rio)"
-echo "memory, l3-1m: mempool $(lr_mem_line l3$rounds mempool_bytes) MiB, 1M-route IPv4 table $(lr_mem_line l3$rounds l3_bytes) MiB, DPDK heap in use $(lr_mem_line l3$rounds heap_bytes) MiB"
+echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), $ncpu CPUs, $(uname -r), load average $(cut -d' ' -f1-3 /proc/loadavg); memory: $mem"
+echo "$rounds rounds of ${secs}s per side, pairs interleaved, order alternating; ratio = median of per-round ratios (min..max)"
+printf '%-34s %9s %9s %7s %12s %15s %15s\n' "pair (Mpps, medians)" "linerated" "reference" "ratio" "spread" "lr cyc/pkt" "ref cyc/pkt"
+printf '%-34s %9s %9s %7s %12s %15s %15s\n' "" "" "" "" "" "median / best" "median / best"
+printf '%-34s %9s %9s %7s %12s %15s %15s\n' "io, 2x net_null vs testpmd io" "$(med rate_lr_io)" "$(med rate_tp_io)" "$(med r_io)" "$(spread r_io)" "$(cyc lr_io)" "$(cyc tp_io)"
+printf '%-34s %9s %9s %7s %12s %15s %15s\n' "macswap, 2x net_null vs testpmd" "$(med rate_lr_ms)" "$(med rate_tp_ms)" "$(med r_ms)" "$(spread r_ms)" "$(cyc lr_ms)" "$(cyc tp_ms)"
+printf '%-34s %9s %9s %7s %12s %15s %15s\n' "l3 1M routes vs own io, pcap" "$(med rate_lr_l3)" "$(med rate_lr_pio)" "$(med r_l3)" "$(spread r_l3)" "$(cyc lr_l3)" "$(cyc lr_pio)"
+echo "memory (l3 run): mempool $(lr_mem_line "l3$rounds" mempool_bytes) MiB (8192 of its mbufs hold the replayed pcap), IPv4+IPv6 tables with 1M IPv4 routes $l3mem MiB, DPDK heap in use $(lr_mem_line "l3$rounds" heap_bytes) MiB"
+echo "targets:"
+echo "  io >= 1.0x testpmd:         $(med r_io)  $(verdict "$(med r_io)" 1.0)"
+echo "  macswap >= 1.0x testpmd:    $(med r_ms)  $(verdict "$(med r_ms)" 1.0)"
+echo "  l3 >= 0.8x own io:          $(med r_l3)  $(verdict "$(med r_l3)" 0.8)"
+echo "  1M-route table < 128 MiB:   $l3mem MiB  $(awk -v m="$l3mem" 'BEGIN { print (m != "" && m + 0 < 128) ? "met" : "NOT met" }')"
 echo "per round:"
-for k in lr_io tp_io r_io lr_ms tp_ms r_ms lr_rio lr_l3 r_l3 c_io c_ms c_rio c_l3; do echo "  $k: ${runs[$k]}"; done
+for k in rate_lr_io rate_tp_io r_io cyc_lr_io cyc_tp_io rate_lr_ms rate_tp_ms r_ms cyc_lr_ms cyc_tp_ms \
+	rate_lr_l3 rate_lr_pio r_l3 cyc_lr_l3 cyc_lr_pio; do
+	echo "  $k: ${runs[$k]}"
+done
+left=$(ls /dev/hugepages 2> /dev/null | grep -c "^$pfx-" || true)
+echo "hugepage files left by this run: $left"
