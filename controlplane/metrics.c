@@ -196,6 +196,11 @@ int cp_metrics_render(struct cp_cmds *cmds, const struct cp_server *srv,
 		       "Clients connected to the control socket.");
 		fprintf(f, "linerate_control_clients %llu\n",
 			(unsigned long long)st.clients);
+		family(f, "linerate_control_output_queued_max_bytes", "gauge",
+		       "Most response bytes ever queued for one control "
+		       "client.");
+		fprintf(f, "linerate_control_output_queued_max_bytes %llu\n",
+			(unsigned long long)st.out_queued_max);
 #define SRV_COUNTER(name, member, help)                                        \
 	do {                                                                   \
 		family(f, "linerate_control_" name "_total", "counter", help); \

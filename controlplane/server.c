@@ -43,6 +43,10 @@ struct cp_client {
 	struct cp_client *prev, *next;
 	char *in; /* partial request line, NULL when none */
 	uint32_t in_len, in_cap;
+	/* Bytes of a read not yet looked at: output passed max_output in the
+	 * middle of it (at most one read's worth, while paused). */
+	char *rest;
+	uint32_t rest_len;
 	uint32_t out_bytes;
 	struct out_chunk *out_head, *out_tail;
 	struct cp_watch *watch;
@@ -94,6 +98,7 @@ void cp_server_conf_init(struct cp_server_conf *c)
 
 static void client_close(struct cp_client *cl);
 static void client_read(struct cp_client *cl);
+static void client_resume(struct cp_client *cl);
 
 /* ---- output ---- */
 
@@ -130,7 +135,7 @@ static void on_written(struct cp_io *io, int err)
 	out_kick(cl);
 	if (!cl->reading && !cl->closing &&
 	    cl->out_bytes <= cl->srv->conf.max_output / 2)
-		client_read(cl);
+		client_resume(cl);
 }
 
 /* Queue one JSON message (a line). Steals j. */
@@ -160,6 +165,8 @@ static void send_json(struct cp_client *cl, json_t *j)
 		cl->out_head = c;
 	cl->out_tail = c;
 	cl->out_bytes += c->len;
+	if (cl->out_bytes > cl->srv->st.out_queued_max)
+		cl->srv->st.out_queued_max = cl->out_bytes;
 	out_kick(cl);
 }
 
@@ -321,6 +328,21 @@ static void on_data(struct cp_client *cl, const char *p, size_t n)
 		const char *nl = memchr(p, '\n', n);
 		size_t part = nl ? (size_t)(nl - p) : n;
 
+		/* Many short requests in one read can each queue a long
+		 * answer: past max_output keep the rest of the read for when
+		 * the client has drained its answers, instead of queueing
+		 * them all. */
+		if (cl->out_bytes > cl->srv->conf.max_output) {
+			cl->rest = malloc(n);
+			if (!cl->rest) {
+				client_close(cl);
+				return;
+			}
+			memcpy(cl->rest, p, n);
+			cl->rest_len = (uint32_t)n;
+			return;
+		}
+
 		if (cl->discarding) {
 			if (nl)
 				cl->discarding = false;
@@ -364,7 +386,7 @@ static void on_read(struct cp_io *io, const void *data, ssize_t n)
 	on_data(cl, data, (size_t)n);
 	if (cl->closing)
 		return;
-	if (cl->out_bytes > cl->srv->conf.max_output) {
+	if (cl->rest || cl->out_bytes > cl->srv->conf.max_output) {
 		/* Backpressure: resumes from on_written. */
 		cl->srv->st.read_paused++;
 		return;
@@ -382,6 +404,23 @@ static void client_read(struct cp_client *cl)
 		return;
 	}
 	cl->reading = true;
+}
+
+/* Output drained to half of max_output: the kept rest of a read first,
+ * then reading again (unless the rest filled the queue once more). */
+static void client_resume(struct cp_client *cl)
+{
+	char *r = cl->rest;
+
+	if (r) {
+		cl->rest = NULL;
+		on_data(cl, r, cl->rest_len);
+		free(r);
+		if (cl->closing || cl->rest ||
+		    cl->out_bytes > cl->srv->conf.max_output)
+			return;
+	}
+	client_read(cl);
 }
 
 /* ---- clients ---- */
@@ -404,6 +443,7 @@ static void on_client_closed(struct cp_io *io)
 		free(c);
 	}
 	in_reset(cl);
+	free(cl->rest);
 	s->st.clients--;
 	free(cl);
 }

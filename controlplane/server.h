@@ -52,6 +52,7 @@ struct cp_server_stats {
 	uint64_t requests, errors;
 	uint64_t stream_sent, stream_coalesced;
 	uint64_t read_paused;
+	uint64_t out_queued_max; /* most bytes queued for one client */
 };
 
 struct cp_server;

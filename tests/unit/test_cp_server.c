@@ -47,6 +47,17 @@ static void on_sig(struct cp_loop *l, int signo, void *arg)
 	cp_loop_stop(l);
 }
 
+/* `status` in the child adds the server's counters the tests look at. */
+static json_t *child_status(void *arg)
+{
+	struct cp_server_stats st;
+
+	cp_server_get_stats(*(struct cp_server **)arg, &st);
+	return json_pack("{s:I, s:I}", "out_queued_max",
+			 (json_int_t)st.out_queued_max, "read_paused",
+			 (json_int_t)st.read_paused);
+}
+
 static void server_child(struct srv *s, int ready_fd)
 {
 	struct fake_dp f;
@@ -66,6 +77,7 @@ static void server_child(struct srv *s, int ready_fd)
 		fprintf(stderr, "server: %s\n", err);
 		_exit(3);
 	}
+	cp_cmds_set_status(c, child_status, &sv);
 	port = cp_server_tcp_port(sv);
 	if (write(ready_fd, &port, sizeof(port)) != sizeof(port))
 		_exit(4);
@@ -425,6 +437,54 @@ static void test_stream(void **state)
 	assert_int_equal(server_stop(&s), 0);
 }
 
+/* Many short requests with long answers in one write, not read for a
+ * while: the server keeps the unread part of its read instead of queueing
+ * every answer, so no client ever has much more than max_output queued;
+ * and every request is still answered, in order. */
+static void test_output_bound(void **state)
+{
+	enum { N = 4000 };
+	static const char req[] = "{\"cmd\":\"help\"}\n";
+	char *batch = malloc(N * (sizeof(req) - 1) + 1);
+	struct srv s;
+	json_t *j, *r;
+	int fd;
+
+	conf_init(&s, *(enum cp_loop_backend *)*state);
+	server_start(&s);
+	fd = cl_connect(s.conf.path);
+	for (int i = 0; i < N; i++)
+		memcpy(batch + i * (sizeof(req) - 1), req, sizeof(req) - 1);
+	batch[N * (sizeof(req) - 1)] = 0;
+	cl_send(fd, batch);
+	free(batch);
+	usleep(300 * 1000);
+	for (int i = 0; i < N; i++) {
+		j = cl_json(fd);
+		assert_true(json_is_true(json_object_get(j, "ok")));
+		assert_non_null(json_object_get(
+			json_object_get(j, "result"), "verbs"));
+		json_decref(j);
+	}
+	cl_send(fd, "{\"id\":1,\"cmd\":\"status\"}\n");
+	j = cl_json(fd);
+	r = json_object_get(j, "result");
+	printf("output bound: %lld bytes queued at most (max_output %u), "
+	       "%lld pauses\n",
+	       (long long)json_integer_value(
+		       json_object_get(r, "out_queued_max")),
+	       s.conf.max_output,
+	       (long long)json_integer_value(
+		       json_object_get(r, "read_paused")));
+	/* max_output plus the answer that crossed it (a help is ~5 KiB). */
+	assert_true(json_integer_value(json_object_get(r, "out_queued_max")) <=
+		    s.conf.max_output + 16 * 1024);
+	assert_true(json_integer_value(json_object_get(r, "read_paused")) > 0);
+	json_decref(j);
+	close(fd);
+	assert_int_equal(server_stop(&s), 0);
+}
+
 static void test_max_clients_idle(void **state)
 {
 	struct srv s;
@@ -611,6 +671,8 @@ static void test_tcp_remote_refused(void **state)
 			test_stale_socket, NULL, reap, &backends[b]),          \
 		cmocka_unit_test_prestate_setup_teardown(test_stream, NULL,    \
 							 reap, &backends[b]),  \
+		cmocka_unit_test_prestate_setup_teardown(                      \
+			test_output_bound, NULL, reap, &backends[b]),          \
 		cmocka_unit_test_prestate_setup_teardown(                      \
 			test_max_clients_idle, NULL, reap, &backends[b]),      \
 		cmocka_unit_test_prestate_setup_teardown(test_tcp_token, NULL, \
