@@ -237,6 +237,10 @@ struct mconn {
 	size_t url_len;
 	char *resp;
 	size_t resp_len;
+	/* Bytes of a read after a complete request (pipelined requests),
+	 * parsed once its answer is written. At most one read's worth. */
+	char *rest;
+	size_t rest_len;
 	bool complete, keep_alive, closing;
 };
 
@@ -287,6 +291,7 @@ static void conn_closed(struct cp_io *io)
 		c->next->prev = c->prev;
 	c->m->nconns--;
 	free(c->resp);
+	free(c->rest);
 	free(c);
 }
 
@@ -299,10 +304,12 @@ static void conn_close(struct mconn *c)
 }
 
 static void conn_read(struct mconn *c);
+static void conn_feed(struct mconn *c, const char *data, size_t n);
 
 static void on_written(struct cp_io *io, int err)
 {
 	struct mconn *c = io->data;
+	char *r = c->rest;
 
 	free(c->resp);
 	c->resp = NULL;
@@ -314,6 +321,13 @@ static void on_written(struct cp_io *io, int err)
 	c->url_len = 0;
 	c->url[0] = 0;
 	http_parser_pause(&c->parser, 0);
+	if (r) {
+		/* The next pipelined request is already here. */
+		c->rest = NULL;
+		conn_feed(c, r, c->rest_len);
+		free(r);
+		return;
+	}
 	conn_read(c);
 }
 
@@ -376,16 +390,12 @@ static void handle(struct mconn *c)
 	free(body);
 }
 
-static void on_read(struct cp_io *io, const void *data, ssize_t n)
+/* Parse n bytes; answer a complete request (what follows it waits in
+ * rest until the answer is written: the parser is paused). */
+static void conn_feed(struct mconn *c, const char *data, size_t n)
 {
-	struct mconn *c = io->data;
-	size_t done;
+	size_t done = http_parser_execute(&c->parser, &settings, data, n);
 
-	if (n <= 0) {
-		conn_close(c);
-		return;
-	}
-	done = http_parser_execute(&c->parser, &settings, data, (size_t)n);
 	if (HTTP_PARSER_ERRNO(&c->parser) != HPE_OK &&
 	    HTTP_PARSER_ERRNO(&c->parser) != HPE_PAUSED) {
 		static const char bad[] = "bad request\n";
@@ -395,12 +405,31 @@ static void on_read(struct cp_io *io, const void *data, ssize_t n)
 			sizeof(bad) - 1, false);
 		return;
 	}
-	(void)done;
 	if (c->complete) {
+		if (done < n && c->keep_alive) {
+			c->rest = malloc(n - done);
+			if (!c->rest) {
+				conn_close(c);
+				return;
+			}
+			memcpy(c->rest, data + done, n - done);
+			c->rest_len = n - done;
+		}
 		handle(c);
 		return;
 	}
 	conn_read(c);
+}
+
+static void on_read(struct cp_io *io, const void *data, ssize_t n)
+{
+	struct mconn *c = io->data;
+
+	if (n <= 0) {
+		conn_close(c);
+		return;
+	}
+	conn_feed(c, data, (size_t)n);
 }
 
 static void conn_read(struct mconn *c)

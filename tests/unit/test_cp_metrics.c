@@ -178,6 +178,41 @@ static void test_http(void **state)
 		 "POST /metrics HTTP/1.1\r\nHost: x\r\n"
 		 "Content-Length: 0\r\n\r\n");
 	assert_true(!strncmp(r, "HTTP/1.1 405", 12));
+	/* Pipelined: two requests in one write, two answers in order. */
+	{
+		static const char two[] =
+			"GET /a HTTP/1.1\r\nHost: x\r\n\r\n"
+			"GET /metrics?x HTTP/1.1\r\nHost: x\r\n\r\n";
+		static char got[1 << 20];
+		size_t len = 0;
+		char *r404, *r200;
+
+		assert_int_equal(write(fd, two, sizeof(two) - 1),
+				 (ssize_t)sizeof(two) - 1);
+		for (int i = 0; i < 500; i++) {
+			ssize_t n;
+
+			cp_loop_run_once(l, 10);
+			n = recv(fd, got + len, sizeof(got) - 1 - len,
+				 MSG_DONTWAIT);
+			if (n > 0)
+				len += (size_t)n;
+			got[len] = 0;
+			r200 = strstr(got, "HTTP/1.1 200");
+			if (r200 && strstr(r200, "\r\n\r\n") &&
+			    strstr(r200, "Content-Length: ") &&
+			    len >= (size_t)(strstr(r200, "\r\n\r\n") + 4 - got) +
+					   strtoul(strstr(r200, "Content-Length: ") +
+							   16,
+						   NULL, 10))
+				break;
+		}
+		r404 = strstr(got, "HTTP/1.1 404");
+		r200 = strstr(got, "HTTP/1.1 200");
+		assert_non_null(r404);
+		assert_non_null(r200);
+		assert_true(r404 < r200);
+	}
 	r = http(l, fd, "GET /metrics HTTP/1.0\r\n\r\n");
 	assert_true(!strncmp(r, "HTTP/1.1 200", 12));
 	assert_non_null(strstr(r, "Connection: close"));
