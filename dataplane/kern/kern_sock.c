@@ -504,6 +504,10 @@ uint16_t kern_tx_mmsg(struct kern_queue *q, uint8_t *const *data,
 
 	if (!mm || n == 0)
 		return 0;
+	/* The vectors hold one burst; the caller owns (and frees) the rest,
+	 * as with any short tx_burst. */
+	if (n > DP_BURST)
+		n = DP_BURST;
 	for (i = 0; i < n; i++) {
 		mm->iov[i].iov_base = data[i];
 		mm->iov[i].iov_len = len[i];

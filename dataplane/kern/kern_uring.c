@@ -162,7 +162,9 @@ static void ur_submit(struct kern_queue *q, struct ur *u)
 	if (!u->sqpoll || (kf & (IORING_SQ_NEED_WAKEUP | IORING_SQ_CQ_OVERFLOW)))
 		q->st.syscalls++;
 	r = io_uring_submit(&u->ring);
-	if (r < 0 && r != -EAGAIN && r != -EBUSY)
+	/* -EAGAIN/-EBUSY: no memory or a CQ backlog, -EINTR: a signal;
+	 * the SQEs stay in the SQ and go with the next submit. */
+	if (r < 0 && r != -EAGAIN && r != -EBUSY && r != -EINTR)
 		q->st.rx_err++;
 	u->pending = 0;
 }

@@ -28,6 +28,12 @@
  *     still held must never be walked again (no frame delivered twice);
  *     once everything is freed, frames flow again.
  *
+ *   kern_rxq txbig MODEL DUT_IF PEER_IF
+ *     tx_burst of more than a burst (DP_BURST + 8 foreign frames): the port
+ *     takes what it can (the sendmmsg models at most DP_BURST, their
+ *     vectors' size; the caller owns the rest, per the burst contract) and
+ *     every frame it took arrives at the peer byte for byte.
+ *
  *   kern_rxq fdlimit DUT_IF
  *     Raises RLIMIT_NOFILE, fills descriptors up to FD_SETSIZE, then opens
  *     a select port (must fail, with a message naming FD_SETSIZE) and a
@@ -280,6 +286,71 @@ static int do_tp_hold(const char *dut, const char *peer)
 	return 0;
 }
 
+static int do_txbig(const char *model, const char *dut, const char *peer)
+{
+	static uint8_t frames[DP_BURST + 8][1024];
+	uint8_t *data[DP_BURST + 8], rx[2048], want[1024];
+	uint16_t len[DP_BURST + 8];
+	uintptr_t buf[DP_BURST + 8] = { 0 };
+	struct sockaddr_ll sll = { .sll_family = AF_PACKET };
+	struct timeval tv = { .tv_sec = 1 };
+	struct dp_port p = { 0 };
+	uint32_t i, got = 0, bad = 0, id;
+	uint16_t sent;
+	char err[256];
+	ssize_t r;
+	int fd;
+
+	fd = socket(AF_PACKET, SOCK_RAW, htons(0x88b5));
+	sll.sll_protocol = htons(0x88b5);
+	sll.sll_ifindex = (int)if_nametoindex(peer);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sll, sizeof(sll)) < 0) {
+		perror("kern_rxq: peer socket");
+		return 1;
+	}
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	if (open_port(&p, model, dut, err, sizeof(err)) < 0) {
+		fprintf(stderr, "kern_rxq: %s\n", err);
+		return 1;
+	}
+	for (i = 0; i < DP_BURST + 8; i++) {
+		fill(frames[i], i);
+		data[i] = frames[i];
+		len[i] = (uint16_t)flen(i);
+	}
+	sent = p.ops->tx_burst(&p, 0, data, len, buf, DP_BURST + 8, true);
+	if (p.ops->tx_flush)
+		p.ops->tx_flush(&p, 0);
+	printf("%s: tx_burst of %d took %u\n", model, DP_BURST + 8, sent);
+	while (got < sent && (r = recv(fd, rx, sizeof(rx), 0)) > 0) {
+		memcpy(&id, rx + 14, 4);
+		fill(want, id);
+		if (id >= sent || (size_t)r != flen(id) ||
+		    memcmp(rx, want, (size_t)r)) {
+			if (bad++ < 5)
+				fprintf(stderr, "kern_rxq: frame %u (%zd bytes) is not one that was sent\n",
+					id, r);
+		}
+		got++;
+	}
+	/* Let the port reap its own completions before closing. */
+	for (i = 0; i < 3; i++) {
+		static struct dp_burst b;
+		uint16_t n = p.ops->rx_burst(&p, 0, &b);
+
+		if (n)
+			p.ops->free_bufs(&p, 0, b.buf, n);
+	}
+	p.ops->close(&p);
+	close(fd);
+	printf("peer got %u of %u, %u wrong\n", got, sent, bad);
+	if (sent == 0 || got != sent || bad) {
+		printf("FAIL\n");
+		return 1;
+	}
+	return 0;
+}
+
 static int do_fdlimit(const char *dut)
 {
 	struct rlimit rl = { 4096, 4096 };
@@ -333,11 +404,14 @@ int main(int argc, char **argv)
 				argc > 7 ? (uint32_t)atoi(argv[7]) : 0);
 	if (argc == 4 && !strcmp(argv[1], "tp-hold"))
 		return do_tp_hold(argv[2], argv[3]);
+	if (argc == 5 && !strcmp(argv[1], "txbig"))
+		return do_txbig(argv[2], argv[3], argv[4]);
 	if (argc == 3 && !strcmp(argv[1], "fdlimit"))
 		return do_fdlimit(argv[2]);
 	fprintf(stderr, "usage: kern_rxq burst MODEL DUT_IF PEER_IF COUNT [MS_BUFFERS [CQ_ENTRIES]]\n"
 			"       kern_rxq burst-refuse uring-multishot DUT_IF PEER_IF COUNT\n"
 			"       kern_rxq tp-hold DUT_IF PEER_IF\n"
+			"       kern_rxq txbig MODEL DUT_IF PEER_IF\n"
 			"       kern_rxq fdlimit DUT_IF\n");
 	return 2;
 }

@@ -14,6 +14,8 @@
 #              mode_desc, forwards every frame
 #   tp-hold    tpacket-v3 with every buffer held past the ring's size: a
 #              held block is never walked twice, frames flow once freed
+#   txbig      tx_burst of DP_BURST + 8 on the sendmmsg models: at most a
+#              burst taken, every frame taken arrives intact
 #   fdlimit    select refuses a descriptor >= FD_SETSIZE, saying so
 #
 #   kern_rxq.sh BUILD_DIR CASE TAG
@@ -63,6 +65,11 @@ cq-overflow)
 	;;
 tp-hold)
 	run tp-hold "$a" "$b"
+	;;
+txbig)
+	for m in mmsg tpacket-v3 poll; do
+		run txbig "$m" "$a" "$b"
+	done
 	;;
 fdlimit)
 	run fdlimit "$a"
