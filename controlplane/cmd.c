@@ -44,6 +44,57 @@ static void cpy(void *d, const void *s, size_t n)
 
 typedef json_t *(*cmd_fn)(struct cp_cmds *c, json_t *args, struct cp_error *e);
 
+/* Length of the valid UTF-8 sequence at s (RFC 3629: no overlong forms,
+ * no surrogates, nothing past U+10FFFF), 0 if invalid or cut short. */
+static size_t utf8_seq(const unsigned char *s)
+{
+	unsigned char c = s[0], lo = 0x80, hi = 0xbf;
+	size_t n;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		n = 2;
+	else if (c >= 0xe0 && c <= 0xef)
+		n = 3;
+	else if (c >= 0xf0 && c <= 0xf4)
+		n = 4;
+	else
+		return 0;
+	if (c == 0xe0)
+		lo = 0xa0;
+	else if (c == 0xed)
+		hi = 0x9f;
+	else if (c == 0xf0)
+		lo = 0x90;
+	else if (c == 0xf4)
+		hi = 0x8f;
+	if (s[1] < lo || s[1] > hi)
+		return 0;
+	for (size_t i = 2; i < n; i++)
+		if (s[i] < 0x80 || s[i] > 0xbf)
+			return 0;
+	return n;
+}
+
+/* Messages quote what the client sent, cut to a width (%.64s) or by the
+ * buffer: a cut inside a multi-byte character is not UTF-8, and JSON
+ * strings must be (the error would be lost). Such bytes become '?'. */
+static void utf8_fix(char *str)
+{
+	unsigned char *s = (unsigned char *)str;
+
+	while (*s) {
+		size_t n = utf8_seq(s);
+
+		if (!n) {
+			*s++ = '?';
+			continue;
+		}
+		s += n;
+	}
+}
+
 void cp_error_set(struct cp_error *e, const char *code, const char *field,
 		  const char *fmt, ...)
 {
@@ -54,11 +105,14 @@ void cp_error_set(struct cp_error *e, const char *code, const char *field,
 	va_start(ap, fmt);
 	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
 	va_end(ap);
+	utf8_fix(e->field);
+	utf8_fix(e->msg);
 }
 
 json_t *cp_error_json(const struct cp_error *e)
 {
-	json_t *j = json_pack("{s:s, s:s}", "code", e->code, "message", e->msg);
+	json_t *j = json_pack("{s:s, s:s}", "code", e->code ? e->code : "",
+			      "message", e->msg);
 
 	if (j && e->field[0])
 		json_object_set_new(j, "field", json_string(e->field));

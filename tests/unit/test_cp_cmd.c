@@ -283,6 +283,46 @@ static void test_acl(void **state)
 	json_decref(r);
 }
 
+/* A quoted client string cut inside a multi-byte character (by a %.Ns
+ * width or the buffer) still gives an error object with its message. */
+static void test_error_utf8_cut(void **state)
+{
+	struct env *e = *state;
+	char verb[128] = "a", key[128] = "bb";
+	struct cp_error err;
+	json_t *j, *r;
+
+	for (int i = 0; i < 40; i++) {
+		strcat(verb, "\xc3\xa9"); /* U+00E9 */
+		strcat(key, "\xe2\x82\xac"); /* U+20AC */
+	}
+	cp_error_set(&err, CP_E_UNKNOWN_COMMAND, key,
+		     "unknown command '%.64s'", verb);
+	j = cp_error_json(&err);
+	assert_non_null(j);
+	assert_string_equal(json_string_value(json_object_get(j, "code")),
+			    CP_E_UNKNOWN_COMMAND);
+	assert_non_null(strstr(json_string_value(json_object_get(j, "message")),
+			       "\xc3\xa9?'"));
+	/* field: "bb" and 29 bytes of euro signs: the tenth one cut */
+	assert_non_null(json_object_get(j, "field"));
+	json_decref(j);
+	/* Invalid sequences of every kind become '?'. */
+	cp_error_set(&err, CP_E_INVALID, "", "%s",
+		     "x\xc0\xaf\xed\xa0\x80\xf4\x90\x80\x80\xff\xe2\x82");
+	j = cp_error_json(&err);
+	assert_non_null(j);
+	assert_string_equal(json_string_value(json_object_get(j, "message")),
+			    "x????????????");
+	json_decref(j);
+	/* And a whole request through the command layer still answers. */
+	r = run(e, "help", "{\"verb\": \"a\u00e9\u00e9\"}", &err);
+	assert_null(r);
+	j = cp_error_json(&err);
+	assert_non_null(j);
+	json_decref(j);
+}
+
 static json_int_t sink_pkts(json_t *r)
 {
 	return json_integer_value(json_object_get(
@@ -515,6 +555,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_table, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_routes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_acl, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_error_utf8_cut, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_stats_clear_lazy_sink,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stats_clear, setup,
