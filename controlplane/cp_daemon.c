@@ -73,12 +73,42 @@ void cp_daemon_usage(FILE *f)
 		CP_DEFAULT_SOCKET);
 }
 
+/* A number: digits of base only (no sign, blanks or empty string, which
+ * strtoul would take as 0 or wrap), at most max. */
+static int parse_num(const char *s, int base, unsigned long max,
+		     unsigned long *out)
+{
+	const char *digits = base == 8 ? "01234567" : "0123456789";
+	unsigned long v = 0;
+
+	if (!s[0] || strspn(s, digits) != strlen(s))
+		return -EINVAL;
+	for (; *s; s++) {
+		unsigned long d = (unsigned long)(*s - '0');
+
+		if (v > (max - d) / (unsigned long)base)
+			return -ERANGE;
+		v = v * (unsigned long)base + d;
+	}
+	*out = v;
+	return 0;
+}
+
+/* Copy an option's string value; too long for its field is an error, not
+ * a silently cut path or name. */
+static int copy_val(char *dst, size_t len, const char *val)
+{
+	if (strlen(val) >= len)
+		return -ENAMETOOLONG;
+	memcpy(dst, val, strlen(val) + 1);
+	return 0;
+}
+
 static int parse_hostport(const char *s, char *addr, size_t alen,
 			  uint16_t *port)
 {
 	const char *colon = strrchr(s, ':');
 	unsigned long p;
-	char *end;
 	size_t n;
 
 	if (!colon)
@@ -92,8 +122,7 @@ static int parse_hostport(const char *s, char *addr, size_t alen,
 		return -EINVAL;
 	memcpy(addr, s, n);
 	addr[n] = 0;
-	p = strtoul(colon + 1, &end, 10);
-	if (*end || colon[1] == 0 || p > 65535)
+	if (parse_num(colon + 1, 10, 65535, &p))
 		return -EINVAL;
 	*port = (uint16_t)p;
 	return 0;
@@ -106,13 +135,23 @@ static int read_token(const char *path, char *tok, size_t len, char *err,
 	size_t n;
 
 	if (!f) {
+		int ret = -errno;
+
 		snprintf(err, errlen, "--token-file %s: %s", path,
-			 strerror(errno));
-		return -errno;
+			 strerror(-ret));
+		return ret;
 	}
 	n = fread(tok, 1, len - 1, f);
 	fclose(f);
 	tok[n] = 0;
+	if (strlen(tok) != n) {
+		/* A NUL would cut the token the server compares short (an
+		 * all-NUL file: the empty token). */
+		tok[0] = 0;
+		snprintf(err, errlen, "--token-file %s: contains a NUL byte",
+			 path);
+		return -EINVAL;
+	}
 	while (n &&
 	       (tok[n - 1] == '\n' || tok[n - 1] == '\r' || tok[n - 1] == ' '))
 		tok[--n] = 0;
@@ -129,22 +168,20 @@ static int read_token(const char *path, char *tok, size_t len, char *err,
 static int take_one(struct cp_daemon_conf *c, const char *opt, const char *val,
 		    char *err, size_t errlen)
 {
-	char *end;
 	unsigned long u;
 	int r;
 
 	if (!strcmp(opt, "--socket")) {
-		if (strlen(val) >= sizeof(c->srv.path) || !val[0])
+		if (!val[0] || copy_val(c->srv.path, sizeof(c->srv.path), val))
 			goto bad;
-		snprintf(c->srv.path, sizeof(c->srv.path), "%s", val);
 		c->socket_explicit = true;
 	} else if (!strcmp(opt, "--socket-mode")) {
-		u = strtoul(val, &end, 8);
-		if (*end || u > 0777)
+		if (parse_num(val, 8, 0777, &u))
 			goto bad;
 		c->srv.mode = (mode_t)u;
 	} else if (!strcmp(opt, "--socket-group")) {
-		snprintf(c->srv.group, sizeof(c->srv.group), "%s", val);
+		if (copy_val(c->srv.group, sizeof(c->srv.group), val))
+			goto bad;
 	} else if (!strcmp(opt, "--loop")) {
 		r = cp_loop_backend_parse(val);
 		if (r < 0)
@@ -162,17 +199,17 @@ static int take_one(struct cp_daemon_conf *c, const char *opt, const char *val,
 		return read_token(val, c->srv.token, sizeof(c->srv.token), err,
 				  errlen);
 	} else if (!strcmp(opt, "--max-clients")) {
-		u = strtoul(val, &end, 10);
-		if (*end || !u || u > 1000000)
+		if (parse_num(val, 10, 1000000, &u) || !u)
 			goto bad;
 		c->srv.max_clients = (uint32_t)u;
 	} else if (!strcmp(opt, "--idle-timeout")) {
-		u = strtoul(val, &end, 10);
-		if (*end || u > 86400000)
+		if (parse_num(val, 10, 86400000, &u))
 			goto bad;
 		c->srv.idle_timeout_ms = (uint32_t)u;
 	} else if (!strcmp(opt, "--save-to")) {
-		snprintf(c->save_path, sizeof(c->save_path), "%s", val);
+		if (!val[0] ||
+		    copy_val(c->save_path, sizeof(c->save_path), val))
+			goto bad;
 	} else if (!strcmp(opt, "--log-level")) {
 		r = cp_log_level_parse(val);
 		if (r < 0)

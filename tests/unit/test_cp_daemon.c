@@ -85,7 +85,35 @@ static void test_bad_args(void **state)
 		{"--control-tcp", "127.0.0.1:7000", "--token-file"},
 		{"--token-file", "/nonexistent/token", "/nonexistent/token"},
 		{"--log-level", "loud", "--log-level"},
+		/* strtoul would read these as 0 or wrap them */
+		{"--socket-mode", "", "--socket-mode"},
+		{"--idle-timeout", "", "--idle-timeout"},
+		{"--max-clients", " 5", "--max-clients"},
+		{"--max-clients", "-4294967295", "--max-clients"},
+		{"--idle-timeout", "99999999999999999999999", "--idle-timeout"},
+		{"--metrics", "127.0.0.1:+80", "--metrics"},
+		/* cut silently before: another group, another file */
+		{"--socket-group",
+		 "g123456789012345678901234567890123456789012345678901234567890"
+		 "123456789",
+		 "--socket-group"},
+		{"--save-to",
+		 "/tmp/lr-cf-"
+		 "0123456789012345678901234567890123456789012345678901234567890"
+		 "0123456789012345678901234567890123456789012345678901234567890"
+		 "0123456789012345678901234567890123456789012345678901234567890"
+		 "0123456789012345678901234567890123456789012345678901234567890"
+		 "/x.yaml",
+		 "--save-to"},
+		{"--save-to", "", "--save-to"},
+		{"--token-file", "/tmp/lr-cf-nul-token", "NUL"},
 	};
+	FILE *tf = fopen("/tmp/lr-cf-nul-token", "w");
+
+	/* Nine NUL bytes: passed the 8-character check as the empty token. */
+	assert_non_null(tf);
+	assert_int_equal(fwrite("\0\0\0\0\0\0\0\0\0", 1, 9, tf), 9);
+	fclose(tf);
 	char err[256];
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -102,6 +130,7 @@ static void test_bad_args(void **state)
 			fail_msg("%s %s: message '%s' does not name %s",
 				 bad[i][0], bad[i][1], err, bad[i][2]);
 	}
+	unlink("/tmp/lr-cf-nul-token");
 	{
 		char *argv[] = {"linerated", "--socket", NULL};
 		int argc = 2;
