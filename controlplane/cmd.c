@@ -234,8 +234,13 @@ static int check_value(const char *verb, const struct cp_arg_spec *s, json_t *v,
 		return -EINVAL;
 	}
 	if (!strcmp(s->type, "ipver")) {
-		long ver = str ? strtol(str, NULL, 10) : json_integer_value(v);
+		json_int_t ver = json_integer_value(v);
 
+		if (str)
+			ver = !strcmp(str, "4")	   ? 4
+			      : !strcmp(str, "6")  ? 6
+			      : !strcmp(str, "46") ? 46
+						   : 0;
 		if (ver != 4 && ver != 6 && ver != 46) {
 			cp_error_set(e, CP_E_INVALID, s->name,
 				     "%s: ip must be 4, 6 or 46", verb);
