@@ -22,6 +22,16 @@
  * directly from the routes sorted by prefix length (longer ones paint over
  * shorter ones): 32 MiB + 512 bytes per /24 holding longer prefixes, i.e.
  * ~37 MiB for a 1M-route table. Lookup: one load, a second one for /25+.
+ *
+ * Why not rte_lpm (DPDK's own DIR-24-8), measured here with the same 1M
+ * generated routes (9970 /24s holding longer prefixes, tbl8 groups sized
+ * 1.25x that): 84.1 MiB (4-byte entries: 64 MiB of tbl24, plus an 8-byte
+ * rule per route), and rte_lpm_add scans the rules of the prefix length
+ * linearly, so adding grows quadratically: 590k routes took 67 s (a whole
+ * 1M table, which every reload rebuilds, minutes); painting takes 0.24 s.
+ * Lookups: 8192 random destinations, cache-warm, 4.0 cycles each here 4 at
+ * a time vs 5.3 (rte_lpm_lookupx4) and 7.4 (rte_lpm_lookup_bulk); 1M
+ * distinct random destinations, 53.5 vs 77.3 (half the table's bytes).
  */
 #include <errno.h>
 #include <string.h>
@@ -121,6 +131,52 @@ static inline void l3_out(const struct dp *dp, const struct dp_l3_table *t,
 	b->out[i] = nh->port;
 }
 
+/* Write the IPv4 packets of a burst. Most of a burst shares a next hop:
+ * its Ethernet header (neighbour MAC, egress port MAC) is built once and
+ * stored as one 8-byte and one 4-byte write per packet; anything else
+ * (no route, connected routes, unresolved next hops) takes l3_out(). */
+static inline void l3_out4(const struct dp *dp, const struct dp_l3_table *t,
+			   struct dp_burst *b, const uint32_t *ip4,
+			   const uint64_t *nh4, const uint16_t *idx4,
+			   uint16_t n4)
+{
+	uint64_t cached = UINT64_MAX; /* only resolved next hops are cached */
+	uint64_t h8 = 0;
+	uint32_t h4 = 0;
+	uint16_t port = 0, i;
+
+	for (i = 0; i < n4; i++) {
+		uint16_t k = idx4[i];
+		uint8_t *f = b->data[k];
+
+		if (unlikely(nh4[i] != cached)) {
+			const struct dp_nexthop *nh = NULL;
+			uint8_t hdr[12];
+
+			if (nh4[i] != 0 && nh4[i] < t->nb_nh)
+				nh = &t->nh[nh4[i]];
+			if (nh == NULL || !nh->resolved) {
+				uint32_t be = rte_cpu_to_be_32(ip4[i]);
+
+				l3_out(dp, t, b, k, nh4[i],
+				       (const uint8_t *)&be, false);
+				continue;
+			}
+			memcpy(hdr, nh->mac, 6);
+			memcpy(hdr + 6, dp->ports[nh->port].mac, 6);
+			memcpy(&h8, hdr, 8);
+			memcpy(&h4, hdr + 8, 4);
+			port = nh->port;
+			cached = nh4[i];
+		}
+		/* TTL > 1 was checked when the burst was classified. */
+		ip4_ttl_dec(f + b->meta[k].l3_off);
+		memcpy(f, &h8, 8);
+		memcpy(f + 8, &h4, 4);
+		b->out[k] = port;
+	}
+}
+
 /* Untagged IPv4 without options, or IPv6, whole header inside the frame
  * and consistent lengths: the common case needs none of the parser's
  * generality (VLANs, extension headers, L4). Returns the ethertype, or 0:
@@ -143,6 +199,43 @@ static inline uint16_t quick_l3(const uint8_t *f, uint16_t len)
 	return 0;
 }
 
+/* Look up n IPv4 destinations (host order) in the DIR-24-8, four at a
+ * time (four independent loads in flight) with a scalar tail. */
+static inline void lpm4_lookup_bulk(const struct dp_lpm4 *l,
+				    const uint32_t *ip, uint64_t *nh,
+				    uint16_t n)
+{
+	const uint16_t *tbl24 = l->tbl24;
+	uint16_t i, k;
+
+	for (i = 0; i + 4 <= n; i += 4) {
+		uint16_t e[4];
+
+		e[0] = tbl24[ip[i] >> 8];
+		e[1] = tbl24[ip[i + 1] >> 8];
+		e[2] = tbl24[ip[i + 2] >> 8];
+		e[3] = tbl24[ip[i + 3] >> 8];
+		if (unlikely((e[0] | e[1] | e[2] | e[3]) & DP_LPM4_EXT)) {
+			for (k = 0; k < 4; k++)
+				if (e[k] & DP_LPM4_EXT)
+					e[k] = l->tbl8[(uint32_t)(e[k] & 0x7fff)
+							       << 8 |
+						       (ip[i + k] & 0xff)];
+		}
+		nh[i] = e[0];
+		nh[i + 1] = e[1];
+		nh[i + 2] = e[2];
+		nh[i + 3] = e[3];
+	}
+	for (; i < n; i++) {
+		uint16_t e = tbl24[ip[i] >> 8];
+
+		if (e & DP_LPM4_EXT)
+			e = l->tbl8[(uint32_t)(e & 0x7fff) << 8 | (ip[i] & 0xff)];
+		nh[i] = e;
+	}
+}
+
 uint16_t dp_fwd_l3(struct dp_worker *w, struct dp_burst *b, bool parsed)
 {
 	const struct dp *dp = w->dp;
@@ -155,6 +248,21 @@ uint16_t dp_fwd_l3(struct dp_worker *w, struct dp_burst *b, bool parsed)
 	const uint16_t *tbl24 = t->lpm4.tbl24;
 	uint16_t n4 = 0, n6 = 0, i, out;
 
+	/* With a large table the tbl24 loads miss the caches (and, in a VM,
+	 * often the TLB): start them all first, from what looks like an
+	 * untagged IPv4 destination, so the whole classification below runs
+	 * while they are served. A wrong guess costs one useless prefetch. */
+	if (tbl24 && !parsed) {
+		for (i = 0; i < b->n; i++) {
+			const uint8_t *f = b->data[i];
+			uint32_t d;
+
+			if (b->len[i] < 34 || f[12] != 0x08 || f[13] != 0x00)
+				continue;
+			memcpy(&d, f + 30, 4);
+			rte_prefetch0(&tbl24[rte_be_to_cpu_32(d) >> 8]);
+		}
+	}
 	for (i = 0; i < b->n; i++) {
 		struct dp_parsed *m = &b->meta[i];
 		uint16_t et = parsed ? 0 : quick_l3(b->data[i], b->len[i]);
@@ -187,9 +295,7 @@ uint16_t dp_fwd_l3(struct dp_worker *w, struct dp_burst *b, bool parsed)
 			}
 			memcpy(&ip4[n4], ip + 16, 4);
 			ip4[n4] = rte_be_to_cpu_32(ip4[n4]);
-			/* Start the tbl24 miss now: the rest of this loop
-			 * runs while it is served. */
-			if (tbl24)
+			if (tbl24 && parsed)
 				rte_prefetch0(&tbl24[ip4[n4] >> 8]);
 			idx4[n4++] = i;
 		} else if (et == ETH_P_IP6) {
@@ -205,25 +311,11 @@ uint16_t dp_fwd_l3(struct dp_worker *w, struct dp_burst *b, bool parsed)
 		}
 	}
 	if (n4) {
-		if (tbl24) {
-			for (i = 0; i < n4; i++) {
-				uint16_t e = tbl24[ip4[i] >> 8];
-
-				if (e & DP_LPM4_EXT)
-					e = t->lpm4.tbl8[(uint32_t)(e & 0x7fff)
-								 << 8 |
-							 (ip4[i] & 0xff)];
-				nh4[i] = e;
-			}
-		} else {
+		if (tbl24)
+			lpm4_lookup_bulk(&t->lpm4, ip4, nh4, n4);
+		else
 			memset(nh4, 0, sizeof(nh4[0]) * n4);
-		}
-		for (i = 0; i < n4; i++) {
-			uint32_t be = rte_cpu_to_be_32(ip4[i]);
-
-			l3_out(dp, t, b, idx4[i], nh4[i], (const uint8_t *)&be,
-			       false);
-		}
+		l3_out4(dp, t, b, ip4, nh4, idx4, n4);
 	}
 	if (n6) {
 		if (t->fib6)
