@@ -2,8 +2,10 @@
 /*
  * /metrics: rendering (Prometheus text format 0.0.4) and the small HTTP/1.1
  * server in front of it. One response per request, keep-alive honoured,
- * at most METRICS_CONNS connections; bodies are built with open_memstream
- * and freed once written.
+ * at most METRICS_CONNS connections (a new one, when all are taken,
+ * replaces the one idle longest, so idle connections cannot lock the
+ * scraper out); bodies are built with open_memstream and freed once
+ * written.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -241,6 +243,7 @@ struct mconn {
 	 * parsed once its answer is written. At most one read's worth. */
 	char *rest;
 	size_t rest_len;
+	uint64_t last_ns; /* accepted or last request answered */
 	bool complete, keep_alive, closing;
 };
 
@@ -320,6 +323,7 @@ static void on_written(struct cp_io *io, int err)
 	c->complete = false;
 	c->url_len = 0;
 	c->url[0] = 0;
+	c->last_ns = cp_loop_now_ns();
 	http_parser_pause(&c->parser, 0);
 	if (r) {
 		/* The next pipelined request is already here. */
@@ -438,13 +442,36 @@ static void conn_read(struct mconn *c)
 		conn_close(c);
 }
 
+/* All connections taken: close the one idle longest (waiting for a
+ * request, not answering one). Its slot frees when its close completes,
+ * so the count may pass METRICS_CONNS by the closes in flight. */
+static bool evict_idle(struct cp_metrics *m)
+{
+	struct mconn *old = NULL;
+
+	for (struct mconn *c = m->conns; c; c = c->next)
+		if (!c->closing && !c->complete &&
+		    (!old || c->last_ns < old->last_ns))
+			old = c;
+	if (!old)
+		return false;
+	conn_close(old);
+	return true;
+}
+
 static void on_accept(struct cp_io *io, int fd)
 {
 	struct cp_metrics *m = io->data;
 	struct mconn *c;
+	unsigned int closing = 0;
 
+	for (c = m->conns; c; c = c->next)
+		closing += c->closing;
 	if (fd >= 0) {
-		c = m->nconns < METRICS_CONNS ? calloc(1, sizeof(*c)) : NULL;
+		bool room = m->nconns - closing < METRICS_CONNS ||
+			    evict_idle(m);
+
+		c = room ? calloc(1, sizeof(*c)) : NULL;
 		if (!c) {
 			close(fd);
 		} else {
@@ -455,6 +482,7 @@ static void on_accept(struct cp_io *io, int fd)
 				m->conns->prev = c;
 			m->conns = c;
 			cp_io_init(&c->io, m->loop, fd, c);
+			c->last_ns = cp_loop_now_ns();
 			http_parser_init(&c->parser, HTTP_REQUEST);
 			c->parser.data = c;
 			conn_read(c);

@@ -222,6 +222,28 @@ static void test_http(void **state)
 	r = http(l, fd, "\x01\x02 garbage\r\n\r\n");
 	assert_true(!strncmp(r, "HTTP/1.1 400", 12));
 	close(fd);
+	/* 64 idle connections (the most it keeps) do not lock a scraper
+	 * out: the one idle longest makes room. */
+	{
+		int idle[70];
+
+		for (int i = 0; i < 70; i++) {
+			idle[i] = socket(AF_INET, SOCK_STREAM, 0);
+			assert_int_equal(connect(idle[i], (struct sockaddr *)&a,
+						 sizeof(a)),
+					 0);
+			for (int k = 0; k < 3; k++)
+				cp_loop_run_once(l, 1);
+		}
+		fd = socket(AF_INET, SOCK_STREAM, 0);
+		assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof(a)),
+				 0);
+		r = http(l, fd, "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n");
+		assert_true(!strncmp(r, "HTTP/1.1 200", 12));
+		close(fd);
+		for (int i = 0; i < 70; i++)
+			close(idle[i]);
+	}
 	cp_metrics_free(m);
 	cp_cmds_free(c);
 	cp_loop_free(l);
