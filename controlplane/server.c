@@ -281,22 +281,28 @@ static void handle_request(struct cp_client *cl, const char *buf, size_t len)
 
 static int in_append(struct cp_client *cl, const char *p, size_t n)
 {
-	uint32_t need = cl->in_len + (uint32_t)n;
+	size_t need = (size_t)cl->in_len + n;
 
+	if (need > UINT32_MAX)
+		return -ENOMEM;
 	if (need > cl->in_cap) {
-		uint32_t cap = cl->in_cap ? cl->in_cap : 256;
+		/* size_t: doubling past 2 GiB (a max_request that large)
+		 * must not wrap to 0 and loop. */
+		size_t cap = cl->in_cap ? cl->in_cap : 256;
 		char *b;
 
 		while (cap < need)
 			cap *= 2;
+		if (cap > UINT32_MAX)
+			cap = need;
 		b = realloc(cl->in, cap);
 		if (!b)
 			return -ENOMEM;
 		cl->in = b;
-		cl->in_cap = cap;
+		cl->in_cap = (uint32_t)cap;
 	}
 	memcpy(cl->in + cl->in_len, p, n);
-	cl->in_len = need;
+	cl->in_len = (uint32_t)need;
 	return 0;
 }
 
@@ -731,7 +737,9 @@ int cp_server_new(struct cp_server **out, struct cp_loop *l,
 		s->conf.max_output = 1024 * 1024;
 	if (!s->conf.max_clients)
 		s->conf.max_clients = 16384;
-	raise_nofile(s->conf.max_clients + 256);
+	raise_nofile(s->conf.max_clients > UINT32_MAX - 256
+			     ? UINT32_MAX
+			     : s->conf.max_clients + 256);
 	s->lunix.srv = s->ltcp.srv = s;
 	s->ltcp.tcp = true;
 	cp_timer_init(&s->lunix.retry, l, on_accept_retry, &s->lunix);
