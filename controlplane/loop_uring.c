@@ -213,8 +213,14 @@ static void ur_cancel(struct ur *ur, struct cp_io *io, int op)
 {
 	struct io_uring_sqe *sqe = ur_sqe(ur);
 
-	if (!sqe)
-		return; /* the fd's close below still ends the operation */
+	if (!sqe) {
+		/* No cancel: the close waits for the operation, and a read on
+		 * an idle socket would never end (io_uring holds the file, so
+		 * closing the fd does not end it). Shutting the socket down
+		 * does: the read sees EOF, the write EPIPE, accept EINVAL. */
+		shutdown(io->fd, SHUT_RDWR);
+		return;
+	}
 	io_uring_prep_cancel64(sqe, ud(io, op), 0);
 	io_uring_sqe_set_data64(sqe, 0);
 }
