@@ -9,7 +9,9 @@
  * L2_UNKNOWN.
  *
  * Learning writes the hash from the worker only when a MAC is new, moved, or
- * its timestamp is a second old: rare events, not per packet. The hash is
+ * its timestamp is a second old: rare events, not per packet. A worker
+ * without a DPDK lcore id (rte_thread_register failed) does not learn:
+ * the multi-writer add indexes a per-lcore cache with it. The hash is
  * built multi-writer (its add path takes a lock; lookups never do). Aging
  * runs on the control thread (dp_housekeeping): entries older than aging_s
  * are deleted and their slots freed after an RCU grace period.
@@ -21,6 +23,7 @@
 #include <rte_errno.h>
 #include <rte_hash.h>
 #include <rte_hash_crc.h>
+#include <rte_lcore.h>
 #include <rte_malloc.h>
 
 #include "dp_internal.h"
@@ -77,7 +80,11 @@ void dp_fwd_l2(struct dp_worker *w, struct dp_burst *b)
 	struct dp *dp = w->dp;
 	const struct dp_l2_table *t =
 		atomic_load_explicit(&dp->l2, memory_order_acquire);
-	bool learn = atomic_load_explicit(&dp->l2_learn, memory_order_relaxed);
+	/* rte_hash's multi-writer add keeps a free-slot cache per lcore id:
+	 * a worker that got none (LCORE_ID_ANY) must not insert. */
+	bool learn = atomic_load_explicit(&dp->l2_learn,
+					  memory_order_relaxed) &&
+		     w->lcore != LCORE_ID_ANY;
 	bool fl = atomic_load_explicit(&dp->l2_flood, memory_order_relaxed);
 	uint32_t now_s = (uint32_t)(rte_rdtsc() / dp->tsc_hz);
 	uint16_t i;
