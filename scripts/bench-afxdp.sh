@@ -28,12 +28,12 @@
 # against other sessions' processes (autogroup scheduling).
 #
 # Topology: the generator (afxdp_gen, sendmmsg on AF_PACKET) runs pinned
-# to CPU 0 in the generator namespace and sends on lrxd-g0; the DUT runs
-# pinned to CPU 1 and forwards lrxd-d0 -> lrxd-d1; lrxd-g1 drops what
+# to CPU 0 in the generator namespace and sends on lrx2-g0; the DUT runs
+# pinned to CPU 1 and forwards lrx2-d0 -> lrx2-d1; lrx2-g1 drops what
 # arrives with an XDP program (sink_drop), and its rx_packets counter is
 # the forwarded count. veth does its receive work on the *sending* core:
 # CPU 0 pays for the generator and for XDP + the copy into the UMEM on
-# lrxd-d0; CPU 1 pays for the DUT, its TX copy and the sink's XDP.
+# lrx2-d0; CPU 1 pays for the DUT, its TX copy and the sink's XDP.
 #
 # Per mode it prints offered and forwarded rate (median of the rounds),
 # loss, what limited it (no loss: the generator; loss at the DUT's rings:
@@ -93,12 +93,12 @@ LAB_PIDS=
 cleanup() {
 	lab_down
 	rm -rf "$tmp"
-	rm -rf /dev/hugepages/lr-xd-bench$$* /var/run/dpdk/lr-xd-bench$$* 2>/dev/null || true
+	rm -rf /dev/hugepages/lr-x2-bench$$* /var/run/dpdk/lr-x2-bench$$* 2>/dev/null || true
 }
 lab_up 1
 trap cleanup EXIT
-ip -n "$LAB_G" link set dev lrxd-g1 xdpdrv obj "$sink" sec xdp
-d0mac=$(lab_mac "$LAB_D" lrxd-d0)
+ip -n "$LAB_G" link set dev lrx2-g1 xdpdrv obj "$sink" sec xdp
+d0mac=$(lab_mac "$LAB_D" lrx2-d0)
 
 mhz=$(awk -F: '/^cpu MHz/ {printf "%.0f", $2; exit}' /proc/cpuinfo)
 
@@ -175,12 +175,12 @@ share_end() {
 }
 work_cpp() { awk -v c="$1" -v s="$share" 'BEGIN {printf "%.0f", c * s}'; }
 
-g1_rx() { ip netns exec "$LAB_G" cat /sys/class/net/lrxd-g1/statistics/rx_packets; }
+g1_rx() { ip netns exec "$LAB_G" cat /sys/class/net/lrx2-g1/statistics/rx_packets; }
 
 # run_gen: send for $secs from CPU 0; sets sent, gsecs
 run_gen() {
 	local out
-	out=$(ip netns exec "$LAB_G" "$gen" -i lrxd-g0 -c 0 -t "$secs" \
+	out=$(ip netns exec "$LAB_G" "$gen" -i lrx2-g0 -c 0 -t "$secs" \
 		-n 100000000 -s "$size" -d "$d0mac")
 	sent=$(echo "$out" | awk '{print $3}')
 	gsecs=$(echo "$out" | awk '{print $6}')
@@ -193,7 +193,7 @@ one_linerate() {
 	shift
 	rm -f "$tmp/ready"
 	ip netns exec "$LAB_D" taskset -c 1 "$fwd" --mode macswap --xstats "$@" \
-		--seconds $((secs + 20)) --ready "$tmp/ready" lrxd-d0 lrxd-d1 \
+		--seconds $((secs + 20)) --ready "$tmp/ready" lrx2-d0 lrx2-d1 \
 		>"$tmp/lr.out" 2>"$tmp/lr.err" &
 	pid=$!; LAB_PIDS=$pid
 	lab_wait_file "$tmp/ready" 10 "$pid" || { cat "$tmp/lr.err"; return 1; }
@@ -215,13 +215,13 @@ one_daemon() {
 	[ -x "$lrd" ] || return 2
 	cat >"$tmp/lrd.yaml" <<YAML
 ports:
-  - {name: a, backend: afxdp, dev: lrxd-d0, mode: io, peer: b}
-  - {name: b, backend: afxdp, dev: lrxd-d1, mode: io, peer: a}
+  - {name: a, backend: afxdp, dev: lrx2-d0, mode: io, peer: b}
+  - {name: b, backend: afxdp, dev: lrx2-d1, mode: io, peer: a}
 workers:
   - {core: 1, ports: [a, b]}
 YAML
 	ip netns exec "$LAB_D" "$lrd" -c "$tmp/lrd.yaml" --no-huge -q \
-		--file-prefix "lr-xd-bench$$-d" --summary >"$tmp/lrd.out" 2>&1 &
+		--file-prefix "lr-x2-bench$$-d" --summary >"$tmp/lrd.out" 2>&1 &
 	pid=$!; LAB_PIDS=$pid
 	until grep -q "frames per pool" "$tmp/lrd.out" && [ "$(grep -c "frames per pool" "$tmp/lrd.out")" = 2 ]; do
 		sleep 0.1; n=$((n + 1))
@@ -248,8 +248,8 @@ one_testpmd() {
 	# Non-interactive: forwards at once, stops and prints its statistics
 	# when a line arrives on stdin. stdbuf: see "Press enter" as it comes.
 	ip netns exec "$LAB_D" stdbuf -oL dpdk-testpmd -l 0,1 --main-lcore 0 \
-		--no-pci --in-memory --file-prefix "lr-xd-bench$$" -m 256 \
-		--vdev net_af_xdp0,iface=lrxd-d0 --vdev net_af_xdp1,iface=lrxd-d1 \
+		--no-pci --in-memory --file-prefix "lr-x2-bench$$" -m 256 \
+		--vdev net_af_xdp0,iface=lrx2-d0 --vdev net_af_xdp1,iface=lrx2-d1 \
 		-- --forward-mode=macswap --nb-cores=1 --record-core-cycles \
 		--auto-start --stats-period 0 \
 		<"$tmp/tp.in" >"$tmp/tp.out" 2>&1 &
@@ -276,7 +276,7 @@ one_kernel() {
 	local r0 r1 pid kmodel=$2
 	[ -x "$kfwd" ] || return 2
 	ip netns exec "$LAB_D" taskset -c 1 "$kfwd" -m "$kmodel" \
-		-t $((secs + 20)) lrxd-d0 lrxd-d1 >"$tmp/k.out" 2>&1 &
+		-t $((secs + 20)) lrx2-d0 lrx2-d1 >"$tmp/k.out" 2>&1 &
 	pid=$!; LAB_PIDS=$pid
 	local n=0
 	until grep -q ready "$tmp/k.out"; do

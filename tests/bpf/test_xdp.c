@@ -32,7 +32,7 @@
 #include "lr_xdp.skel.h"
 
 #define SKIP	     77
-#define T_IF	     "lrxd-t0"
+#define T_IF	     "lrx2-t0"
 #define T_FRAMES     256
 #define T_FRAME_SIZE 2048
 
@@ -284,8 +284,8 @@ static int make_sockets(struct t_xsk *x)
 	int err;
 
 	if (system("ip link add " T_IF " numrxqueues 2 numtxqueues 2 type veth "
-		   "peer name lrxd-t1 numrxqueues 2 numtxqueues 2 && "
-		   "ip link set " T_IF " up && ip link set lrxd-t1 up")) {
+		   "peer name lrx2-t1 numrxqueues 2 numtxqueues 2 && "
+		   "ip link set " T_IF " up && ip link set lrx2-t1 up")) {
 		fprintf(stderr, "cannot create the veth pair (ip link)\n");
 		return -1;
 	}

@@ -3,15 +3,15 @@
 # (sourced). Two namespaces, two veth pairs:
 #
 #   netns $LAB_G (generator)            netns $LAB_D (device under test)
-#     lrxd-g0 <------------------------>  lrxd-d0
-#     lrxd-g1 <------------------------>  lrxd-d1
+#     lrx2-g0 <------------------------>  lrx2-d0
+#     lrx2-g1 <------------------------>  lrx2-d1
 #
 # lab_up creates them (names carry the pid, so runs do not collide);
 # lab_down removes them and is installed as the EXIT trap, so they go also
 # on failure. IPv6 is off in both namespaces: no RS/MLD noise on the wire.
 
-LAB_G=lrxd$$g
-LAB_D=lrxd$$d
+LAB_G=lrx2$$g
+LAB_D=lrx2$$d
 
 lab_skip() {
 	echo "SKIP: $*"
@@ -37,8 +37,8 @@ lab_up() {
 	ip netns add "$LAB_G" || lab_skip "cannot create network namespaces"
 	ip netns add "$LAB_D"
 	for i in 0 1; do
-		ip -n "$LAB_G" link add lrxd-g$i numtxqueues "$nq" \
-			numrxqueues "$nq" type veth peer name lrxd-d$i \
+		ip -n "$LAB_G" link add lrx2-g$i numtxqueues "$nq" \
+			numrxqueues "$nq" type veth peer name lrx2-d$i \
 			netns "$LAB_D" numtxqueues "$nq" numrxqueues "$nq"
 	done
 	for ns in "$LAB_G" "$LAB_D"; do
@@ -47,8 +47,8 @@ lab_up() {
 		ip -n "$ns" link set lo up
 	done
 	for i in 0 1; do
-		ip -n "$LAB_G" link set lrxd-g$i up
-		ip -n "$LAB_D" link set lrxd-d$i up
+		ip -n "$LAB_G" link set lrx2-g$i up
+		ip -n "$LAB_D" link set lrx2-d$i up
 	done
 }
 

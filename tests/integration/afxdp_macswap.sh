@@ -7,10 +7,10 @@
 # each; with N > 1 every queue of the first port must have received some
 # of the frames (the sender's flows spread over veth's queues).
 #
-# netns lab (afxdp_lab.sh); afxdp_fwd on lrxd-d0 <-> lrxd-d1 in the DUT
+# netns lab (afxdp_lab.sh); afxdp_fwd on lrx2-d0 <-> lrx2-d1 in the DUT
 # namespace; afxdp_wire.py in the generator namespace sends marked IPv4/UDP
-# frames of several sizes on lrxd-g0 and checks that each arrives once on
-# lrxd-g1 with its MACs swapped and nothing else changed (then the other
+# frames of several sizes on lrx2-g0 and checks that each arrives once on
+# lrx2-g1 with its MACs swapped and nothing else changed (then the other
 # way). After SIGTERM: exit 0, "lost 0", the frame counts printed at stop
 # add up (free + fill + rx + tx + application == total), and the XDP
 # program is gone from both interfaces. The same in SKB mode (--skb).
@@ -32,23 +32,23 @@ trap cleanup EXIT
 
 ip netns exec "$LAB_D" "$fwd" --xstats --seconds 60 --ready "$tmp/ready" \
 	--queues "$nq" \
-	lrxd-d0 lrxd-d1 >"$tmp/out" 2>"$tmp/err" &
+	lrx2-d0 lrx2-d1 >"$tmp/out" 2>"$tmp/err" &
 pid=$!
 LAB_PIDS=$pid
 if ! lab_wait_file "$tmp/ready" 30 "$pid"; then
 	echo "FAIL: afxdp_fwd did not start"; cat "$tmp/out" "$tmp/err"; exit 1
 fi
 cat "$tmp/out"
-id0=$(lab_xdp_id "$LAB_D" lrxd-d0)
-[ -n "$id0" ] || { echo "FAIL: no XDP program on lrxd-d0"; exit 1; }
-ip -n "$LAB_D" -d link show dev lrxd-d0 | grep -q "name lr_xdp_xsk" ||
-	{ echo "FAIL: lrxd-d0 runs another program than lr_xdp_xsk"; exit 1; }
+id0=$(lab_xdp_id "$LAB_D" lrx2-d0)
+[ -n "$id0" ] || { echo "FAIL: no XDP program on lrx2-d0"; exit 1; }
+ip -n "$LAB_D" -d link show dev lrx2-d0 | grep -q "name lr_xdp_xsk" ||
+	{ echo "FAIL: lrx2-d0 runs another program than lr_xdp_xsk"; exit 1; }
 
-d0=$(lab_mac "$LAB_D" lrxd-d0)
-d1=$(lab_mac "$LAB_D" lrxd-d1)
-ip netns exec "$LAB_G" python3 "$wire" --tx lrxd-g0 --rx lrxd-g1 \
+d0=$(lab_mac "$LAB_D" lrx2-d0)
+d1=$(lab_mac "$LAB_D" lrx2-d1)
+ip netns exec "$LAB_G" python3 "$wire" --tx lrx2-g0 --rx lrx2-g1 \
 	--dst-mac "$d0" --count 300 --expect macswap
-ip netns exec "$LAB_G" python3 "$wire" --tx lrxd-g1 --rx lrxd-g0 \
+ip netns exec "$LAB_G" python3 "$wire" --tx lrx2-g1 --rx lrx2-g0 \
 	--dst-mac "$d1" --count 300 --expect macswap
 
 kill -TERM "$pid"
@@ -90,31 +90,31 @@ for ((q = 0; q < nq; q++)); do
 done
 
 for i in 0 1; do
-	[ -z "$(lab_xdp_id "$LAB_D" lrxd-d$i)" ] ||
-		{ echo "FAIL: XDP program left on lrxd-d$i after close"; exit 1; }
+	[ -z "$(lab_xdp_id "$LAB_D" lrx2-d$i)" ] ||
+		{ echo "FAIL: XDP program left on lrx2-d$i after close"; exit 1; }
 done
 # SKB (generic) mode, as where a driver has no native XDP: mode_desc says
 # so, the bytes are the same, and close detaches the SKB-mode program.
 rm -f "$tmp/ready"
 ip netns exec "$LAB_D" "$fwd" --skb --seconds 60 --ready "$tmp/ready" \
-	lrxd-d0 lrxd-d1 >"$tmp/out.skb" 2>"$tmp/err.skb" &
+	lrx2-d0 lrx2-d1 >"$tmp/out.skb" 2>"$tmp/err.skb" &
 pid=$!
 LAB_PIDS=$pid
 lab_wait_file "$tmp/ready" 30 "$pid" || { echo "FAIL: --skb did not start"; cat "$tmp/err.skb"; exit 1; }
-grep -q "port p0 on lrxd-d0: skb, copy" "$tmp/out.skb" || { echo "FAIL: mode not 'skb, copy'"; cat "$tmp/out.skb"; exit 1; }
-ip -n "$LAB_D" -d link show dev lrxd-d0 | grep -q "xdpgeneric" || { echo "FAIL: no generic XDP on lrxd-d0"; exit 1; }
-ip netns exec "$LAB_G" python3 "$wire" --tx lrxd-g0 --rx lrxd-g1 \
+grep -q "port p0 on lrx2-d0: skb, copy" "$tmp/out.skb" || { echo "FAIL: mode not 'skb, copy'"; cat "$tmp/out.skb"; exit 1; }
+ip -n "$LAB_D" -d link show dev lrx2-d0 | grep -q "xdpgeneric" || { echo "FAIL: no generic XDP on lrx2-d0"; exit 1; }
+ip netns exec "$LAB_G" python3 "$wire" --tx lrx2-g0 --rx lrx2-g1 \
 	--dst-mac "$d0" --count 100 --expect macswap
 kill -TERM "$pid"
 rc=0
 wait "$pid" || rc=$?
 LAB_PIDS=
 [ "$rc" = 0 ] || { echo "FAIL: --skb run exit $rc"; cat "$tmp/err.skb"; exit 1; }
-[ -z "$(lab_xdp_id "$LAB_D" lrxd-d0)" ] || { echo "FAIL: SKB-mode program left"; exit 1; }
+[ -z "$(lab_xdp_id "$LAB_D" lrx2-d0)" ] || { echo "FAIL: SKB-mode program left"; exit 1; }
 
 # The accounting can fail: 5 frames taken and never returned are reported.
 rc=0
-ip netns exec "$LAB_D" "$fwd" --seconds 0.2 --leak 5 lrxd-d0 lrxd-d1 \
+ip netns exec "$LAB_D" "$fwd" --seconds 0.2 --leak 5 lrx2-d0 lrx2-d1 \
 	>"$tmp/out.leak" 2>"$tmp/err.leak" || rc=$?
 [ "$rc" = 3 ] || { echo "FAIL: leak run exit $rc, want 3"; exit 1; }
 grep -q "lost 5$" "$tmp/out.leak" || { echo "FAIL: leak not counted"; cat "$tmp/out.leak"; exit 1; }

@@ -27,7 +27,7 @@ lab_up 1
 trap cleanup EXIT
 
 ip netns exec "$LAB_D" "$fwd" --threads 2 --xstats --seconds 60 \
-	--ready "$tmp/ready" lrxd-d0 lrxd-d1 >"$tmp/out" 2>"$tmp/err" &
+	--ready "$tmp/ready" lrx2-d0 lrx2-d1 >"$tmp/out" 2>"$tmp/err" &
 pid=$!
 LAB_PIDS=$pid
 lab_wait_file "$tmp/ready" 30 "$pid" || fail "afxdp_fwd did not start"
@@ -46,15 +46,15 @@ owner=$((1 - loser))
 [ -z "$(sed -n 's/.*\(port p[01] queue 0\): .*refused: the UMEM.*/\1/p' "$tmp/err" | sort | uniq -d)" ] ||
 	fail "refusal reported more than once for one socket"
 
-mac() { lab_mac "$LAB_D" "lrxd-d$1"; }
+mac() { lab_mac "$LAB_D" "lrx2-d$1"; }
 # The owner's port receives and sends to the loser's port (its TX socket is
 # on the owner's pool: allowed).
-ip netns exec "$LAB_G" python3 "$wire" --tx "lrxd-g$owner" \
-	--rx "lrxd-g$loser" --dst-mac "$(mac $owner)" --count 100 \
+ip netns exec "$LAB_G" python3 "$wire" --tx "lrx2-g$owner" \
+	--rx "lrx2-g$loser" --dst-mac "$(mac $owner)" --count 100 \
 	--expect macswap || fail "owner's direction does not forward"
 # The loser's port receives nothing (refused): nothing arrives.
-ip netns exec "$LAB_G" python3 "$wire" --tx "lrxd-g$loser" \
-	--rx "lrxd-g$owner" --dst-mac "$(mac $loser)" --count 50 \
+ip netns exec "$LAB_G" python3 "$wire" --tx "lrx2-g$loser" \
+	--rx "lrx2-g$owner" --dst-mac "$(mac $loser)" --count 50 \
 	--expect none --timeout 1 || fail "refused direction forwarded"
 
 kill -TERM "$pid"
