@@ -50,9 +50,13 @@ struct cli {
 	bool json;
 	int timeout_ms;
 	int fd;
-	char in[1 << 20];
-	size_t inlen;
+	char *in; /* answers received, grown as a long one needs */
+	size_t inlen, incap;
 };
+
+/* The longest answer taken (`show routes` of a large table is several
+ * MiB: ~60 bytes a route). */
+#define CLI_ANSWER_MAX (256u << 20)
 
 static volatile sig_atomic_t interrupted;
 
@@ -338,8 +342,12 @@ static int cli_send(struct cli *c, const char *verb, json_t *args, int id)
 /* Next message from the daemon; timeout_ms < 0 waits forever. */
 static json_t *cli_recv(struct cli *c, int timeout_ms)
 {
+	size_t seen = 0; /* bytes known to hold no newline */
+
 	for (;;) {
-		char *nl = memchr(c->in, '\n', c->inlen);
+		char *nl = c->inlen > seen
+				   ? memchr(c->in + seen, '\n', c->inlen - seen)
+				   : NULL;
 		struct pollfd p = {.fd = c->fd, .events = POLLIN};
 		ssize_t n;
 		int r;
@@ -358,9 +366,21 @@ static json_t *cli_recv(struct cli *c, int timeout_ms)
 					"JSON\n");
 			return j;
 		}
-		if (c->inlen == sizeof(c->in)) {
-			fprintf(stderr, "linerate: answer too long\n");
-			return NULL;
+		seen = c->inlen;
+		if (c->inlen == c->incap) {
+			size_t cap = c->incap ? 2 * c->incap : 64 * 1024;
+			char *b;
+
+			if (c->incap >= CLI_ANSWER_MAX ||
+			    !(b = realloc(c->in, cap))) {
+				fprintf(stderr,
+					"linerate: answer longer than %zu "
+					"bytes\n",
+					c->incap);
+				return NULL;
+			}
+			c->in = b;
+			c->incap = cap;
 		}
 		r = poll(&p, 1, timeout_ms);
 		if (r < 0 && errno == EINTR) {
@@ -373,7 +393,7 @@ static json_t *cli_recv(struct cli *c, int timeout_ms)
 				timeout_ms);
 			return NULL;
 		}
-		n = recv(c->fd, c->in + c->inlen, sizeof(c->in) - c->inlen, 0);
+		n = recv(c->fd, c->in + c->inlen, c->incap - c->inlen, 0);
 		if (n <= 0) {
 			if (!interrupted)
 				fprintf(stderr,

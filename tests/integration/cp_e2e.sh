@@ -262,6 +262,23 @@ printf 'ports:\n  - name: gen\n    dev: [\n' >"$tmp/bad.yaml"
 expect 1 "bad.yaml:" -- config reload path="$tmp/bad.yaml"
 expect 0 "^192.168.0.0/16" -- show routes
 
+# ---- an answer over 1 MiB (the CLI's old fixed buffer): 40 000 routes,
+# ~1.7 MB on the wire ----
+python3 - "$tmp/a.yaml" "$tmp/big.yaml" <<'PYEOF'
+import sys
+lines = open(sys.argv[1]).read().split('\n')
+i = lines.index('routes:') + 1
+big = ['  - {prefix: 10.%d.%d.0/24, port: sink}' % (n // 256, n % 256)
+       for n in range(40000)]
+open(sys.argv[2], 'w').write('\n'.join(lines[:i] + big + lines[i:]))
+PYEOF
+expect 0 "" -- config reload path="$tmp/big.yaml"
+n=$(lr --json show routes | python3 -c \
+	'import json,sys; print(len(json.load(sys.stdin)["routes"]))') ||
+	fail "--json show routes of 40001 routes"
+[ "$n" = 40001 ] || fail "show routes: $n routes, want 40001"
+expect 0 "" -- config reload path="$tmp/a.yaml"
+
 # ---- completion matches the verb table ----
 "$linerate_bin" --completion | diff -u "$src/completions/linerate.bash" - ||
 	fail "completions/linerate.bash is stale: regenerate with linerate --completion"
