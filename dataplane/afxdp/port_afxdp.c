@@ -195,7 +195,9 @@ static uint64_t afxdp_frame(uint64_t addr)
 /* ---- pool (control thread for create/destroy, its worker otherwise) ---- */
 
 /* Handles back to the free list. More than the pool holds means a double
- * free by the caller: counted and refused rather than overrun the list. */
+ * free by the caller, a handle beyond the UMEM one that is not ours (a
+ * buffer of another domain): counted and refused rather than overrun the
+ * list or later copy or receive outside the UMEM. */
 static void afxdp_pool_put_frames(struct afxdp_pool *pool, const uint64_t *a,
 				  uint32_t n)
 {
@@ -203,9 +205,14 @@ static void afxdp_pool_put_frames(struct afxdp_pool *pool, const uint64_t *a,
 		pool->bad_free += n;
 		return;
 	}
-	for (uint32_t i = 0; i < n; i++)
+	for (uint32_t i = 0; i < n; i++) {
+		if (a[i] >= pool->size) {
+			pool->bad_free++;
+			continue;
+		}
 		pool->free[pool->nfree++] = afxdp_frame(a[i]);
-	pool->app -= n;
+		pool->app--;
+	}
 }
 
 /* Every frame on the free list exactly once? Returns how many are

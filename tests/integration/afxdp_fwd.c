@@ -7,7 +7,7 @@
  *             [--queues N] [--rx-ring N] [--tx-ring N] [--seconds S]
  *             [--ready FILE] [--xstats] [--busy-poll N] [--leak N]
  *             [--zerocopy] [--drain-us US] [--threads 1|2] [--mtu N]
- *             IF_A IF_B
+ *             [--bad-free] IF_A IF_B
  *
  * Frames received on IF_A go out on IF_B and the other way round
  * (macswap: source and destination MAC swapped, with dp_macswap). One
@@ -24,7 +24,9 @@
  * Exit 0; 1 when a port cannot open (message on stderr); 3 when frames
  * were lost (frame accounting at close). --leak N takes N frames with
  * alloc_bufs before closing and never frees them: a check that the
- * accounting notices. --threads 2 breaks the pool rule on purpose: thread
+ * accounting notices. --bad-free hands free_bufs a handle beyond the UMEM
+ * (a caller bug): it must be refused and counted (bad_free), not put on the
+ * free list. --threads 2 breaks the pool rule on purpose: thread
  * i polls port i and sends to the other port, so both threads use the
  * pool of each queue; the backend must refuse the second thread (and say
  * so), not corrupt the pool.
@@ -200,6 +202,7 @@ static void fwd_usage(void)
 		"[--filter ip] [--queues N] [--rx-ring N] [--tx-ring N] "
 		"[--seconds S] [--ready FILE] [--xstats] [--busy-poll N] "
 		"[--leak N] [--zerocopy] [--drain-us N] [--threads 1|2] [--mtu N] "
+		"[--bad-free] "
 		"IF_A IF_B\n");
 }
 
@@ -222,6 +225,7 @@ int main(int argc, char **argv)
 		{"drain-us", required_argument, NULL, 'D'},
 		{"threads", required_argument, NULL, 'T'},
 		{"mtu", required_argument, NULL, 'M'},
+		{"bad-free", no_argument, NULL, 'X'},
 		{NULL, 0, NULL, 0},
 	};
 	struct dp_port_conf conf[2] = {};
@@ -231,7 +235,7 @@ int main(int argc, char **argv)
 	int nthreads = 1;
 	struct dp_burst *b;
 	const char *ready = NULL, *filter = NULL, *busy = NULL;
-	bool macswap = true, xstats = false;
+	bool macswap = true, xstats = false, bad_free = false;
 	int leak = 0;
 	long drain_us = 100;
 	struct fwd_txbuf(*txb)[DP_QUEUE_MAX] = NULL;
@@ -288,6 +292,9 @@ int main(int argc, char **argv)
 			break;
 		case 'D':
 			drain_us = atol(optarg);
+			break;
+		case 'X':
+			bad_free = true;
 			break;
 		case 'M':
 			conf[0].mtu = conf[1].mtu = atoi(optarg);
@@ -387,6 +394,11 @@ int main(int argc, char **argv)
 
 		port[0].ops->alloc_bufs(&port[0], 0, 64, d, h,
 					leak < DP_BURST ? leak : DP_BURST);
+	}
+	if (bad_free) {
+		uintptr_t h = (uintptr_t)1 << 40; /* far beyond any UMEM */
+
+		port[0].ops->free_bufs(&port[0], 0, &h, 1);
 	}
 	if (xstats)
 		for (int i = 0; i < 2; i++)

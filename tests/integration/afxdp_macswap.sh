@@ -120,4 +120,15 @@ ip netns exec "$LAB_D" "$fwd" --seconds 0.2 --leak 5 lrx2-d0 lrx2-d1 \
 grep -q "lost 5$" "$tmp/out.leak" || { echo "FAIL: leak not counted"; cat "$tmp/out.leak"; exit 1; }
 grep "frame accounting broken" "$tmp/err.leak" | grep -q "5 missing, 0 duplicated, 0 out of range, 5 still held" ||
 	{ echo "FAIL: leak not reported"; cat "$tmp/err.leak"; exit 1; }
+# A handle beyond the UMEM given to free_bufs (a caller bug) is refused and
+# counted, not put on the free list (where close would overrun the list and
+# the kernel or a copy would use it).
+rc=0
+ip netns exec "$LAB_D" "$fwd" --seconds 0.2 --bad-free --xstats lrx2-d0 lrx2-d1 \
+	>"$tmp/out.bad" 2>"$tmp/err.bad" || rc=$?
+[ "$rc" = 0 ] || { echo "FAIL: bad-free run exit $rc, want 0"; cat "$tmp/out.bad" "$tmp/err.bad"; exit 1; }
+grep -q "^xstat p0 bad_free 1$" "$tmp/out.bad" || { echo "FAIL: bad free not counted"; cat "$tmp/out.bad"; exit 1; }
+grep -q "lost 0$" "$tmp/out.bad" || { echo "FAIL: bad free lost frames"; exit 1; }
+grep -q "0 missing, 0 duplicated, 0 out of range, 0 still held by the application, 1 refused frees" "$tmp/err.bad" ||
+	{ echo "FAIL: refused free not reported at close"; cat "$tmp/err.bad"; exit 1; }
 echo "PASS"
