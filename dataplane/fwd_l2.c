@@ -8,8 +8,10 @@
  * copies in buffers of the input port's domain to the rest), else dropped as
  * L2_UNKNOWN.
  *
- * Learning writes the hash from the worker only when a MAC is new, moved, or
- * its timestamp is a second old: rare events, not per packet. A worker
+ * Per burst (in chunks of 64): one bulk lookup of the source MACs when
+ * learning, one of the unicast destinations. Learning writes the hash from
+ * the worker only when a MAC is new, moved, or its timestamp is a second
+ * old: rare events, not per packet. A worker
  * without a DPDK lcore id (rte_thread_register failed) does not learn:
  * the multi-writer add indexes a per-lcore cache with it. The hash is
  * built multi-writer (its add path takes a lock; lookups never do). Aging
@@ -75,52 +77,85 @@ static void flood(struct dp_worker *w, struct dp_burst *b, uint16_t i)
 	b->reason[i] = LR_R_L2_UNKNOWN;
 }
 
-void dp_fwd_l2(struct dp_worker *w, struct dp_burst *b)
+/* rte_hash bulk lookups take at most this many keys. */
+#define L2_CHUNK RTE_HASH_LOOKUP_BULK_MAX
+
+/* Learn the source MACs of packets [lo, lo + n): one bulk lookup, then an
+ * insert only for a MAC that is new, moved, or a second old (a run of
+ * frames from one source inserts once). */
+static void learn_chunk(struct dp_worker *w, const struct dp_l2_table *t,
+			struct dp_burst *b, uint16_t lo, uint16_t n,
+			uint32_t now_s)
 {
-	struct dp *dp = w->dp;
-	const struct dp_l2_table *t =
-		atomic_load_explicit(&dp->l2, memory_order_acquire);
-	/* rte_hash's multi-writer add keeps a free-slot cache per lcore id:
-	 * a worker that got none (LCORE_ID_ANY) must not insert. */
-	bool learn = atomic_load_explicit(&dp->l2_learn,
-					  memory_order_relaxed) &&
-		     w->lcore != LCORE_ID_ANY;
-	bool fl = atomic_load_explicit(&dp->l2_flood, memory_order_relaxed);
-	uint32_t now_s = (uint32_t)(rte_rdtsc() / dp->tsc_hz);
+	uint64_t sk[L2_CHUNK], hit = 0;
+	const void *kp[L2_CHUNK];
+	void *v[L2_CHUNK];
+	uintptr_t nv = l2_val(b->port, false, now_s);
+	unsigned int m = 0, j;
 	uint16_t i;
 
-	for (i = 0; i < b->n; i++) {
+	for (i = lo; i < lo + n; i++) {
 		const uint8_t *f = b->data[i];
-		uint64_t dk, sk;
-		void *v;
+
+		if (b->len[i] < 14 || (f[6] & 1))
+			continue;
+		sk[m] = mac_key(f + 6);
+		if (m && sk[m] == sk[m - 1])
+			continue;
+		kp[m] = &sk[m];
+		m++;
+	}
+	if (m == 0)
+		return;
+	rte_hash_lookup_bulk_data(t->h, kp, m, &hit, v);
+	for (j = 0; j < m; j++) {
+		uintptr_t old = (uintptr_t)v[j];
+
+		if (!(hit >> j & 1) ||
+		    (!(old & DP_L2_STATIC) &&
+		     ((old & 0xffff) != b->port ||
+		      (uint32_t)(old >> 32) != now_s)))
+			rte_hash_add_key_data(t->h, &sk[j], (void *)nv);
+	}
+}
+
+/* Forward packets [lo, lo + n): one bulk lookup of the unicast
+ * destinations. */
+static void fwd_chunk(struct dp_worker *w, const struct dp_l2_table *t,
+		      struct dp_burst *b, uint16_t lo, uint16_t n, bool fl)
+{
+	uint64_t dk[L2_CHUNK], hit = 0;
+	const void *kp[L2_CHUNK];
+	void *v[L2_CHUNK];
+	uint16_t idx[L2_CHUNK], i;
+	unsigned int m = 0, j;
+
+	for (i = lo; i < lo + n; i++) {
+		const uint8_t *f = b->data[i];
 
 		if (b->len[i] < 14) {
 			b->out[i] = DP_OUT_DROP;
 			b->reason[i] = LR_R_TRUNC_ETH;
-			continue;
-		}
-		sk = mac_key(f + 6);
-		if (learn && !(f[6] & 1)) {
-			uintptr_t nv = l2_val(b->port, false, now_s);
-
-			if (rte_hash_lookup_data(t->h, &sk, &v) < 0 ||
-			    (!((uintptr_t)v & DP_L2_STATIC) &&
-			     (((uintptr_t)v & 0xffff) != b->port ||
-			      (uint32_t)((uintptr_t)v >> 32) != now_s)))
-				rte_hash_add_key_data(t->h, &sk, (void *)nv);
-		}
-		if (f[0] & 1) { /* broadcast / multicast */
-			if (fl)
+		} else if (f[0] & 1) { /* broadcast / multicast */
+			if (fl) {
 				flood(w, b, i);
-			else {
+			} else {
 				b->out[i] = DP_OUT_DROP;
 				b->reason[i] = LR_R_L2_UNKNOWN;
 			}
-			continue;
+		} else {
+			dk[m] = mac_key(f);
+			kp[m] = &dk[m];
+			idx[m++] = i;
 		}
-		dk = mac_key(f);
-		if (rte_hash_lookup_data(t->h, &dk, &v) >= 0) {
-			uint16_t o = (uintptr_t)v & 0xffff;
+	}
+	if (m == 0)
+		return;
+	rte_hash_lookup_bulk_data(t->h, kp, m, &hit, v);
+	for (j = 0; j < m; j++) {
+		i = idx[j];
+		if (hit >> j & 1) {
+			uint16_t o = (uintptr_t)v[j] & 0xffff;
 
 			if (o == b->port) {
 				b->out[i] = DP_OUT_DROP;
@@ -134,6 +169,31 @@ void dp_fwd_l2(struct dp_worker *w, struct dp_burst *b)
 			b->out[i] = DP_OUT_DROP;
 			b->reason[i] = LR_R_L2_UNKNOWN;
 		}
+	}
+}
+
+void dp_fwd_l2(struct dp_worker *w, struct dp_burst *b)
+{
+	struct dp *dp = w->dp;
+	const struct dp_l2_table *t =
+		atomic_load_explicit(&dp->l2, memory_order_acquire);
+	/* rte_hash's multi-writer add keeps a free-slot cache per lcore id:
+	 * a worker that got none (LCORE_ID_ANY) must not insert. */
+	bool learn = atomic_load_explicit(&dp->l2_learn,
+					  memory_order_relaxed) &&
+		     w->lcore != LCORE_ID_ANY;
+	bool fl = atomic_load_explicit(&dp->l2_flood, memory_order_relaxed);
+	uint32_t now_s = (uint32_t)(rte_rdtsc() / dp->tsc_hz);
+	uint16_t lo, n;
+
+	/* Per chunk: learn every source first, then look the destinations
+	 * up, so a frame to a MAC learned earlier in the same burst is
+	 * forwarded (or dropped as same-port) as if one by one. */
+	for (lo = 0; lo < b->n; lo += n) {
+		n = (uint16_t)RTE_MIN(b->n - lo, L2_CHUNK);
+		if (learn)
+			learn_chunk(w, t, b, lo, n, now_s);
+		fwd_chunk(w, t, b, lo, n, fl);
 	}
 }
 
