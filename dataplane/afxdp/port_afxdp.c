@@ -535,9 +535,12 @@ static uint16_t afxdp_tx_burst(struct dp_port *p, uint16_t q,
 			struct xdp_desc *d;
 
 			/* A frame of another queue's pool cannot go on this
-			 * ring (the rule in the header): the caller frees
-			 * it and the rest. */
+			 * ring (the rule in the header), nor data that left
+			 * its handle's frame (completion gives back the frame
+			 * the descriptor points into): the caller frees it
+			 * and the rest. */
 			if (off >= pool->size ||
+			    afxdp_frame(off) != afxdp_frame(buf[i]) ||
 			    afxdp_frame(off) + AFXDP_FRAME_SIZE <
 				    off + len[i]) {
 				s->tx_not_pool++;

@@ -7,7 +7,7 @@
  *             [--queues N] [--rx-ring N] [--tx-ring N] [--seconds S]
  *             [--ready FILE] [--xstats] [--busy-poll N] [--leak N]
  *             [--zerocopy] [--drain-us US] [--threads 1|2] [--mtu N]
- *             [--bad-free] IF_A IF_B
+ *             [--bad-free] [--bad-tx] IF_A IF_B
  *
  * Frames received on IF_A go out on IF_B and the other way round
  * (macswap: source and destination MAC swapped, with dp_macswap). One
@@ -26,7 +26,8 @@
  * alloc_bufs before closing and never frees them: a check that the
  * accounting notices. --bad-free hands free_bufs a handle beyond the UMEM
  * (a caller bug): it must be refused and counted (bad_free), not put on the
- * free list. --threads 2 breaks the pool rule on purpose: thread
+ * free list. --bad-tx offers tx_burst a frame whose data pointer lies in
+ * another frame than its handle: it must not be taken. --threads 2 breaks the pool rule on purpose: thread
  * i polls port i and sends to the other port, so both threads use the
  * pool of each queue; the backend must refuse the second thread (and say
  * so), not corrupt the pool.
@@ -202,7 +203,7 @@ static void fwd_usage(void)
 		"[--filter ip] [--queues N] [--rx-ring N] [--tx-ring N] "
 		"[--seconds S] [--ready FILE] [--xstats] [--busy-poll N] "
 		"[--leak N] [--zerocopy] [--drain-us N] [--threads 1|2] [--mtu N] "
-		"[--bad-free] "
+		"[--bad-free] [--bad-tx] "
 		"IF_A IF_B\n");
 }
 
@@ -226,6 +227,7 @@ int main(int argc, char **argv)
 		{"threads", required_argument, NULL, 'T'},
 		{"mtu", required_argument, NULL, 'M'},
 		{"bad-free", no_argument, NULL, 'X'},
+		{"bad-tx", no_argument, NULL, 'Y'},
 		{NULL, 0, NULL, 0},
 	};
 	struct dp_port_conf conf[2] = {};
@@ -235,7 +237,7 @@ int main(int argc, char **argv)
 	int nthreads = 1;
 	struct dp_burst *b;
 	const char *ready = NULL, *filter = NULL, *busy = NULL;
-	bool macswap = true, xstats = false, bad_free = false;
+	bool macswap = true, xstats = false, bad_free = false, bad_tx = false;
 	int leak = 0;
 	long drain_us = 100;
 	struct fwd_txbuf(*txb)[DP_QUEUE_MAX] = NULL;
@@ -292,6 +294,9 @@ int main(int argc, char **argv)
 			break;
 		case 'D':
 			drain_us = atol(optarg);
+			break;
+		case 'Y':
+			bad_tx = true;
 			break;
 		case 'X':
 			bad_free = true;
@@ -399,6 +404,23 @@ int main(int argc, char **argv)
 		uintptr_t h = (uintptr_t)1 << 40; /* far beyond any UMEM */
 
 		port[0].ops->free_bufs(&port[0], 0, &h, 1);
+	}
+	if (bad_tx) {
+		uint8_t *d[2];
+		uintptr_t h[2];
+		uint16_t l = 60, sent = 0;
+
+		if (port[0].ops->alloc_bufs(&port[0], 0, 60, d, h, 2) == 2) {
+			memset(d[1], 0xff, 60);
+			/* handle of frame 0, data in frame 1 */
+			sent = port[0].ops->tx_burst(&port[0], 0, &d[1], &l,
+						     &h[0], 1, false);
+			if (sent)
+				port[0].ops->free_bufs(&port[0], 0, &h[1], 1);
+			else
+				port[0].ops->free_bufs(&port[0], 0, h, 2);
+		}
+		printf("afxdp_fwd: bad tx taken %u\n", sent);
 	}
 	if (xstats)
 		for (int i = 0; i < 2; i++)

@@ -131,4 +131,13 @@ grep -q "^xstat p0 bad_free 1$" "$tmp/out.bad" || { echo "FAIL: bad free not cou
 grep -q "lost 0$" "$tmp/out.bad" || { echo "FAIL: bad free lost frames"; exit 1; }
 grep -q "0 missing, 0 duplicated, 0 out of range, 0 still held by the application, 1 refused frees" "$tmp/err.bad" ||
 	{ echo "FAIL: refused free not reported at close"; cat "$tmp/err.bad"; exit 1; }
+# A frame whose data pointer left its handle's frame is not taken by TX
+# (completion would give back the wrong frame: one lost, one twice).
+rc=0
+ip netns exec "$LAB_D" "$fwd" --seconds 0.2 --bad-tx --xstats lrx2-d0 lrx2-d1 \
+	>"$tmp/out.badtx" 2>"$tmp/err.badtx" || rc=$?
+[ "$rc" = 0 ] || { echo "FAIL: bad-tx run exit $rc, want 0"; cat "$tmp/out.badtx" "$tmp/err.badtx"; exit 1; }
+grep -q "bad tx taken 0$" "$tmp/out.badtx" || { echo "FAIL: TX took a frame outside its handle"; cat "$tmp/out.badtx"; exit 1; }
+grep -q "^xstat p0 tx_not_pool 1$" "$tmp/out.badtx" || { echo "FAIL: tx_not_pool not counted"; exit 1; }
+grep -q "lost 0$" "$tmp/out.badtx" || { echo "FAIL: frames lost after bad tx"; exit 1; }
 echo "PASS"
