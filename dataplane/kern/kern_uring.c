@@ -579,6 +579,7 @@ __attribute__((cold)) static int ur_probe_multishot(struct kern_queue *q,
 			cancel_done = true;
 		} else {
 			if (cqe->flags & IORING_CQE_F_BUFFER) {
+				u->br_avail--;
 				ur_put_slot(q, u, cqe->flags >>
 						     IORING_CQE_BUFFER_SHIFT);
 				ur_br_publish(u);
