@@ -371,12 +371,18 @@ static int ctl_set_mode(void *ctx, const struct cp_cmp_mode *m, char *desc,
 	}
 	/* 2. a hook restarts linerated with the mode's configuration */
 	if (c->mode_hook[0]) {
-		char cmd[1024], line[512], last[512] = "";
+		char cmd[1024], name[256], line[512], last[512] = "";
 		FILE *p;
 
 		ctl_close(c);
-		snprintf(cmd, sizeof(cmd), "%s '%s' 2>&1", c->mode_hook,
-			 m->name);
+		/* The mode name carries user text (dpdk:DEVARGS): one shell
+		 * word whatever it holds, and never a cut command line. */
+		if (cp_cmp_shell_quote(name, sizeof(name), m->name) ||
+		    snprintf(cmd, sizeof(cmd), "%s %s 2>&1", c->mode_hook,
+			     name) >= (int)sizeof(cmd)) {
+			snprintf(err, errlen, "mode hook: command too long");
+			return -ENAMETOOLONG;
+		}
 		p = popen(cmd, "r");
 		if (!p) {
 			snprintf(err, errlen, "mode hook: %s", strerror(errno));

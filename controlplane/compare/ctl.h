@@ -49,6 +49,10 @@ struct cp_cmp_exec {
 	double tsc_hz;
 };
 
+/* s as one shell word ('...' with each ' as '\''). -ENAMETOOLONG when it
+ * does not fit in len. */
+int cp_cmp_shell_quote(char *dst, size_t len, const char *s);
+
 void cp_cmp_exec_init(struct cp_cmp_exec *x);
 void cp_cmp_exec_driver(struct cp_cmp_exec *x, struct cp_cmp_driver *d);
 void cp_cmp_exec_fini(struct cp_cmp_exec *x);

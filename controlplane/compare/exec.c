@@ -143,13 +143,43 @@ static void tail_of(const char *path, char *dst, size_t len)
 	dst[strcspn(dst, "\n")] = '\0';
 }
 
+int cp_cmp_shell_quote(char *dst, size_t len, const char *s)
+{
+	size_t o = 0;
+
+	if (len < 3)
+		return -ENAMETOOLONG;
+	dst[o++] = '\'';
+	for (; *s; s++) {
+		const char *rep = *s == '\'' ? "'\\''" : NULL;
+		size_t n = rep ? 4 : 1;
+
+		if (o + n + 2 > len)
+			return -ENAMETOOLONG;
+		if (rep)
+			memcpy(dst + o, rep, n);
+		else
+			dst[o] = *s;
+		o += n;
+	}
+	dst[o++] = '\'';
+	dst[o] = '\0';
+	return 0;
+}
+
 static int run(struct cp_cmp_exec *x, const char *args, FILE **out, char *err,
 	       size_t errlen)
 {
-	char cmd[2048];
+	char cmd[2048], cfg[512], errp[512];
 
-	snprintf(cmd, sizeof(cmd), "%s -c '%s' %s 2>'%s'", x->linerated,
-		 x->cfg_path, args, x->err_path);
+	if (cp_cmp_shell_quote(cfg, sizeof(cfg), x->cfg_path) ||
+	    cp_cmp_shell_quote(errp, sizeof(errp), x->err_path) ||
+	    snprintf(cmd, sizeof(cmd), "%s -c %s %s 2>%s", x->linerated, cfg,
+		     args, errp) >= (int)sizeof(cmd)) {
+		/* a cut command line would run something else */
+		snprintf(err, errlen, "exec: command line too long");
+		return -ENAMETOOLONG;
+	}
 	*out = popen(cmd, "r");
 	if (!*out) {
 		snprintf(err, errlen, "exec: %s: %s", cmd, strerror(errno));

@@ -262,11 +262,51 @@ static void test_ctl_no_daemon(void **state)
 	cp_cmp_ctl_fini(&ctl);
 }
 
+/* The mode hook gets the mode's name as one shell word, whatever quotes
+ * its devargs hold: the hook here records its argument and fails. */
+static void test_ctl_hook_quoting(void **state)
+{
+	static struct cp_cmp_ctl ctl;
+	struct cp_cmp_driver drv;
+	struct cp_cmp_mode modes[2];
+	unsigned int n = 0;
+	char desc[64], err[CP_CMP_ERR_MAX], out[128], got[256] = "";
+	FILE *f;
+
+	snprintf(out, sizeof(out), "/tmp/lr-cf-hook-%d.out", (int)getpid());
+	unlink(out);
+	assert_int_equal(cp_cmp_modes_parse("dpdk:net_null0'q$(id)",
+					    modes, &n, 2, err, sizeof(err)),
+			 0);
+	cp_cmp_ctl_init(&ctl);
+	snprintf(ctl.socket, sizeof(ctl.socket), "/tmp/lr-cf-none-%d.sock",
+		 (int)getpid());
+	snprintf(ctl.mode_hook, sizeof(ctl.mode_hook),
+		 "sh -c 'printf %%s \"$1\" > %s; exit 3' hook", out);
+	cp_cmp_ctl_driver(&ctl, &drv);
+	assert_int_equal(drv.set_mode(drv.ctx, &modes[0], desc, sizeof(desc),
+				      err, sizeof(err)),
+			 -EIO);
+	assert_non_null(strstr(err, "exit 3"));
+	f = fopen(out, "r");
+	assert_non_null(f);
+	assert_non_null(fgets(got, sizeof(got), f));
+	fclose(f);
+	unlink(out);
+	assert_string_equal(got, modes[0].name);
+	/* and a quote-free word survives the quoting as is */
+	assert_int_equal(cp_cmp_shell_quote(got, sizeof(got), "a'b"), 0);
+	assert_string_equal(got, "'a'\\''b'");
+	assert_int_equal(cp_cmp_shell_quote(got, 5, "abc"), -ENAMETOOLONG);
+	cp_cmp_ctl_fini(&ctl);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ctl_trial),
 		cmocka_unit_test(test_ctl_no_daemon),
+		cmocka_unit_test(test_ctl_hook_quoting),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
