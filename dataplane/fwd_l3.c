@@ -141,12 +141,16 @@ static inline void l3_out(const struct dp *dp, const struct dp_l3_table *t,
 /* Write the IPv4 packets of a burst. Most of a burst shares a next hop:
  * its Ethernet header (neighbour MAC, egress port MAC) is built once and
  * stored as one 8-byte and one 4-byte write per packet; anything else
- * (no route, connected routes, unresolved next hops) takes l3_out(). */
-static inline void l3_out4(const struct dp *dp, const struct dp_l3_table *t,
+ * (no route, connected routes, unresolved next hops) takes l3_out().
+ * Returns true when all n4 went out of one port (*port), so the caller
+ * need not compare every out[]. */
+static inline bool l3_out4(const struct dp *dp, const struct dp_l3_table *t,
 			   struct dp_burst *b, const uint32_t *ip4,
 			   const uint64_t *nh4, const uint16_t *idx4,
-			   uint16_t n4)
+			   uint16_t n4, uint16_t *one_port)
 {
+	unsigned int fills = 0;
+	bool slow = false;
 	uint64_t cached = UINT64_MAX; /* only resolved next hops are cached */
 	uint64_t h8 = 0;
 	uint32_t h4 = 0;
@@ -167,6 +171,7 @@ static inline void l3_out4(const struct dp *dp, const struct dp_l3_table *t,
 
 				l3_out(dp, t, b, k, nh4[i],
 				       (const uint8_t *)&be, false);
+				slow = true;
 				continue;
 			}
 			memcpy(hdr, nh->mac, 6);
@@ -175,6 +180,7 @@ static inline void l3_out4(const struct dp *dp, const struct dp_l3_table *t,
 			memcpy(&h4, hdr + 8, 4);
 			port = nh->port;
 			cached = nh4[i];
+			fills++;
 		}
 		/* TTL > 1 was checked when the burst was classified. */
 		ip4_ttl_dec(f + b->meta[k].l3_off);
@@ -182,6 +188,8 @@ static inline void l3_out4(const struct dp *dp, const struct dp_l3_table *t,
 		memcpy(f + 8, &h4, 4);
 		b->out[k] = port;
 	}
+	*one_port = port;
+	return !slow && fills == 1;
 }
 
 /* Untagged IPv4 without options, or IPv6, whole header inside the frame
@@ -257,7 +265,8 @@ uint16_t dp_fwd_l3(struct dp_worker *w, struct dp_burst *b, bool parsed)
 	uint8_t ip6[DP_BURST][16] __attribute__((aligned(16)));
 	uint16_t idx4[DP_BURST], idx6[DP_BURST];
 	const uint16_t *tbl24 = t->lpm4.tbl24;
-	uint16_t n4 = 0, n6 = 0, i, out;
+	uint16_t n4 = 0, n6 = 0, i, out, port4 = 0;
+	bool one4 = false;
 
 	/* With a large table the tbl24 loads miss the caches (and, in a VM,
 	 * often the TLB): start them all first, from where an untagged IPv4
@@ -326,8 +335,11 @@ uint16_t dp_fwd_l3(struct dp_worker *w, struct dp_burst *b, bool parsed)
 			lpm4_lookup_bulk(&t->lpm4, ip4, nh4, n4);
 		else
 			memset(nh4, 0, sizeof(nh4[0]) * n4);
-		l3_out4(dp, t, b, ip4, nh4, idx4, n4);
+		one4 = l3_out4(dp, t, b, ip4, nh4, idx4, n4, &port4);
 	}
+	/* Every packet IPv4, none dropped, one next hop: the usual case. */
+	if (n4 == b->n && one4)
+		return port4;
 	if (n6) {
 		if (t->fib6)
 			rte_fib6_lookup_bulk(t->fib6, ip6, nh6, n6);

@@ -8,6 +8,9 @@
 #include <rte_prefetch.h>
 
 #include <string.h>
+#ifdef __SSSE3__
+#include <tmmintrin.h>
+#endif
 
 #include "dp_internal.h"
 
@@ -27,9 +30,25 @@ static inline void swap(uint8_t *f)
 	memcpy(f + 8, &nc, 4);
 }
 
+#ifdef __SSSE3__
+/* Frames of 16 bytes or more: one 16-byte load, a byte shuffle (bytes 6-11,
+ * 0-5, 12-15), one store — testpmd's macswap_sse; 3 instructions instead
+ * of the register rotation's 8. */
+static inline void swap16(uint8_t *f, __m128i mask)
+{
+	__m128i h = _mm_loadu_si128((const __m128i *)(const void *)f);
+
+	_mm_storeu_si128((__m128i *)(void *)f, _mm_shuffle_epi8(h, mask));
+}
+#endif
+
 uint16_t dp_fwd_macswap(struct dp_worker *w, struct dp_burst *b)
 {
 	uint16_t i, drops = 0;
+#ifdef __SSSE3__
+	const __m128i mask = _mm_setr_epi8(6, 7, 8, 9, 10, 11, 0, 1, 2, 3, 4,
+					   5, 12, 13, 14, 15);
+#endif
 
 	/* The headers of a burst are 32 independent misses when the PMD did
 	 * not write them (net_null): start them all, then swap. */
@@ -42,7 +61,12 @@ uint16_t dp_fwd_macswap(struct dp_worker *w, struct dp_burst *b)
 			drops++;
 			continue;
 		}
-		swap(b->data[i]);
+#ifdef __SSSE3__
+		if (likely(b->len[i] >= 16))
+			swap16(b->data[i], mask);
+		else
+#endif
+			swap(b->data[i]);
 		b->out[i] = b->port;
 	}
 	return drops;
