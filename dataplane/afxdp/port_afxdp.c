@@ -919,6 +919,15 @@ static int afxdp_q_open(struct afxdp_port *ap, const struct dp_port_conf *c,
 		return ret;
 	}
 	first = pool->refs == 0;
+	/* Later sockets get rings of the pool's sizes (libxdp makes them from
+	 * the UMEM's config): say so when that is less than this port asks. */
+	if (!first && (pool->fill_size < fill_size || pool->comp_size < tx_size))
+		afxdp_log("port %s: queue %u: the shared UMEM's fill/completion "
+			  "rings hold %u/%u, this port would want %u/%u (the "
+			  "first afxdp port opened sets them; give it the "
+			  "largest rings)",
+			  c->name, qid, pool->fill_size, pool->comp_size,
+			  fill_size, tx_size);
 	s->fill = first ? &pool->fill0 : &s->fill_own;
 	s->comp = first ? &pool->comp0 : &s->comp_own;
 	ret = xsk_socket__create_shared(&s->xsk, ap->ifname, qid, pool->umem,

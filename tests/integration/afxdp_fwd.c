@@ -7,7 +7,7 @@
  *             [--queues N] [--rx-ring N] [--tx-ring N] [--seconds S]
  *             [--ready FILE] [--xstats] [--busy-poll N] [--leak N]
  *             [--zerocopy] [--drain-us US] [--threads 1|2] [--mtu N]
- *             [--bad-free] [--bad-tx] IF_A IF_B
+ *             [--bad-free] [--bad-tx] [--rx-ring-b N] IF_A IF_B
  *
  * Frames received on IF_A go out on IF_B and the other way round
  * (macswap: source and destination MAC swapped, with dp_macswap). One
@@ -26,7 +26,8 @@
  * alloc_bufs before closing and never frees them: a check that the
  * accounting notices. --bad-free hands free_bufs a handle beyond the UMEM
  * (a caller bug): it must be refused and counted (bad_free), not put on the
- * free list. --bad-tx offers tx_burst a frame whose data pointer lies in
+ * free list. --rx-ring-b sets IF_B's RX ring alone (after --rx-ring).
+ * --bad-tx offers tx_burst a frame whose data pointer lies in
  * another frame than its handle: it must not be taken. --threads 2 breaks the pool rule on purpose: thread
  * i polls port i and sends to the other port, so both threads use the
  * pool of each queue; the backend must refuse the second thread (and say
@@ -203,7 +204,7 @@ static void fwd_usage(void)
 		"[--filter ip] [--queues N] [--rx-ring N] [--tx-ring N] "
 		"[--seconds S] [--ready FILE] [--xstats] [--busy-poll N] "
 		"[--leak N] [--zerocopy] [--drain-us N] [--threads 1|2] [--mtu N] "
-		"[--bad-free] [--bad-tx] "
+		"[--bad-free] [--bad-tx] [--rx-ring-b N] "
 		"IF_A IF_B\n");
 }
 
@@ -228,6 +229,7 @@ int main(int argc, char **argv)
 		{"mtu", required_argument, NULL, 'M'},
 		{"bad-free", no_argument, NULL, 'X'},
 		{"bad-tx", no_argument, NULL, 'Y'},
+		{"rx-ring-b", required_argument, NULL, 'b'},
 		{NULL, 0, NULL, 0},
 	};
 	struct dp_port_conf conf[2] = {};
@@ -294,6 +296,9 @@ int main(int argc, char **argv)
 			break;
 		case 'D':
 			drain_us = atol(optarg);
+			break;
+		case 'b':
+			conf[1].rx_ring = atoi(optarg);
 			break;
 		case 'Y':
 			bad_tx = true;

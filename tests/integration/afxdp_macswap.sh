@@ -131,6 +131,16 @@ grep -q "^xstat p0 bad_free 1$" "$tmp/out.bad" || { echo "FAIL: bad free not cou
 grep -q "lost 0$" "$tmp/out.bad" || { echo "FAIL: bad free lost frames"; exit 1; }
 grep -q "0 missing, 0 duplicated, 0 out of range, 0 still held by the application, 1 refused frees" "$tmp/err.bad" ||
 	{ echo "FAIL: refused free not reported at close"; cat "$tmp/err.bad"; exit 1; }
+# The second port shares the first one's UMEM and so its ring sizes: when
+# it asks for more, open says so (the first port opened sets them).
+rc=0
+ip netns exec "$LAB_D" "$fwd" --seconds 0.2 --rx-ring 512 --rx-ring-b 4096 \
+	lrx2-d0 lrx2-d1 >"$tmp/out.ring" 2>"$tmp/err.ring" || rc=$?
+[ "$rc" = 0 ] || { echo "FAIL: ring-size run exit $rc"; cat "$tmp/err.ring"; exit 1; }
+grep -q "port p1: queue 0: the shared UMEM's fill/completion rings hold 512/2048, this port would want 4096/2048" "$tmp/err.ring" ||
+	{ echo "FAIL: smaller shared fill ring not reported"; cat "$tmp/err.ring"; exit 1; }
+grep -q "lost 0$" "$tmp/out.ring" || { echo "FAIL: frames lost (ring sizes)"; exit 1; }
+
 # A frame whose data pointer left its handle's frame is not taken by TX
 # (completion would give back the wrong frame: one lost, one twice).
 rc=0
