@@ -52,6 +52,7 @@ struct cp_client {
 	struct cp_watch *watch;
 	uint64_t last_active_ns;
 	bool discarding; /* skipping the rest of an oversize line */
+	bool eof; /* the client shut its side: close once answered */
 	bool reading; /* a read is armed */
 	bool closing;
 	bool tcp, authed;
@@ -133,6 +134,11 @@ static void on_written(struct cp_io *io, int err)
 	cl->out_bytes -= c->len;
 	free(c);
 	out_kick(cl);
+	if (cl->eof) {
+		if (!cl->out_head)
+			client_close(cl);
+		return;
+	}
 	if (!cl->reading && !cl->closing &&
 	    cl->out_bytes <= cl->srv->conf.max_output / 2)
 		client_resume(cl);
@@ -382,8 +388,21 @@ static void on_read(struct cp_io *io, const void *data, ssize_t n)
 	struct cp_client *cl = io->data;
 
 	cl->reading = false;
-	if (n <= 0) {
-		if (n < 0 && n != -ECONNRESET)
+	if (n == 0) {
+		/* Shut down for writing (or gone): answer what came, an
+		 * unterminated last line too, then close. Closing at once
+		 * would drop answers still queued or being written. */
+		cl->eof = true;
+		if (cl->in_len && !cl->discarding) {
+			handle_request(cl, cl->in, cl->in_len);
+			in_reset(cl);
+		}
+		if (!cl->out_head && !cl->closing)
+			client_close(cl);
+		return;
+	}
+	if (n < 0) {
+		if (n != -ECONNRESET)
 			cp_dbg("control: client read: %s", strerror((int)-n));
 		client_close(cl);
 		return;

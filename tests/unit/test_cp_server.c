@@ -485,6 +485,47 @@ static void test_output_bound(void **state)
 	assert_int_equal(server_stop(&s), 0);
 }
 
+/* A client that sends its requests and shuts down its side (nc -N, a
+ * script's shutdown(SHUT_WR)) still gets every answer, the unterminated
+ * last line included, then EOF. */
+static void test_half_close(void **state)
+{
+	enum { N = 200 };
+	struct srv s;
+	char *l;
+	int fd, got = 0;
+
+	conf_init(&s, *(enum cp_loop_backend *)*state);
+	server_start(&s);
+	for (int round = 0; round < 5; round++) {
+		fd = cl_connect(s.conf.path);
+		for (int i = 0; i < N; i++) {
+			char req[64];
+
+			snprintf(req, sizeof(req),
+				 "{\"id\":%d,\"cmd\":\"show ports\"}%s", i,
+				 i == N - 1 ? "" : "\n");
+			cl_send(fd, req);
+		}
+		assert_int_equal(shutdown(fd, SHUT_WR), 0);
+		got = 0;
+		while ((l = cl_line(fd))) {
+			json_t *j = json_loads(l, 0, NULL);
+
+			assert_non_null(j);
+			assert_int_equal(
+				json_integer_value(json_object_get(j, "id")),
+				got);
+			assert_true(json_is_true(json_object_get(j, "ok")));
+			json_decref(j);
+			got++;
+		}
+		assert_int_equal(got, N);
+		close(fd);
+	}
+	assert_int_equal(server_stop(&s), 0);
+}
+
 static void test_max_clients_idle(void **state)
 {
 	struct srv s;
@@ -673,6 +714,8 @@ static void test_tcp_remote_refused(void **state)
 							 reap, &backends[b]),  \
 		cmocka_unit_test_prestate_setup_teardown(                      \
 			test_output_bound, NULL, reap, &backends[b]),          \
+		cmocka_unit_test_prestate_setup_teardown(                      \
+			test_half_close, NULL, reap, &backends[b]),            \
 		cmocka_unit_test_prestate_setup_teardown(                      \
 			test_max_clients_idle, NULL, reap, &backends[b]),      \
 		cmocka_unit_test_prestate_setup_teardown(test_tcp_token, NULL, \
