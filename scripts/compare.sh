@@ -24,8 +24,8 @@
 #
 # Topology (worker 0 on CPU 0 generates and sinks, worker 1 on CPU 1 is the
 # DUT and forwards dut0 -> dut1 in io mode):
-#   gen (DPDK net_af_packet) -> lrcm-g0 == lrcm-d0 -> dut0 [mode under test]
-#   dut1 [mode under test] -> lrcm-d1 == lrcm-s0 -> sink (DPDK net_af_packet)
+#   gen (DPDK net_af_packet) -> lrcf-g0 == lrcf-d0 -> dut0 [mode under test]
+#   dut1 [mode under test] -> lrcf-d1 == lrcf-s0 -> sink (DPDK net_af_packet)
 #
 # Trials go over linerated's control socket (gen set/start/stop, stats
 # clear, show stats). linerated cannot switch a port's backend at run time
@@ -68,10 +68,10 @@ for b in controlplane/linerated controlplane/compare/linerate-compare; do
 done
 command -v gnuplot >/dev/null || echo "compare.sh: gnuplot missing: no charts" >&2
 
-prefix=${LAB_PREFIX:-lrcm}
+prefix=${LAB_PREFIX:-lrcf}
 export LAB_PREFIX=$prefix
 ns="$prefix-ns"
-tmp=$(mktemp -d /tmp/lr-cm-XXXXXX)
+tmp=$(mktemp -d /tmp/lr-cf-XXXXXX)
 
 child=""
 cleanup() {
@@ -82,7 +82,7 @@ cleanup() {
 		kill -TERM "$child" 2>/dev/null || true
 		wait "$child" 2>/dev/null || true
 	fi
-	[ -n "$child" ] && rm -f "/tmp/lr-cm-$child.yaml" "/tmp/lr-cm-$child.err"
+	[ -n "$child" ] && rm -f "/tmp/lr-cf-$child.yaml" "/tmp/lr-cf-$child.err"
 	if [ -f "$tmp/linerated.pid" ]; then
 		local pid
 		pid=$(cat "$tmp/linerated.pid")
@@ -96,9 +96,9 @@ cleanup() {
 	# kills what is left of it
 	"$here/scripts/lab.sh" down || true
 	rm -rf "$tmp"
-	# DPDK files of this run's linerated processes (prefixes lr-cm-$$-*
-	# from the hook, lr-cm-<linerate-compare pid>-* from --oneshot)
-	for p in "lr-cm-$$-" ${child:+"lr-cm-$child-"}; do
+	# DPDK files of this run's linerated processes (prefixes lr-cf-$$-*
+	# from the hook, lr-cf-<linerate-compare pid>-* from --oneshot)
+	for p in "lr-cf-$$-" ${child:+"lr-cf-$child-"}; do
 		rm -f /dev/hugepages/"$p"* 2>/dev/null || true
 		rm -rf /var/run/dpdk/"$p"* 2>/dev/null || true
 	done
@@ -205,7 +205,7 @@ if [ -f "$tmp/linerated.pid" ]; then
 	rm -f "$tmp/linerated.pid"
 fi
 sed -e 's/@RATE@/1000/; s/@COUNT@/0/; s/@SIZE@/64/; s/@FLOWS@/1/' \
-    -e "s/@PREFIX@/lr-cm-$$-\$\$/; s/autostart: true/autostart: false/" \
+    -e "s/@PREFIX@/lr-cf-$$-\$\$/; s/autostart: true/autostart: false/" \
     "\$f" > "$tmp/run.yaml"
 rm -f "$tmp/ctl.sock"
 ip netns exec "$ns" "$build/controlplane/linerated" -c "$tmp/run.yaml" \

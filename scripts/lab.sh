@@ -3,11 +3,11 @@
 #
 # lab.sh — the compare lab: one network namespace with two veth pairs
 #
-#     gen port  lrcm-g0 ==veth== lrcm-d0  DUT in  (backend under test)
-#     sink port lrcm-s0 ==veth== lrcm-d1  DUT out (backend under test)
+#     gen port  lrcf-g0 ==veth== lrcf-d0  DUT in  (backend under test)
+#     sink port lrcf-s0 ==veth== lrcf-d1  DUT out (backend under test)
 #
 # and enough 2 MiB hugepages. Everything it creates carries the prefix
-# (default lrcm; env LAB_PREFIX) and is recorded in a state file, so `down`
+# (default lrcf; env LAB_PREFIX) and is recorded in a state file, so `down`
 # removes exactly that, and hugepages go back to what they were only if
 # `up` raised them.
 #
@@ -21,7 +21,7 @@
 # Needs root (ip netns, sysfs). Sends no traffic itself.
 set -euo pipefail
 
-prefix=${LAB_PREFIX:-lrcm}
+prefix=${LAB_PREFIX:-lrcf}
 ns="$prefix-ns"
 state="/run/$prefix-lab.state"
 hugepages=${LAB_HUGEPAGES:-256}

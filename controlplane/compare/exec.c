@@ -93,7 +93,7 @@ static int render(const char *tmpl, const char *path,
 			fprintf(f, "%u", q->flows);
 			p += 7;
 		} else if (!strncmp(p, "@PREFIX@", 8)) {
-			fprintf(f, "lr-cm-%d-%lu", (int)getpid(), seq);
+			fprintf(f, "lr-cf-%d-%lu", (int)getpid(), seq);
 			p += 8;
 		} else {
 			fputc(*p++, f);
@@ -352,9 +352,9 @@ void cp_cmp_exec_init(struct cp_cmp_exec *x)
 	snprintf(x->linerated, sizeof(x->linerated), "linerated");
 	snprintf(x->dut_ports, sizeof(x->dut_ports), "dut0,dut1");
 	snprintf(x->dut_workers, sizeof(x->dut_workers), "1");
-	snprintf(x->cfg_path, sizeof(x->cfg_path), "/tmp/lr-cm-%d.yaml",
+	snprintf(x->cfg_path, sizeof(x->cfg_path), "/tmp/lr-cf-%d.yaml",
 		 (int)getpid());
-	snprintf(x->err_path, sizeof(x->err_path), "/tmp/lr-cm-%d.err",
+	snprintf(x->err_path, sizeof(x->err_path), "/tmp/lr-cf-%d.err",
 		 (int)getpid());
 	{
 		struct cp_cmp_machine m;

@@ -14,9 +14,9 @@ set -euo pipefail
 
 build=$1
 src=$2
-export LAB_PREFIX=lrcmt
+export LAB_PREFIX=lrcft
 ns=$LAB_PREFIX-ns
-out=$(mktemp -d /tmp/lr-cm-it-XXXXXX)
+out=$(mktemp -d /tmp/lr-cf-it-XXXXXX)
 trap 'rm -rf "$out"; "$src/scripts/lab.sh" down >/dev/null 2>&1 || true' EXIT
 
 skip() { echo "SKIP: $*"; exit 77; }

@@ -162,7 +162,7 @@ static int setup(void **state)
 	struct fake_daemon *d = calloc(1, sizeof(*d));
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 
-	snprintf(d->path, sizeof(d->path), "/tmp/lr-cm-ctl-%d.sock",
+	snprintf(d->path, sizeof(d->path), "/tmp/lr-cf-ctl-%d.sock",
 		 (int)getpid());
 	unlink(d->path);
 	strcpy(sa.sun_path, d->path);
@@ -253,7 +253,7 @@ static void test_ctl_no_daemon(void **state)
 	char desc[64], err[CP_CMP_ERR_MAX];
 
 	cp_cmp_ctl_init(&ctl);
-	snprintf(ctl.socket, sizeof(ctl.socket), "/tmp/lr-cm-none-%d.sock",
+	snprintf(ctl.socket, sizeof(ctl.socket), "/tmp/lr-cf-none-%d.sock",
 		 (int)getpid());
 	cp_cmp_ctl_driver(&ctl, &drv);
 	assert_true(drv.set_mode(drv.ctx, &m, desc, sizeof(desc), err,

@@ -63,7 +63,7 @@ static int setup(void **state)
 	assert_int_equal(cp_cmp_run_new(&x->r, &x->c, err, sizeof(err)), 0);
 	assert_int_equal(cp_compare_run(x->r, &d, NULL), 0);
 	x->res = cp_cmp_run_results(x->r, &x->n);
-	snprintf(x->dir, sizeof(x->dir), "/tmp/lr-cm-unit-%d", (int)getpid());
+	snprintf(x->dir, sizeof(x->dir), "/tmp/lr-cf-unit-%d", (int)getpid());
 	*state = x;
 	return 0;
 }
