@@ -53,7 +53,7 @@ ninja -C "$builddir" controlplane/linerated controlplane/linerate \
 linerated=$builddir/controlplane/linerated
 linerate=$builddir/controlplane/linerate
 cp_load=$builddir/tests/bench/cp_load
-tmp=$(mktemp -d /tmp/lr-cp-bench.XXXXXX)
+tmp=$(mktemp -d /tmp/lr-cf-bench.XXXXXX)
 pid=
 
 cleanup() {
@@ -67,6 +67,7 @@ trap cleanup EXIT
 
 cat >"$tmp/bench.yaml" <<EOF
 eal:
+  file_prefix: lr-cf-bench-$$
   main_core: 0
   memory_mb: 256
 ports:

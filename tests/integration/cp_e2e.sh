@@ -23,7 +23,7 @@ if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt 10300 ]; then
 	echo "SKIP: RLIMIT_NOFILE $(ulimit -n) < 10300 and cannot be raised"
 	exit 77
 fi
-tmp=$(mktemp -d /tmp/lr-cp-e2e.XXXXXX)
+tmp=$(mktemp -d /tmp/lr-cf-e2e.XXXXXX)
 sock=$tmp/ctl.sock
 pid=
 
@@ -63,6 +63,7 @@ expect() {
 
 cat >"$tmp/lr.yaml" <<EOF
 eal:
+  file_prefix: lr-cf-e2e-$$
   memory_mb: 256
   hugepages: false
 ports:

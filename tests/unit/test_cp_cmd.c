@@ -491,7 +491,7 @@ static void test_save(void **state)
 	struct stat st;
 	json_t *r;
 
-	snprintf(path, sizeof(path), "/tmp/lr-cp-save-%d.yaml", getpid());
+	snprintf(path, sizeof(path), "/tmp/lr-cf-save-%d.yaml", getpid());
 	json_decref(run(e, "route add",
 			"{\"prefix\":\"10.0.0.0/8\",\"port\":\"p1\",\"via\":"
 			"\"10.1.0.2\"}",

@@ -184,7 +184,7 @@ static void test_run(void **state)
 
 	fake_dp_init(&f);
 	cp_daemon_conf_init(&c);
-	snprintf(c.srv.path, sizeof(c.srv.path), "/tmp/lr-cp-ud-%d.sock",
+	snprintf(c.srv.path, sizeof(c.srv.path), "/tmp/lr-cf-ud-%d.sock",
 		 getpid());
 	c.socket_explicit = true;
 	c.loop = CP_LOOP_EPOLL;
@@ -226,7 +226,7 @@ static void test_socket_taken(void **state)
 
 	fake_dp_init(&f);
 	cp_daemon_conf_init(&c);
-	snprintf(c.srv.path, sizeof(c.srv.path), "/tmp/lr-cp-ud2-%d.sock",
+	snprintf(c.srv.path, sizeof(c.srv.path), "/tmp/lr-cf-ud2-%d.sock",
 		 getpid());
 	c.socket_explicit = true;
 	c.loop = CP_LOOP_EPOLL;

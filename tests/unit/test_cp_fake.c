@@ -43,7 +43,7 @@ void fake_dp_default_config(struct dp_config *c, const char *path)
 void fake_dp_init(struct fake_dp *f)
 {
 	memset(f, 0, sizeof(*f));
-	fake_dp_default_config(&f->conf, "/tmp/lr-cp-fake.yaml");
+	fake_dp_default_config(&f->conf, "/tmp/lr-cf-fake.yaml");
 	for (int i = 0; i < 2; i++) {
 		f->ports[i].id = (uint16_t)i;
 		f->ports[i].nb_queues = 1;

@@ -142,7 +142,7 @@ static void conf_init(struct srv *s, enum cp_loop_backend b)
 
 	/* A fresh path per test: a killed server's io_uring may keep its
 	 * listening socket alive for a moment after the process is gone. */
-	snprintf(s->conf.path, sizeof(s->conf.path), "/tmp/lr-cp-ut-%d-%d.sock",
+	snprintf(s->conf.path, sizeof(s->conf.path), "/tmp/lr-cf-ut-%d-%d.sock",
 		 getpid(), ++seq);
 	s->conf.max_request = 4096;
 	s->conf.max_output = 64 * 1024;

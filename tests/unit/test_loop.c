@@ -273,7 +273,7 @@ static void test_accept(void **state)
 	int lfd, c[20], closed = 0;
 
 	/* Abstract address: nothing left in the file system. */
-	snprintf(a.sun_path + 1, sizeof(a.sun_path) - 1, "lr-cp-test-%d",
+	snprintf(a.sun_path + 1, sizeof(a.sun_path) - 1, "lr-cf-test-%d",
 		 getpid());
 	lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
 	assert_true(lfd >= 0);
