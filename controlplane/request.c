@@ -56,7 +56,10 @@ json_t *cp_request_run(struct cp_cmds *cmds, const char *buf, size_t len,
 		len--;
 	if (!len)
 		return NULL;
-	req = json_loadb(buf, len, 0, &jerr);
+	/* A key given twice ({"cmd":"status","cmd":"route del"}) is an
+	 * error, not "the last one wins": what a log or a proxy shows must
+	 * be what runs. */
+	req = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!req) {
 		cp_error_set(&e, CP_E_BAD_REQUEST, "",
 			     "malformed JSON at column %d: %s", jerr.column,

@@ -23,6 +23,7 @@
 
 #include "cmd.h"
 #include "config_save.h"
+#include "request.h"
 #include "test_cp_fake.h"
 
 struct env {
@@ -326,6 +327,48 @@ static void test_error_utf8_cut(void **state)
 	json_decref(j);
 }
 
+/* Request lines through cp_request_run (what the server runs). */
+static void test_request_line(void **state)
+{
+	static const struct {
+		const char *line, *code; /* NULL: ok */
+	} lines[] = {
+		{"{\"id\":1,\"cmd\":\"status\"}", NULL},
+		{"{\"id\":1,\"cmd\":\"status\"} \r\t", NULL},
+		{"{\"cmd\":\"status\",\"cmd\":\"route del\"}", CP_E_BAD_REQUEST},
+		{"{\"cmd\":\"route add\",\"args\":{\"prefix\":\"10.0.0.0/8\","
+		 "\"port\":\"p0\",\"port\":\"p1\"}}",
+		 CP_E_BAD_REQUEST},
+		{"{\"cmd\":\"status\",\"x\":1}", CP_E_BAD_REQUEST},
+		{"[1]", CP_E_BAD_REQUEST},
+		{"{\"cmd\":7}", CP_E_BAD_REQUEST},
+		{"{\"cmd\":\"nope\"}", CP_E_UNKNOWN_COMMAND},
+		{"{\"cmd\":\"status\",\"args\":[1]}", CP_E_BAD_REQUEST},
+	};
+	struct env *e = *state;
+	struct cp_request_out o;
+	json_t *r;
+
+	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+		const char *code;
+
+		r = cp_request_run(e->c, lines[i].line, strlen(lines[i].line),
+				   NULL, &o);
+		assert_non_null(r);
+		code = json_string_value(json_object_get(
+			json_object_get(r, "error"), "code"));
+		if (lines[i].code ? !code || strcmp(code, lines[i].code)
+				  : !o.ok)
+			fail_msg("'%s': %s, want %s", lines[i].line,
+				 code ? code : "ok",
+				 lines[i].code ? lines[i].code : "ok");
+		json_decref(r);
+		json_decref(o.id);
+	}
+	assert_int_equal(e->f.publishes, 0);
+	assert_null(cp_request_run(e->c, " \r", 2, NULL, &o));
+}
+
 static json_int_t sink_pkts(json_t *r)
 {
 	return json_integer_value(json_object_get(
@@ -559,6 +602,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_routes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_acl, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_error_utf8_cut, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_request_line, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_stats_clear_lazy_sink,
 						setup, teardown),
