@@ -132,6 +132,7 @@ static void on_written(struct cp_io *io, int err)
 	if (!cl->out_head)
 		cl->out_tail = NULL;
 	cl->out_bytes -= c->len;
+	cl->last_active_ns = cp_loop_now_ns(); /* it reads its answers */
 	free(c);
 	out_kick(cl);
 	if (cl->eof) {
@@ -568,7 +569,10 @@ static void on_sweep(struct cp_timer *t)
 
 	for (cl = s->clients; cl; cl = next) {
 		next = cl->next;
-		if (cl->closing || cl->watch || cl->out_head)
+		/* A stream between updates is not idle; a client with answers
+		 * queued is if it has not taken any for the timeout: it holds
+		 * up to max_output and stops nothing else. */
+		if (cl->closing || (cl->watch && !cl->out_head))
 			continue;
 		if (now - cl->last_active_ns > idle) {
 			s->st.idle_closed++;

@@ -526,6 +526,35 @@ static void test_half_close(void **state)
 	assert_int_equal(server_stop(&s), 0);
 }
 
+/* A client that sends requests and never reads its answers is idle too:
+ * closed after the timeout, its queued answers freed. */
+static void test_stalled_reader(void **state)
+{
+	enum { N = 4000 };
+	static const char req[] = "{\"cmd\":\"help\"}\n";
+	char *batch = malloc(N * (sizeof(req) - 1) + 1);
+	struct srv s;
+	int fd, got = 0;
+
+	conf_init(&s, *(enum cp_loop_backend *)*state);
+	s.conf.idle_timeout_ms = 500;
+	server_start(&s);
+	fd = cl_connect(s.conf.path);
+	for (int i = 0; i < N; i++)
+		memcpy(batch + i * (sizeof(req) - 1), req, sizeof(req) - 1);
+	batch[N * (sizeof(req) - 1)] = 0;
+	cl_send(fd, batch);
+	free(batch);
+	sleep(2);
+	/* What the kernel buffered before the close, then EOF. */
+	while (cl_line(fd))
+		got++;
+	printf("stalled reader: %d of %d answers before the close\n", got, N);
+	assert_true(got < N);
+	close(fd);
+	assert_int_equal(server_stop(&s), 0);
+}
+
 static void test_max_clients_idle(void **state)
 {
 	struct srv s;
@@ -716,6 +745,8 @@ static void test_tcp_remote_refused(void **state)
 			test_output_bound, NULL, reap, &backends[b]),          \
 		cmocka_unit_test_prestate_setup_teardown(                      \
 			test_half_close, NULL, reap, &backends[b]),            \
+		cmocka_unit_test_prestate_setup_teardown(                      \
+			test_stalled_reader, NULL, reap, &backends[b]),        \
 		cmocka_unit_test_prestate_setup_teardown(                      \
 			test_max_clients_idle, NULL, reap, &backends[b]),      \
 		cmocka_unit_test_prestate_setup_teardown(test_tcp_token, NULL, \
