@@ -265,7 +265,7 @@ static void print_stats(struct dp *dp)
 static void print_summary(struct dp *dp)
 {
 	struct dp_worker_stats tot, s;
-	struct dp_port_kv kv[32];
+	struct dp_port_kv kv[64];
 	struct dp_mem_info mi;
 	unsigned int w, p, r;
 	int n, i;
@@ -287,7 +287,8 @@ static void print_summary(struct dp *dp)
 		       "tx_bytes=%lu",
 		       pt->name, tot.port[p].rx_pkts, tot.port[p].rx_bytes,
 		       tot.port[p].tx_pkts, tot.port[p].tx_bytes);
-		n = dp_port_xstats(dp, (uint16_t)p, kv, 32);
+		n = dp_port_xstats(dp, (uint16_t)p, kv,
+				   (int)(sizeof(kv) / sizeof(kv[0])));
 		for (i = 0; i < n; i++)
 			printf(" dev_%s=%lu", kv[i].name, kv[i].value);
 		printf("\n");

@@ -6,10 +6,16 @@
  * the fwd_*.c stages.
  *
  * Queue plan: port p gets one RX queue per worker that polls it (queue =
- * the worker's rank among them). DPDK ports get one TX queue per worker
- * (any worker may transmit on any DPDK port); other backends pair TX with
- * RX queues, so a worker transmits on them only when it polls them (else
- * its packets for them count as PORT_DOWN; config validation warns).
+ * the worker's rank among them). Every worker also has a TX queue of its
+ * own on every port it may send to, so no queue is ever shared between
+ * threads: DPDK ports get one TX queue per worker; a kernel port's RX
+ * queues also send, and it gets one TX-only socket more for each worker
+ * that does not poll it. A worker that polls port p transmits on its RX
+ * queue's number (rank); the others on nb_pollers + their rank among the
+ * non-pollers. AF_XDP keeps TX paired with RX (a TX-only socket would need
+ * a UMEM of its own or break the one-thread-per-pool rule): a worker sends
+ * on an afxdp port only when it polls it, else its packets for it count as
+ * PORT_DOWN (dp_create logs a warning naming the worker and port).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -277,6 +283,10 @@ static int open_port(struct dp *dp, uint16_t id, char *err, size_t errlen)
 	p->id = id;
 	snprintf(p->name, sizeof(p->name), "%s", c->name);
 	pc.nb_queues = dp->rt[id].nb_pollers ? dp->rt[id].nb_pollers : 1;
+	/* Kernel: a TX-only socket for every worker that does not poll it. */
+	pc.nb_txq = (uint16_t)dp->nb_workers;
+	if (pc.nb_txq < pc.nb_queues)
+		pc.nb_txq = pc.nb_queues;
 	if (strcmp(c->backend, "dpdk") == 0) {
 		ret = dp_dpdk_open(p, &pc, err, errlen);
 #if LR_HAVE_AFXDP_PORT
@@ -299,9 +309,12 @@ static int open_port(struct dp *dp, uint16_t id, char *err, size_t errlen)
 	p->id = id;
 	snprintf(p->name, sizeof(p->name), "%s", c->name);
 	dp->opened[id] = true;
-	dp->rt[id].nb_txq = strcmp(c->backend, "dpdk") == 0
-				    ? dp_dpdk_nb_txq(p)
-				    : p->nb_queues;
+	if (strcmp(c->backend, "dpdk") == 0)
+		dp->rt[id].nb_txq = dp_dpdk_nb_txq(p);
+	else if (strcmp(c->backend, "kernel") == 0)
+		dp->rt[id].nb_txq = pc.nb_txq;
+	else
+		dp->rt[id].nb_txq = p->nb_queues;
 	return 0;
 }
 
@@ -323,6 +336,8 @@ static int setup_worker(struct dp *dp, unsigned int idx, char *err,
 	const struct dp_worker_conf *wc = &dp->conf.workers[idx];
 	struct dp_worker *w;
 	uint16_t rank[DP_PORT_MAX] = { 0 };
+	uint16_t nonpoll[DP_PORT_MAX] = { 0 };
+	bool polls[DP_PORT_MAX] = { false };
 	unsigned int v, k;
 	uint16_t p;
 	bool sink = false;
@@ -347,12 +362,33 @@ static int setup_worker(struct dp *dp, unsigned int idx, char *err,
 	memset(w->st, 0, sizeof(*w->st));
 	w->st->tsc_hz = dp->tsc_hz;
 	/* This worker's rank among the pollers of each port. */
-	for (v = 0; v < idx; v++)
-		for (k = 0; k < dp->conf.workers[v].nb_ports; k++)
+	for (v = 0; v < idx; v++) {
+		bool pv[DP_PORT_MAX] = { false };
+
+		for (k = 0; k < dp->conf.workers[v].nb_ports; k++) {
 			rank[dp->conf.workers[v].ports[k]]++;
-	for (p = 0; p < dp->nb_ports; p++)
-		w->txq[p] = dp->rt[p].nb_txq == dp->nb_workers ? (uint16_t)idx
-							       : DP_NO_QUEUE;
+			pv[dp->conf.workers[v].ports[k]] = true;
+		}
+		for (p = 0; p < dp->nb_ports; p++)
+			nonpoll[p] += !pv[p];
+	}
+	for (k = 0; k < wc->nb_ports; k++)
+		polls[wc->ports[k]] = true;
+	/* TX queue per port (see the queue plan at the top). */
+	for (p = 0; p < dp->nb_ports; p++) {
+		uint16_t q = polls[p] ? rank[p]
+				      : (uint16_t)(dp->rt[p].nb_pollers +
+						   nonpoll[p]);
+
+		w->txq[p] = q < dp->rt[p].nb_txq ? q : DP_NO_QUEUE;
+		if (w->txq[p] == DP_NO_QUEUE)
+			dp_log(DP_LOG_WARN,
+			       "worker %u: no TX queue on port %s (%s: only "
+			       "workers polling it send on it); its packets "
+			       "for it count as port_down",
+			       idx, dp->conf.ports[p].conf.name,
+			       dp->conf.ports[p].conf.backend);
+	}
 	for (k = 0; k < wc->nb_ports; k++) {
 		const struct dp_port_entry *pe;
 
@@ -361,9 +397,23 @@ static int setup_worker(struct dp *dp, unsigned int idx, char *err,
 		w->rxq[w->nb_rxq].port = p;
 		w->rxq[w->nb_rxq].queue = rank[p];
 		w->nb_rxq++;
-		if (w->txq[p] == DP_NO_QUEUE)
-			w->txq[p] = rank[p];
 		sink |= pe->rx_role == DP_RX_SINK;
+		if (pe->rx_role == DP_RX_FORWARD && pe->mode == DP_FWD_IO &&
+		    pe->peer < dp->nb_ports && w->txq[pe->peer] == DP_NO_QUEUE) {
+			snprintf(err, errlen,
+				 "ports.%s: io peer %s is a%s %s port that "
+				 "workers[%u] (polling %s) does not poll, and "
+				 "only its pollers can send on it: add %s to "
+				 "that worker's ports",
+				 pe->conf.name,
+				 dp->conf.ports[pe->peer].conf.name,
+				 dp->conf.ports[pe->peer].conf.backend[0] == 'a'
+					 ? "n" : "",
+				 dp->conf.ports[pe->peer].conf.backend, idx,
+				 pe->conf.name,
+				 dp->conf.ports[pe->peer].conf.name);
+			return -EINVAL;
+		}
 		if (pe->gen.enabled) {
 			struct dp_gen_state *g = calloc(1, sizeof(*g));
 

@@ -113,6 +113,9 @@ struct dp_port_conf {
 				 * epoll-lt, epoll-et, mmsg, uring,
 				 * uring-sqpoll, uring-multishot, tpacket-v3 */
 	uint16_t nb_queues;     /* one per worker that polls this port */
+	/* kernel: queues in all (0: nb_queues); the ones from nb_queues on
+	 * are TX only, one per worker that sends here without polling */
+	uint16_t nb_txq;
 	uint16_t rx_ring;       /* descriptors per RX queue (0: default) */
 	uint16_t tx_ring;       /* descriptors per TX queue (0: default) */
 	uint16_t mtu;           /* 0: leave as is */

@@ -3,7 +3,10 @@
  * Kernel-stack port backend, private header.
  *
  * A port is one interface; each of its queues is one AF_PACKET socket (a
- * PACKET_FANOUT_HASH group when there are several). What differs between
+ * PACKET_FANOUT_HASH group when there are several). Queues from nb_queues
+ * to nb_all are TX only (bound with protocol 0, no fanout): one for each
+ * worker that sends on the port without polling it, so no socket or slab
+ * is ever shared between threads. What differs between
  * the I/O models is how a queue waits and how many packets one syscall
  * moves, so each model is one file that supplies rx/tx and the per-queue
  * set-up; kern_sock.c owns the socket, the buffer slab, the waiter and the
@@ -147,7 +150,8 @@ struct kern_port {
 	uint32_t rx_ring;
 	uint32_t tx_ring;
 	int sqpoll_cpu;
-	uint16_t nb_queues;
+	uint16_t nb_queues; /* RX queues (each also sends) */
+	uint16_t nb_all;    /* nb_queues + TX-only queues (dp_port_conf.nb_txq) */
 	struct kern_queue q[DP_QUEUE_MAX];
 };
 

@@ -638,7 +638,7 @@ void kern_stop(struct dp_port *p)
 	struct kern_port *kp = p->priv;
 	uint16_t i;
 
-	for (i = 0; kp && i < kp->nb_queues; i++) {
+	for (i = 0; kp && i < kp->nb_all; i++) {
 		struct tpacket_stats_v3 ps = { 0 };
 		socklen_t l = sizeof(ps);
 
@@ -677,7 +677,7 @@ void kern_close(struct dp_port *p)
 
 	if (!kp)
 		return;
-	for (i = 0; i < kp->nb_queues; i++)
+	for (i = 0; i < kp->nb_all; i++)
 		kern_queue_free(&kp->q[i]);
 	free(kp);
 	p->priv = NULL;
@@ -699,7 +699,7 @@ int kern_xstats(struct dp_port *p, struct dp_port_kv *kv, int max)
 	unsigned int i, j;
 	int n = 0;
 
-	for (i = 0; i < kp->nb_queues; i++) {
+	for (i = 0; i < kp->nb_all; i++) {
 		const uint64_t *v = (const uint64_t *)&kp->q[i].st;
 
 		for (j = 0; j < KERN_NSTATS; j++)
@@ -713,7 +713,7 @@ int kern_xstats(struct dp_port *p, struct dp_port_kv *kv, int max)
 		/* syscalls per 1000 packets moved (rx + tx) */
 		uint64_t pk = 0, sc = 0;
 
-		for (i = 0; i < kp->nb_queues; i++) {
+		for (i = 0; i < kp->nb_all; i++) {
 			pk += kp->q[i].st.rx_pkts + kp->q[i].st.tx_pkts;
 			sc += kp->q[i].st.syscalls;
 		}
@@ -731,9 +731,13 @@ __attribute__((cold)) static int kern_queue_open(struct kern_port *kp,
 {
 	struct kern_queue *q = &kp->q[qid];
 	const struct kern_model *m = kp->m;
+	/* Queues from nb_queues on are TX only: protocol 0 binds a socket
+	 * that sends on the interface but receives nothing, so it takes no
+	 * share of the RX fanout and needs no promiscuous membership. */
+	bool tx_only = kern_tun.tx_only || qid >= kp->nb_queues;
 	struct sockaddr_ll sll = {
 		.sll_family = AF_PACKET,
-		.sll_protocol = kern_tun.tx_only ? 0 : htons(ETH_P_ALL),
+		.sll_protocol = tx_only ? 0 : htons(ETH_P_ALL),
 		.sll_ifindex = kp->ifindex,
 	};
 	struct packet_mreq mr = {
@@ -809,7 +813,7 @@ __attribute__((cold)) static int kern_queue_open(struct kern_port *kp,
 			 kp->ifname, strerror(-ret));
 		return ret;
 	}
-	if (kp->nb_queues > 1) {
+	if (kp->nb_queues > 1 && qid < kp->nb_queues) {
 		int fanout = ((getpid() ^ kp->ifindex) & 0xffff) |
 			     (PACKET_FANOUT_HASH << 16);
 
@@ -821,7 +825,8 @@ __attribute__((cold)) static int kern_queue_open(struct kern_port *kp,
 			return ret;
 		}
 	}
-	if (setsockopt(q->fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mr,
+	if (qid < kp->nb_queues &&
+	    setsockopt(q->fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mr,
 		       sizeof(mr)) < 0) {
 		ret = -errno;
 		snprintf(err, errlen, "port %s: promiscuous mode on %s: %s",
@@ -871,9 +876,10 @@ __attribute__((cold)) int dp_kern_open(struct dp_port *p,
 					 "; uring models need liburing");
 		return -EINVAL;
 	}
-	if (c->nb_queues > DP_QUEUE_MAX) {
-		snprintf(err, errlen, "port %s: %u queues, at most %d",
-			 c->name, c->nb_queues, DP_QUEUE_MAX);
+	if (c->nb_queues > DP_QUEUE_MAX || c->nb_txq > DP_QUEUE_MAX) {
+		snprintf(err, errlen, "port %s: %u queues (%u with TX only), "
+			 "at most %d",
+			 c->name, c->nb_queues, c->nb_txq, DP_QUEUE_MAX);
 		return -EINVAL;
 	}
 	if (strlen(c->dev) >= IF_NAMESIZE) {
@@ -903,6 +909,7 @@ __attribute__((cold)) int dp_kern_open(struct dp_port *p,
 	kp->tx_ring = c->tx_ring ? c->tx_ring : KERN_DEF_RING;
 	kp->sqpoll_cpu = c->sqpoll_cpu;
 	kp->nb_queues = c->nb_queues ? c->nb_queues : 1;
+	kp->nb_all = c->nb_txq > kp->nb_queues ? c->nb_txq : kp->nb_queues;
 
 	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
@@ -955,7 +962,7 @@ __attribute__((cold)) int dp_kern_open(struct dp_port *p,
 	p->nb_queues = kp->nb_queues;
 	p->up = false;
 	snprintf(p->mode_desc, sizeof(p->mode_desc), "%s", m->name);
-	for (i = 0; i < kp->nb_queues; i++) {
+	for (i = 0; i < kp->nb_all; i++) {
 		ret = kern_queue_open(kp, (uint16_t)i, err, errlen);
 		if (ret < 0)
 			goto fail_queues;
@@ -963,7 +970,7 @@ __attribute__((cold)) int dp_kern_open(struct dp_port *p,
 	return 0;
 
 fail_queues:
-	for (i = 0; i < kp->nb_queues; i++)
+	for (i = 0; i < kp->nb_all; i++)
 		if (kp->q[i].kp)
 			kern_queue_free(&kp->q[i]);
 	p->priv = NULL;

@@ -395,6 +395,27 @@ out:
 	return n;
 }
 
+/*
+ * A TX-only queue (qid >= nb_queues, bound with protocol 0) is never
+ * rx-polled, so nothing else reaps its completions: retire them here, once
+ * per burst (reading the CQ ring is no syscall). Its socket receives
+ * nothing; should a stray receive completion show up, its slot goes back.
+ */
+static void ur_reap_tx_only(struct kern_queue *q, struct ur *u)
+{
+	struct dp_burst b;
+	uint16_t n, i;
+
+	if (q->qid < q->kp->nb_queues || !io_uring_cq_ready(&u->ring))
+		return;
+	b.n = 0;
+	n = ur_reap(q, u, &b);
+	for (i = 0; i < n; i++)
+		ur_put_slot(q, u, (uint32_t)b.buf[i]);
+	if (n)
+		ur_br_publish(u);
+}
+
 static uint16_t ur_tx(struct dp_port *p, uint16_t qid, uint8_t *const *data,
 		      const uint16_t *len, const uintptr_t *buf, uint16_t n,
 		      bool foreign)
@@ -407,6 +428,7 @@ static uint16_t ur_tx(struct dp_port *p, uint16_t qid, uint8_t *const *data,
 
 	if (!p->up)
 		return 0;
+	ur_reap_tx_only(q, u);
 	for (i = 0; i < n; i++) {
 		if (foreign) {
 			if (len[i] > KERN_SLOT_SIZE || !kern_slot_get(q, &s)) {

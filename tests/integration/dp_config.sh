@@ -5,8 +5,9 @@
 # field path, exit status 2, before touching anything; a port that cannot
 # be opened is named with the reason and nothing starts (exit 1); afxdp
 # ports whose queue q would be polled by different workers are refused,
-# naming the ports (their UMEM pool q is single-threaded); SIGTERM
-# stops a running linerated cleanly (exit 0).
+# naming the ports (their UMEM pool q is single-threaded); an io peer a
+# worker has no TX queue on is refused, naming it; SIGTERM stops a running
+# linerated cleanly (exit 0).
 #
 #   dp_config.sh LINERATED
 set -uo pipefail
@@ -100,6 +101,26 @@ if [ "$(id -u)" = 0 ]; then
 		echo "FAIL open: status $st, output: $out"; fail=1
 	else
 		echo "ok   open: $(grep 'port broken' <<< "$out")"
+	fi
+	# An io peer the worker has no TX queue on (a net_pcap port with one
+	# TX queue pairs it with its one poller): refused, naming both ports
+	# and the worker, instead of counting every packet as port_down.
+	here=$(cd "$(dirname "$0")" && pwd)
+	cat > "$tmp/txq.yaml" <<YAML
+ports:
+  - {name: a, dev: net_null0, mode: io, peer: b}
+  - {name: b, dev: "net_pcap0,rx_pcap=$here/dp_pcaps/io_in.pcap,tx_pcap=$tmp/b.pcap"}
+workers:
+  - {core: 0, ports: [a]}
+  - {core: $(($(nproc) > 1 ? 1 : 0)), ports: [b]}
+YAML
+	out=$("$lr" -q --no-control --no-huge -c "$tmp/txq.yaml" -d 1 --file-prefix "lr-dt-config-$$" 2>&1); st=$?
+	if [ "$st" != 1 ] ||
+	   ! grep -q "ports.a: io peer b is a dpdk port that workers\[0\] (polling a) does not poll" <<< "$out" ||
+	   ! grep -q "nothing started" <<< "$out"; then
+		echo "FAIL txq: status $st, output: $out"; fail=1
+	else
+		echo "ok   txq: $(grep 'io peer' <<< "$out")"
 	fi
 	# SIGTERM: drain, free, exit 0.
 	"$lr" -q --no-control --no-huge -c "$tmp/valid.yaml" --file-prefix "lr-dp-config-t-$$" > "$tmp/term.out" 2>&1 &
