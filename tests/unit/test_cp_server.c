@@ -91,6 +91,7 @@ static void server_child(struct srv *s, int ready_fd)
 }
 
 static pid_t child_pid;
+static char child_path[108]; /* its socket: removed after every test */
 
 /* A failed assertion longjmps out of a test: stop its server anyway. */
 static int reap(void **state)
@@ -99,6 +100,11 @@ static int reap(void **state)
 		kill(child_pid, SIGKILL);
 		waitpid(child_pid, NULL, 0);
 		child_pid = 0;
+	}
+	if (child_path[0]) {
+		/* The server removes it on a clean stop; not when killed. */
+		unlink(child_path);
+		child_path[0] = 0;
 	}
 	return 0;
 }
@@ -117,6 +123,7 @@ static uint16_t server_start(struct srv *s)
 	}
 	close(p[1]);
 	child_pid = s->pid;
+	snprintf(child_path, sizeof(child_path), "%s", s->conf.path);
 	assert_int_equal(read(p[0], &port, sizeof(port)), sizeof(port));
 	close(p[0]);
 	return port;
