@@ -79,8 +79,16 @@ cleanup() {
 
 	trap - EXIT INT TERM
 	if [ -n "$child" ] && kill -0 "$child" 2>/dev/null; then
-		kill -TERM "$child" 2>/dev/null || true
+		# the whole group: a mode hook running now (and the linerated
+		# it starts) would otherwise outlive linerate-compare and
+		# write into $tmp after it is removed
+		kill -TERM -- "-$child" 2>/dev/null ||
+			kill -TERM "$child" 2>/dev/null || true
 		wait "$child" 2>/dev/null || true
+		for _ in $(seq 50); do
+			kill -0 -- "-$child" 2>/dev/null || break
+			sleep 0.1
+		done
 	fi
 	[ -n "$child" ] && rm -f "/tmp/lr-cf-$child.yaml" "/tmp/lr-cf-$child.err"
 	if [ -f "$tmp/linerated.pid" ]; then
@@ -234,7 +242,9 @@ fi
 mkdir -p "$out"
 # In the background and waited for, so that INT/TERM are handled at once
 # (bash runs traps only between foreground commands).
-"$build/controlplane/compare/linerate-compare" \
+# its own process group (setsid), so that clean-up can stop it with every
+# process it started (mode hooks, their linerated)
+setsid --wait "$build/controlplane/compare/linerate-compare" \
 	"${driver[@]}" --gen-port gen --dut-ports dut0,dut1 \
 	--max-mpps 2 --out "$out" \
 	"${quickargs[@]}" "${descargs[@]}" "${args[@]}" &
