@@ -48,7 +48,7 @@ while [ $# -gt 0 ]; do
 	--seconds) secs=$2; shift ;;
 	--rounds) rounds=$2; shift ;;
 	--build-dir) builddir=$2; shift ;;
-	-h|--help) sed -n '4,39p' "$0"; exit 0 ;;
+	-h|--help) sed -n '4,38p' "$0"; exit 0 ;;
 	*) echo "bench-dpdk.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
 	esac
 	shift
