@@ -318,6 +318,31 @@ static int open_port(struct dp *dp, uint16_t id, char *err, size_t errlen)
 	return 0;
 }
 
+/* Worker idx's TX queue on port p (the queue plan at the top), or
+ * DP_NO_QUEUE. */
+static uint16_t worker_txq(const struct dp *dp, unsigned int idx, uint16_t p)
+{
+	uint16_t rank = 0, nonpoll = 0;
+	unsigned int v, k;
+	bool pv;
+
+	for (v = 0; v <= idx; v++) {
+		pv = false;
+		for (k = 0; k < dp->conf.workers[v].nb_ports; k++)
+			pv |= dp->conf.workers[v].ports[k] == p;
+		if (v == idx) {
+			uint16_t q = pv ? rank
+					: (uint16_t)(dp->rt[p].nb_pollers +
+						     nonpoll);
+
+			return q < dp->rt[p].nb_txq ? q : DP_NO_QUEUE;
+		}
+		rank += pv;
+		nonpoll += !pv;
+	}
+	return DP_NO_QUEUE;
+}
+
 static void plan_queues(struct dp *dp)
 {
 	unsigned int w, k;
@@ -336,8 +361,6 @@ static int setup_worker(struct dp *dp, unsigned int idx, char *err,
 	const struct dp_worker_conf *wc = &dp->conf.workers[idx];
 	struct dp_worker *w;
 	uint16_t rank[DP_PORT_MAX] = { 0 };
-	uint16_t nonpoll[DP_PORT_MAX] = { 0 };
-	bool polls[DP_PORT_MAX] = { false };
 	unsigned int v, k;
 	uint16_t p;
 	bool sink = false;
@@ -354,6 +377,7 @@ static int setup_worker(struct dp *dp, unsigned int idx, char *err,
 	w->idx = idx;
 	w->core = wc->core;
 	w->lcore = LCORE_ID_ANY;
+	atomic_init(&w->detach, DP_NO_QUEUE);
 	w->st = aligned_alloc(DP_CACHE_LINE,
 			      (sizeof(*w->st) + DP_CACHE_LINE - 1) &
 				      ~(size_t)(DP_CACHE_LINE - 1));
@@ -362,25 +386,12 @@ static int setup_worker(struct dp *dp, unsigned int idx, char *err,
 	memset(w->st, 0, sizeof(*w->st));
 	w->st->tsc_hz = dp->tsc_hz;
 	/* This worker's rank among the pollers of each port. */
-	for (v = 0; v < idx; v++) {
-		bool pv[DP_PORT_MAX] = { false };
-
-		for (k = 0; k < dp->conf.workers[v].nb_ports; k++) {
+	for (v = 0; v < idx; v++)
+		for (k = 0; k < dp->conf.workers[v].nb_ports; k++)
 			rank[dp->conf.workers[v].ports[k]]++;
-			pv[dp->conf.workers[v].ports[k]] = true;
-		}
-		for (p = 0; p < dp->nb_ports; p++)
-			nonpoll[p] += !pv[p];
-	}
-	for (k = 0; k < wc->nb_ports; k++)
-		polls[wc->ports[k]] = true;
 	/* TX queue per port (see the queue plan at the top). */
 	for (p = 0; p < dp->nb_ports; p++) {
-		uint16_t q = polls[p] ? rank[p]
-				      : (uint16_t)(dp->rt[p].nb_pollers +
-						   nonpoll[p]);
-
-		w->txq[p] = q < dp->rt[p].nb_txq ? q : DP_NO_QUEUE;
+		w->txq[p] = worker_txq(dp, idx, p);
 		if (w->txq[p] == DP_NO_QUEUE)
 			dp_log(DP_LOG_WARN,
 			       "worker %u: no TX queue on port %s (%s: only "
@@ -1098,6 +1109,228 @@ int dp_port_stop(struct dp *dp, uint16_t port)
 		dp->started[port] = false;
 	}
 	return 0;
+}
+
+/* ---- backend switch at run time ---- */
+
+/* What a port that could be neither reopened nor reverted answers: no
+ * packets, no buffers, no start (admin down, its traffic is port_down). */
+static uint16_t closed_rx(struct dp_port *p, uint16_t q, struct dp_burst *b)
+{
+	(void)p;
+	(void)q;
+	b->n = 0;
+	return 0;
+}
+
+static uint16_t closed_tx(struct dp_port *p, uint16_t q, uint8_t *const *data,
+			  const uint16_t *len, const uintptr_t *buf,
+			  uint16_t n, bool foreign)
+{
+	(void)p, (void)q, (void)data, (void)len, (void)buf, (void)n;
+	(void)foreign;
+	return 0;
+}
+
+static void closed_free(struct dp_port *p, uint16_t q, const uintptr_t *buf,
+			uint16_t n)
+{
+	(void)p, (void)q, (void)buf, (void)n;
+}
+
+static uint16_t closed_alloc(struct dp_port *p, uint16_t q, uint16_t len,
+			     uint8_t **data, uintptr_t *buf, uint16_t n)
+{
+	(void)p, (void)q, (void)len, (void)data, (void)buf, (void)n;
+	return 0;
+}
+
+static int closed_start(struct dp_port *p)
+{
+	(void)p;
+	return -ENODEV;
+}
+
+static void closed_nop(struct dp_port *p)
+{
+	(void)p;
+}
+
+static const struct dp_port_ops closed_ops = {
+	.backend = "closed",
+	.rx_burst = closed_rx,
+	.tx_burst = closed_tx,
+	.free_bufs = closed_free,
+	.alloc_bufs = closed_alloc,
+	.start = closed_start,
+	.stop = closed_nop,
+	.close = closed_nop,
+};
+
+/*
+ * Every running worker flushes its TX buffers and detaches from the
+ * port's queues (the port is admin down already); wait for all answers,
+ * then a grace period (no worker is inside the port's functions).
+ */
+static int quiesce_port(struct dp *dp, uint16_t port, char *err,
+			size_t errlen)
+{
+	struct timespec nap = { 0, 1000 * 1000 };
+	unsigned int w, i;
+	bool busy = true;
+
+	dp_rcu_sync(dp);
+	for (w = 0; w < dp->nb_workers; w++)
+		if (dp->w[w]->launched && atomic_load(&dp->w[w]->running))
+			atomic_store_explicit(&dp->w[w]->detach, port,
+					      memory_order_release);
+	for (i = 0; i < 5000 && busy; i++) {
+		busy = false;
+		for (w = 0; w < dp->nb_workers; w++)
+			busy |= atomic_load_explicit(&dp->w[w]->detach,
+						     memory_order_acquire) !=
+					DP_NO_QUEUE &&
+				atomic_load(&dp->w[w]->running);
+		if (busy)
+			nanosleep(&nap, NULL);
+	}
+	for (w = 0; w < dp->nb_workers; w++) {
+		uint16_t want = port;
+
+		/* A worker that never answered must not act later. */
+		if (atomic_compare_exchange_strong(&dp->w[w]->detach, &want,
+						   DP_NO_QUEUE) &&
+		    atomic_load(&dp->w[w]->running)) {
+			snprintf(err, errlen,
+				 "port %s: worker %u did not let go of it "
+				 "within 5 s", dp->ports[port].name, w);
+			return -ETIMEDOUT;
+		}
+	}
+	dp_rcu_sync(dp);
+	return 0;
+}
+
+/* Open port id from dp->conf and start it when start; closed on failure. */
+static int open_start(struct dp *dp, uint16_t id, bool start, char *err,
+		      size_t errlen)
+{
+	struct dp_port *p = &dp->ports[id];
+	int ret;
+
+	if (strcmp(dp->conf.ports[id].conf.backend, "dpdk") == 0 &&
+	    dp->mp == NULL) {
+		ret = create_mempool(dp, err, errlen);
+		if (ret < 0)
+			return ret;
+	}
+	ret = open_port(dp, id, err, errlen);
+	if (ret < 0)
+		return ret;
+	if (start) {
+		ret = p->ops->start(p);
+		if (ret < 0) {
+			snprintf(err, errlen, "port %s: start failed: %s",
+				 p->name, strerror(-ret));
+			p->ops->close(p);
+			dp->opened[id] = false;
+			return ret;
+		}
+		dp->started[id] = true;
+	}
+	return 0;
+}
+
+int dp_port_reopen(struct dp *dp, uint16_t port, const struct dp_port_conf *c,
+		   char *err, size_t errlen)
+{
+	struct dp_port_entry *pe;
+	struct dp_port_conf old, nc;
+	struct dp_port *p;
+	bool was_up, was_started;
+	char err2[256];
+	unsigned int w, i;
+	int ret, r2;
+
+	if (port >= dp->nb_ports || c == NULL) {
+		snprintf(err, errlen, "no port %u", port);
+		return -EINVAL;
+	}
+	pe = &dp->conf.ports[port];
+	p = &dp->ports[port];
+	old = pe->conf;
+	nc = *c;
+	if (nc.name[0] && strcmp(nc.name, old.name) != 0) {
+		snprintf(err, errlen,
+			 "port %s: reopen keeps the port's name (got '%s')",
+			 old.name, nc.name);
+		return -EINVAL;
+	}
+	snprintf(nc.name, sizeof(nc.name), "%s", old.name);
+	if (strcmp(old.backend, "afxdp") == 0 ||
+	    strcmp(nc.backend, "afxdp") == 0) {
+		snprintf(err, errlen,
+			 "port %s: afxdp ports cannot be reopened at run time "
+			 "(their UMEM pools are shared with the other afxdp "
+			 "ports and their frames may sit in those ports' "
+			 "rings); change the config and restart",
+			 old.name);
+		return -ENOTSUP;
+	}
+	was_up = atomic_load(&dp->rt[port].admin_up);
+	was_started = dp->started[port];
+	/* 1. Nobody polls or sends to it, no TX buffer holds its buffers,
+	 * no worker is inside its functions. */
+	atomic_store(&dp->rt[port].admin_up, false);
+	ret = quiesce_port(dp, port, err, errlen);
+	if (ret < 0) {
+		atomic_store(&dp->rt[port].admin_up, was_up);
+		return ret;
+	}
+	if (dp->opened[port]) {
+		if (dp->started[port])
+			p->ops->stop(p);
+		p->ops->close(p);
+	}
+	dp->started[port] = false;
+	dp->opened[port] = false;
+	/* 2. Open (and start) with the new conf; else the old one again. */
+	pe->conf = nc;
+	ret = open_start(dp, port, was_started, err, errlen);
+	if (ret < 0) {
+		pe->conf = old;
+		r2 = open_start(dp, port, was_started, err2, sizeof(err2));
+		if (r2 < 0) {
+			size_t l = strlen(err);
+
+			snprintf(err + l, errlen - l,
+				 "; reopening with the old conf failed too "
+				 "(%s): the port stays down", err2);
+			memset(p, 0, sizeof(*p));
+			p->ops = &closed_ops;
+			p->id = port;
+			snprintf(p->name, sizeof(p->name), "%s", old.name);
+			dp->rt[port].nb_txq = 0;
+			for (w = 0; w < dp->nb_workers; w++)
+				dp->w[w]->txq[port] = DP_NO_QUEUE;
+			return ret;
+		}
+	}
+	/* 3. TX queues (their number may differ), generator MACs; then
+	 * publish: the grace period orders these writes before any
+	 * worker's next round, admin_up lets the workers in again. */
+	for (w = 0; w < dp->nb_workers; w++) {
+		dp->w[w]->txq[port] = worker_txq(dp, w, port);
+		for (i = 0; i < dp->w[w]->nb_gen; i++)
+			if (dp->w[w]->gen[i]->port == port)
+				memcpy(dp->w[w]->gen[i]->port_mac, p->mac, 6);
+	}
+	dp_rcu_sync(dp);
+	atomic_store(&dp->rt[port].admin_up, was_up);
+	dp_log(DP_LOG_INFO, "port %s: %s %s (%s)%s", old.name,
+	       ret < 0 ? "kept" : "now", pe->conf.backend, p->mode_desc,
+	       ret < 0 ? ": the new conf failed" : "");
+	return ret;
 }
 
 /* ---- generator ---- */

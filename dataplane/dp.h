@@ -197,6 +197,21 @@ int dp_port_set_peer(struct dp *dp, uint16_t port, uint16_t peer);
  * routed to it count as LR_R_PORT_DOWN. */
 int dp_port_start(struct dp *dp, uint16_t port, char *err, size_t errlen);
 int dp_port_stop(struct dp *dp, uint16_t port);
+/*
+ * Switch port's backend (or any of its dp_port_conf) at run time: the
+ * port goes admin down, every running worker flushes its TX buffers and
+ * detaches from the port's queues (RCU grace period after), the port is
+ * stopped and closed and opened (and started, if it was) with c; on
+ * failure it is opened again with its old conf, and the error names the
+ * port and the reason (a port that cannot be reverted either stays down,
+ * its backend "closed"). Then admin up as it was. c->name must be empty
+ * or the port's name. The queue plan is the port's as at create (one RX
+ * queue per polling worker, a TX queue per worker). afxdp, as the old or
+ * the new backend, is refused (-ENOTSUP). Control thread only. Returns 0,
+ * or -errno (the port runs its old conf unless the message says not).
+ */
+int dp_port_reopen(struct dp *dp, uint16_t port, const struct dp_port_conf *c,
+		   char *err, size_t errlen);
 
 /* ---- generator ---- */
 

@@ -163,6 +163,10 @@ struct dp_worker {
 	struct dp_gen_state *gen[DP_PORT_MAX];
 	struct dp_sink_flow *sink_flows; /* DP_FLOWS_MAX, when any sink */
 	_Atomic bool sink_reset;
+	/* dp_port_reopen asks (port id, DP_NO_QUEUE: nothing asked): flush
+	 * every TX buffer, detach from the port's queues, then answer by
+	 * storing DP_NO_QUEUE. Read once per round. */
+	_Atomic uint16_t detach;
 	uint64_t drain_tsc, last_flush;
 	uint16_t l2_secs_cache;
 	struct dp_worker_stats *st; /* cache aligned, this worker writes */
@@ -237,6 +241,7 @@ void dp_sink_burst(struct dp_worker *w, const struct dp_burst *b,
 /* Worker. */
 void *dp_worker_main(void *arg);
 void dp_worker_flush_all(struct dp_worker *w);
+void dp_worker_detach(struct dp_worker *w, uint16_t port);
 void dp_worker_tx_one(struct dp_worker *w, uint16_t o, uint8_t *data,
 		      uint16_t len, uintptr_t buf, uint16_t sp, uint16_t sq);
 

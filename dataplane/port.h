@@ -85,6 +85,10 @@ struct dp_port_ops {
 	void (*close)(struct dp_port *p);
 	/* Fill up to max name/value pairs; returns how many. May be NULL. */
 	int (*xstats)(struct dp_port *p, struct dp_port_kv *kv, int max);
+	/* Called by the thread that polls queue q, before the port is closed
+	 * while that thread goes on running (dp_port_reopen): forget any
+	 * per-thread state that refers to the queue. May be NULL. */
+	void (*queue_detach)(struct dp_port *p, uint16_t q);
 };
 
 struct dp_port {

@@ -78,6 +78,23 @@ void dp_worker_flush_all(struct dp_worker *w)
 			tx_flush(w, o);
 }
 
+/*
+ * dp_port_reopen's request, in this worker's thread: the port is already
+ * admin down (nothing new is polled from or sent to it), so after this
+ * flush no TX buffer holds its buffers or buffers for it; then per-thread
+ * state about its queues goes (the kernel backend's waiter).
+ */
+void dp_worker_detach(struct dp_worker *w, uint16_t port)
+{
+	struct dp_port *p = &w->dp->ports[port];
+	unsigned int i;
+
+	dp_worker_flush_all(w);
+	for (i = 0; i < w->nb_rxq; i++)
+		if (w->rxq[i].port == port && p->ops && p->ops->queue_detach)
+			p->ops->queue_detach(p, w->rxq[i].queue);
+}
+
 /* Append one packet (a flood copy) to output o's TX buffer. */
 void dp_worker_tx_one(struct dp_worker *w, uint16_t o, uint8_t *data,
 		      uint16_t len, uintptr_t buf, uint16_t sp, uint16_t sq)
@@ -307,6 +324,13 @@ static void worker_loop(struct dp_worker *w)
 		if (t1 - w->last_flush > w->drain_tsc) {
 			dp_worker_flush_all(w);
 			w->last_flush = t1;
+		}
+		if (unlikely(atomic_load_explicit(&w->detach,
+						  memory_order_acquire) !=
+			     DP_NO_QUEUE)) {
+			dp_worker_detach(w, atomic_load(&w->detach));
+			atomic_store_explicit(&w->detach, DP_NO_QUEUE,
+					      memory_order_release);
 		}
 		rte_rcu_qsbr_quiescent(dp->qsbr, w->idx);
 		if (moved)

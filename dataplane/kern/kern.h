@@ -268,6 +268,8 @@ int kern_start(struct dp_port *p);
 void kern_stop(struct dp_port *p);
 void kern_close(struct dp_port *p);
 int kern_xstats(struct dp_port *p, struct dp_port_kv *kv, int max);
+/* The polling thread leaves its waiter (before a close while it runs). */
+void kern_queue_detach(struct dp_port *p, uint16_t q);
 
 /* Fill burst slot i from a received slot. */
 static inline void kern_burst_put(struct dp_burst *b, uint16_t i,
@@ -284,7 +286,7 @@ static inline void kern_burst_put(struct dp_burst *b, uint16_t i,
 #define KERN_BASE_OPS                                                          \
 	.backend = "kernel", .alloc_bufs = kern_alloc_bufs,                    \
 	.start = kern_start, .stop = kern_stop, .close = kern_close,           \
-	.xstats = kern_xstats
+	.xstats = kern_xstats, .queue_detach = kern_queue_detach
 #define KERN_COMMON_OPS KERN_BASE_OPS, .free_bufs = kern_free_bufs
 
 #endif

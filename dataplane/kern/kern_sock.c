@@ -670,6 +670,11 @@ static void kern_queue_free(struct kern_queue *q)
 	q->mm = NULL;
 }
 
+void kern_queue_detach(struct dp_port *p, uint16_t qid)
+{
+	kern_waiter_leave(kern_q(p, qid));
+}
+
 void kern_close(struct dp_port *p)
 {
 	struct kern_port *kp = p->priv;
