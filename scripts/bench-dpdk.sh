@@ -12,7 +12,7 @@
 # so drift in the load from other work on a shared machine hits both sides:
 #   io:      linerated configs/bench/null-io.yaml       vs testpmd --forward-mode=io
 #   macswap: linerated configs/bench/null-macswap.yaml  vs testpmd --forward-mode=macswap
-#   l3:      linerated configs/bench/pcap-l3.yaml       vs linerated configs/bench/pcap-io.yaml
+#   l3:      linerated configs/bench/l3-1m.yaml       vs linerated configs/bench/pcap-io.yaml
 # The l3 pair replays one pcap (8192 real 60-byte IPv4/UDP frames to random
 # unicast destinations, written here) through net_pcap infinite_rx into the
 # worker, which sends to net_null: no generator on the worker's core, and
@@ -107,7 +107,7 @@ with open(out, "wb") as f:
         fr = bytes.fromhex("020000000101020000000901") + b"\x08\x00" + ip + udp
         f.write(struct.pack("<IIII", 0, i, len(fr), len(fr)) + fr)
 EOF
-for c in pcap-io pcap-l3; do
+for c in pcap-io l3-1m; do
 	sed "s|@PCAP@|$tmp/l3.pcap|" "$here/configs/bench/$c.yaml" > "$tmp/$c.yaml"
 done
 
@@ -182,7 +182,7 @@ for r in $(seq 1 "$rounds"); do
 	echo "round $r/$rounds (${secs}s each, worker core $core, $mem)"
 	pair "$r" lr_io io lr "$here/configs/bench/null-io.yaml" tp_io tpio tp io io
 	pair "$r" lr_ms ms lr "$here/configs/bench/null-macswap.yaml" tp_ms tpms tp macswap ms
-	pair "$r" lr_l3 l3 lr "$tmp/pcap-l3.yaml" lr_pio pio lr "$tmp/pcap-io.yaml" l3
+	pair "$r" lr_l3 l3 lr "$tmp/l3-1m.yaml" lr_pio pio lr "$tmp/pcap-io.yaml" l3
 	echo "  ratios so far: io ${runs[r_io]}| macswap ${runs[r_ms]}| l3/io ${runs[r_l3]}"
 done
 
