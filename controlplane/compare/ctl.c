@@ -360,8 +360,15 @@ static int ctl_set_mode(void *ctx, const struct cp_cmp_mode *m, char *desc,
 				       "xdp_skb", m->xdp_skb, "zerocopy",
 				       m->zerocopy),
 			     code, sizeof(code), err, errlen);
-		if (!r && strcmp(code, "unknown_command"))
-			return -EIO;
+		if (!r && strcmp(code, "unknown_command")) {
+			/* The daemon has the verb but refused this switch
+			 * (a backend it cannot reopen, a device the new
+			 * backend cannot use): a hook can still restart it
+			 * on the mode's own configuration. */
+			if (!c->mode_hook[0])
+				return -EIO;
+			break;
+		}
 		if (!r)
 			break;
 		json_decref(r);

@@ -36,6 +36,7 @@ struct fake_daemon {
 	pthread_t th;
 	char log[4096]; /* verbs in order */
 	json_int_t trials; /* counters move when a generator starts */
+	bool backend_refused; /* has `port backend`, answers it "failed" */
 };
 
 static json_t *answer(struct fake_daemon *d, const char *cmd, json_t *args)
@@ -133,10 +134,11 @@ static void *serve(void *arg)
 						     "id",
 						     json_object_get(req, "id"),
 						     "ok", 0, "error", "code",
-						     !strcmp(cmd,
-							     "port backend")
-							     ? "unknown_command"
-							     : "invalid_argument",
+						     strcmp(cmd, "port backend")
+							     ? "invalid_argument"
+						     : d->backend_refused
+							     ? "failed"
+							     : "unknown_command",
 						     "message",
 						     "no such thing");
 				out = json_dumps(resp, JSON_COMPACT);
@@ -301,12 +303,40 @@ static void test_ctl_hook_quoting(void **state)
 	cp_cmp_ctl_fini(&ctl);
 }
 
+/* A daemon that has `port backend` but refuses a switch (afxdp, a device
+ * the new backend cannot open): the mode hook still gets its turn. */
+static void test_ctl_backend_refused(void **state)
+{
+	struct fake_daemon *d = *state;
+	static struct cp_cmp_ctl ctl;
+	struct cp_cmp_driver drv;
+	struct cp_cmp_mode m = {.name = "kernel:poll",
+				.backend = "kernel",
+				.io_model = "poll"};
+	char desc[64], err[CP_CMP_ERR_MAX], out[128];
+
+	snprintf(out, sizeof(out), "/tmp/lr-cf-hook2-%d.out", (int)getpid());
+	unlink(out);
+	d->backend_refused = true;
+	cp_cmp_ctl_init(&ctl);
+	snprintf(ctl.socket, sizeof(ctl.socket), "%s", d->path);
+	snprintf(ctl.mode_hook, sizeof(ctl.mode_hook), "touch %s; true", out);
+	cp_cmp_ctl_driver(&ctl, &drv);
+	if (drv.set_mode(drv.ctx, &m, desc, sizeof(desc), err, sizeof(err)))
+		fail_msg("set_mode: %s", err);
+	assert_int_equal(access(out, F_OK), 0);
+	unlink(out);
+	d->backend_refused = false;
+	cp_cmp_ctl_fini(&ctl);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ctl_trial),
 		cmocka_unit_test(test_ctl_no_daemon),
 		cmocka_unit_test(test_ctl_hook_quoting),
+		cmocka_unit_test(test_ctl_backend_refused),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
