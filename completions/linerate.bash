@@ -45,7 +45,7 @@ _linerate()
 		;;
 	port)
 		if [ "$COMP_CWORD" -eq 2 ]; then
-			COMPREPLY=($(compgen -W "start stop " -- "$cur"))
+			COMPREPLY=($(compgen -W "start stop backend " -- "$cur"))
 			return
 		fi
 		;;
@@ -84,6 +84,22 @@ _linerate()
 		COMPREPLY=($(compgen -P "mode=" -W "io macswap l2 l3 " -- "${cur#*=}"))
 		return
 		;;
+	backend=*)
+		COMPREPLY=($(compgen -P "backend=" -W "dpdk afxdp kernel " -- "${cur#*=}"))
+		return
+		;;
+	io_model=*)
+		COMPREPLY=($(compgen -P "io_model=" -W "blocking busypoll select poll epoll-lt epoll-et mmsg uring uring-sqpoll uring-multishot tpacket-v3 " -- "${cur#*=}"))
+		return
+		;;
+	xdp_skb=*)
+		COMPREPLY=($(compgen -P "xdp_skb=" -W "true false " -- "${cur#*=}"))
+		return
+		;;
+	zerocopy=*)
+		COMPREPLY=($(compgen -P "zerocopy=" -W "true false " -- "${cur#*=}"))
+		return
+		;;
 	imix=*)
 		COMPREPLY=($(compgen -P "imix=" -W "true false " -- "${cur#*=}"))
 		return
@@ -112,6 +128,7 @@ _linerate()
 	"mode set") args="port= mode= --help --json" ;;
 	"port start") args="port= --help --json" ;;
 	"port stop") args="port= --help --json" ;;
+	"port backend") args="port= backend= dev= io_model= xdp_skb= zerocopy= --help --json" ;;
 	"stats clear") args="--help --json" ;;
 	"stats watch") args="interval= --help --json" ;;
 	"config reload") args="path= --help --json" ;;

@@ -247,6 +247,25 @@ static int check_value(const char *verb, const struct cp_arg_spec *s, json_t *v,
 			return -EINVAL;
 		}
 	}
+	if (!strcmp(s->type, "backend") ||
+	    (!strcmp(s->type, "iomodel") && str[0])) {
+		const char *const *ok = cp_arg_type_values(s->type);
+
+		while (*ok && strcmp(*ok, str))
+			ok++;
+		if (!*ok) {
+			cp_error_set(e, CP_E_INVALID, s->name,
+				     "%s: unknown %s '%.64s'", verb, s->name,
+				     str);
+			return -EINVAL;
+		}
+	}
+	if (!strcmp(s->type, "dev") && strlen(str) > 255) {
+		cp_error_set(e, CP_E_INVALID, s->name,
+			     "%s: '%s' longer than 255 characters", verb,
+			     s->name);
+		return -EINVAL;
+	}
 	if ((!strcmp(s->type, "path") || !strcmp(s->type, "port") ||
 	     !strcmp(s->type, "mode")) &&
 	    (!str[0] || strlen(str) > 255)) {
@@ -1119,6 +1138,50 @@ static json_t *cmd_port_start(struct cp_cmds *c, json_t *args,
 	if (ret < 0)
 		return failed(e, "port start", ret, err);
 	return ok_empty();
+}
+
+/* The port's running conf with what the request changes; dp_port_reopen
+ * applies it all or nothing (the port keeps its old conf on failure). */
+static json_t *cmd_port_backend(struct cp_cmds *c, json_t *args,
+				struct cp_error *e)
+{
+	const struct dp_config *conf = c->ops->config(c->dp);
+	const char *s;
+	struct dp_port_conf pc;
+	char err[512] = "";
+	json_t *v;
+	uint16_t p;
+	int ret;
+
+	if (arg_port(c, args, "port", &p, e))
+		return NULL;
+	if (!c->ops->port_reopen) {
+		cp_error_set(e, CP_E_FAILED, "", "port backend: this dataplane "
+			     "cannot reopen ports");
+		return NULL;
+	}
+	pc = conf->ports[p].conf;
+	snprintf(pc.backend, sizeof(pc.backend), "%s",
+		 arg_str(args, "backend"));
+	s = arg_str(args, "dev");
+	if (s && s[0])
+		snprintf(pc.dev, sizeof(pc.dev), "%s", s);
+	s = arg_str(args, "io_model");
+	if (s)
+		snprintf(pc.io_model, sizeof(pc.io_model), "%s", s);
+	v = json_object_get(args, "xdp_skb");
+	if (v)
+		pc.xdp_skb = json_is_true(v);
+	v = json_object_get(args, "zerocopy");
+	if (v)
+		pc.zerocopy = json_is_true(v);
+	ret = c->ops->port_reopen(c->dp, p, &pc, err, sizeof(err));
+	if (ret < 0)
+		return failed(e, "port backend (the port keeps its old backend "
+			      "unless said)", ret, err);
+	return json_pack("{s:s, s:s, s:s, s:s}", "port",
+			 port_name(c->ops->config(c->dp), p), "backend",
+			 pc.backend, "dev", pc.dev, "io_model", pc.io_model);
 }
 
 static json_t *cmd_port_stop(struct cp_cmds *c, json_t *args,

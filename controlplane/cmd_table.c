@@ -62,6 +62,12 @@ const char *const *cp_arg_type_values(const char *type)
 	static const char *const protos[] = {"tcp", "udp", "icmp", "icmp6",
 					     NULL};
 	static const char *const ipvers[] = {"4", "6", "46", NULL};
+	static const char *const backends[] = {"dpdk", "afxdp", "kernel", NULL};
+	static const char *const iomodels[] = {
+		"blocking", "busypoll",	       "select",     "poll",
+		"epoll-lt", "epoll-et",	       "mmsg",	     "uring",
+		"uring-sqpoll", "uring-multishot", "tpacket-v3", NULL,
+	};
 
 	if (!strcmp(type, "mode"))
 		return modes;
@@ -73,5 +79,9 @@ const char *const *cp_arg_type_values(const char *type)
 		return protos;
 	if (!strcmp(type, "ipver"))
 		return ipvers;
+	if (!strcmp(type, "backend"))
+		return backends;
+	if (!strcmp(type, "iomodel"))
+		return iomodels;
 	return NULL;
 }

@@ -14,7 +14,9 @@
  * Types (cmd_args.c checks them, daemon side): prefix (A.B.C.D/N or IPv6/N),
  * addr (IPv4 or IPv6), port (a port name or id), mac, mode (io, macswap,
  * l2, l3), action (permit, deny), uint, range (N or N-M), proto (tcp, udp,
- * icmp, icmp6 or a number), bool, path, ipver (4, 6, 46).
+ * icmp, icmp6 or a number), bool, path, ipver (4, 6, 46), backend (dpdk,
+ * afxdp, kernel), dev (devargs or interface; "" keeps the port's), iomodel
+ * (a kernel I/O model, or "").
  * On the CLI, required arguments may be given in order without their name;
  * every argument may be given as name=value.
  */
@@ -58,6 +60,10 @@
 	  "bring a port administratively up")                                   \
 	_(PORT_STOP, port_stop, "port stop", "port:port",                       \
 	  "bring a port administratively down")                                 \
+	_(PORT_BACKEND, port_backend, "port backend",                           \
+	  "port:port backend:backend ?dev:dev ?io_model:iomodel "               \
+	  "?xdp_skb:bool ?zerocopy:bool",                                       \
+	  "reopen a port on another backend or I/O model (else unchanged)")     \
 	_(STATS_CLEAR, stats_clear, "stats clear", "",                          \
 	  "zero the counters `show stats` reports, reset the sinks")            \
 	_(STATS_WATCH, stats_watch, "stats watch", "?interval:uint",            \

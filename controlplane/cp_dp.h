@@ -46,6 +46,10 @@ struct cp_dp_ops {
 			     char *err, size_t errlen);
 	int (*port_start)(void *dp, uint16_t port, char *err, size_t errlen);
 	int (*port_stop)(void *dp, uint16_t port);
+	/* dp_port_reopen: the port on another backend, all or nothing. */
+	int (*port_reopen)(void *dp, uint16_t port,
+			   const struct dp_port_conf *c, char *err,
+			   size_t errlen);
 	int (*gen_set)(void *dp, uint16_t port, const struct dp_gen_conf *g,
 		       char *err, size_t errlen);
 	int (*gen_start)(void *dp, uint16_t port);

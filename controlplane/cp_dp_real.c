@@ -156,6 +156,12 @@ static int r_port_start(void *dp, uint16_t p, char *err, size_t errlen)
 	return dp_port_start(dp, p, err, errlen);
 }
 
+static int r_port_reopen(void *dp, uint16_t p, const struct dp_port_conf *c,
+			 char *err, size_t errlen)
+{
+	return dp_port_reopen(dp, p, c, err, errlen);
+}
+
 static int r_port_stop(void *dp, uint16_t p)
 {
 	return dp_port_stop(dp, p);
@@ -202,6 +208,7 @@ const struct cp_dp_ops cp_dp_real_ops = {
 	.port_set_mode = r_set_mode,
 	.port_start = r_port_start,
 	.port_stop = r_port_stop,
+	.port_reopen = r_port_reopen,
 	.gen_set = r_gen_set,
 	.gen_start = r_gen_start,
 	.gen_stop = r_gen_stop,

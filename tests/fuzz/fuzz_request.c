@@ -9,8 +9,8 @@
  * Invariants, per line: no crash, leak or sanitizer report; a non-blank
  * line gets exactly one response, an object with "id" and a boolean "ok"
  * that serialises; an error carries a known code and a message; after an
- * error the dataplane's state (tables, modes, generators, port states,
- * sink resets, publishes) is unchanged — nothing applied.
+ * error the dataplane's state (tables, backends, modes, generators, port
+ * states, sink resets, publishes) is unchanged — nothing applied.
  *
  * A first byte below 0x04 is a flag set, not request text: bit 0 makes
  * every publish of the fake fail (the "failed" paths), bit 1 runs the lines
@@ -69,6 +69,7 @@ static void snap_take(struct snap *s, const struct fake_dp *f)
 	put(s, &c->acl_default, sizeof(c->acl_default));
 	put(s, &c->routes_gen, sizeof(c->routes_gen));
 	for (unsigned int i = 0; i < c->nb_ports && i < 2; i++) {
+		put(s, &c->ports[i].conf, sizeof(c->ports[i].conf));
 		put(s, &c->ports[i].mode, sizeof(c->ports[i].mode));
 		put(s, &c->ports[i].gen, sizeof(c->ports[i].gen));
 		put(s, &f->ports[i].up, sizeof(f->ports[i].up));

@@ -149,6 +149,22 @@ static const struct {
 	{"gen set", "{\"port\":\"p0\",\"flows\":0}", CP_E_INVALID, "flows"},
 	{"gen set", "{\"port\":\"p0\",\"imix\":\"yes\"}", CP_E_INVALID, "imix"},
 	{"gen set", "{\"port\":\"p0\",\"ip\":5}", CP_E_INVALID, "ip"},
+	{"port backend", "{\"port\":\"p1\",\"backend\":\"kernel\","
+			 "\"dev\":\"veth1\",\"io_model\":\"epoll-et\"}",
+	 NULL, NULL},
+	{"port backend", "{\"port\":\"p1\",\"backend\":\"dpdk\",\"dev\":\"\","
+			 "\"io_model\":\"\",\"xdp_skb\":false,\"zerocopy\":false}",
+	 NULL, NULL},
+	{"port backend", "{\"port\":\"p1\",\"backend\":\"xdp\"}", CP_E_INVALID,
+	 "backend"},
+	{"port backend", "{\"port\":\"p1\",\"backend\":\"kernel\","
+			 "\"io_model\":\"kqueue\"}",
+	 CP_E_INVALID, "io_model"},
+	{"port backend", "{\"port\":\"p9\",\"backend\":\"dpdk\"}",
+	 CP_E_NOT_FOUND, "port"},
+	{"port backend", "{\"port\":\"p1\"}", CP_E_INVALID, "backend"},
+	{"port backend", "{\"port\":\"p1\",\"backend\":\"afxdp\"}", CP_E_FAILED,
+	 ""},
 	{"gen set", "{\"port\":\"p0\",\"ip\":\"4x\"}", CP_E_INVALID, "ip"},
 	{"gen set", "{\"port\":\"p0\",\"ip\":\" 6\"}", CP_E_INVALID, "ip"},
 	{"gen set", "{\"port\":\"p0\",\"ip\":\"46\"}", NULL, NULL},
@@ -454,6 +470,29 @@ static void test_modes_ports_gen(void **state)
 	json_decref(
 		run(e, "mode set", "{\"port\":\"p1\",\"mode\":\"l2\"}", &err));
 	assert_int_equal(e->f.conf.ports[1].mode, DP_FWD_L2);
+	/* port backend: the running conf with what the request changes;
+	 * refused: the port keeps its conf, the message says why */
+	r = run(e, "port backend",
+		"{\"port\":\"p1\",\"backend\":\"kernel\",\"dev\":\"veth1\","
+		"\"io_model\":\"uring\"}",
+		&err);
+	assert_non_null(r);
+	assert_string_equal(json_string_value(json_object_get(r, "io_model")),
+			    "uring");
+	json_decref(r);
+	assert_string_equal(e->f.conf.ports[1].conf.backend, "kernel");
+	assert_string_equal(e->f.conf.ports[1].conf.dev, "veth1");
+	assert_string_equal(e->f.conf.ports[1].conf.io_model, "uring");
+	assert_null(run(e, "port backend",
+			"{\"port\":\"p1\",\"backend\":\"afxdp\"}", &err));
+	assert_string_equal(err.code, CP_E_FAILED);
+	assert_non_null(strstr(err.msg, "afxdp cannot be reopened"));
+	assert_string_equal(e->f.conf.ports[1].conf.backend, "kernel");
+	e->f.fail_next = 1;
+	assert_null(run(e, "port backend",
+			"{\"port\":\"p1\",\"backend\":\"dpdk\"}", &err));
+	assert_string_equal(e->f.conf.ports[1].conf.backend, "kernel");
+	assert_int_equal(e->f.reopens, 1);
 	json_decref(run(e, "port stop", "{\"port\":\"1\"}", &err));
 	assert_false(e->f.ports[1].up);
 	r = run(e, "show ports", NULL, &err);

@@ -281,6 +281,23 @@ static int f_port_start(void *dp, uint16_t p, char *err, size_t errlen)
 	return 0;
 }
 
+static int f_port_reopen(void *dp, uint16_t p, const struct dp_port_conf *c,
+			 char *err, size_t errlen)
+{
+	struct fake_dp *f = dp;
+
+	if (fail_check(f, err, errlen))
+		return -EINVAL;
+	if (!strcmp(c->backend, "afxdp")) {
+		snprintf(err, errlen, "port %s: afxdp cannot be reopened",
+			 f->conf.ports[p].conf.name);
+		return -ENOTSUP;
+	}
+	f->conf.ports[p].conf = *c;
+	f->reopens++;
+	return 0;
+}
+
 static int f_port_stop(void *dp, uint16_t p)
 {
 	((struct fake_dp *)dp)->ports[p].up = false;
@@ -389,6 +406,7 @@ const struct cp_dp_ops fake_dp_ops = {
 	.port_set_mode = f_set_mode,
 	.port_start = f_port_start,
 	.port_stop = f_port_stop,
+	.port_reopen = f_port_reopen,
 	.gen_set = f_gen_set,
 	.gen_start = f_gen_start,
 	.gen_stop = f_gen_stop,

@@ -19,6 +19,7 @@ struct fake_dp {
 	int fail_next; /* next publish returns -EINVAL */
 	int publishes; /* successful table publishes */
 	int sink_resets;
+	int reopens; /* successful port backend switches */
 	/* As the real dataplane: a sink reset runs at the worker's next
 	 * sink burst; sink_idle: no packets reach the sinks. */
 	bool sink_lazy, sink_idle;
