@@ -189,6 +189,10 @@ expect 1 "invalid_argument: prefix" -- route add 10.0.0.0/33 sink
 expect 1 "invalid_argument: prefix" -- route add 10.0.0.1/8 sink
 expect 1 "not_found: port" -- route add 11.0.0.0/8 nosuchport
 expect 1 "not_found: prefix" -- route del 172.16.0.0/12
+# port backend reaches dp_port_reopen: afxdp is refused, the port stays
+expect 1 "failed" -- port backend gen afxdp
+expect 1 "invalid_argument: backend" -- port backend gen xdp
+expect 0 "gen .*net_ring0" -- show ports
 expect 1 "invalid_argument: mac" -- neighbour add 10.1.0.3 02:00:00
 expect 1 "not_found: index" -- acl del 9
 expect 1 "invalid_argument: mode" -- mode set sink warp
