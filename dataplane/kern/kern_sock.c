@@ -401,6 +401,22 @@ uint16_t kern_rx_recv_loop(struct kern_queue *q, struct dp_burst *b,
 	return n;
 }
 
+/*
+ * A failed send: true when the caller must stop sending this burst (socket
+ * buffer full, counted as tx_full, or the port went down), false when only
+ * this packet was refused (EMSGSIZE ...): it is consumed and counted.
+ */
+static bool kern_tx_stop(struct kern_queue *q, int err)
+{
+	if (err == EAGAIN || err == EWOULDBLOCK || err == ENOBUFS) {
+		q->st.eagain += err != ENOBUFS;
+		q->st.tx_full++;
+		return true;
+	}
+	kern_tx_error(q, err);
+	return kern_err_is_down(err);
+}
+
 uint16_t kern_tx_send_loop(struct kern_queue *q, uint8_t *const *data,
 			   const uint16_t *len, const uintptr_t *buf,
 			   uint16_t n, bool foreign, int flags)
@@ -413,16 +429,7 @@ uint16_t kern_tx_send_loop(struct kern_queue *q, uint8_t *const *data,
 		r = send(q->fd, data[i], len[i], flags);
 		q->st.syscalls++;
 		if (r < 0) {
-			int err = errno;
-
-			if (err == EAGAIN || err == EWOULDBLOCK ||
-			    err == ENOBUFS) {
-				q->st.eagain += err != ENOBUFS;
-				q->st.tx_full++;
-				break;
-			}
-			kern_tx_error(q, err);
-			if (kern_err_is_down(err))
+			if (kern_tx_stop(q, errno))
 				break;
 			continue; /* bad packet (EMSGSIZE ...): consumed */
 		}
@@ -519,16 +526,7 @@ uint16_t kern_tx_mmsg(struct kern_queue *q, uint8_t *const *data,
 		r = sendmmsg(q->fd, mm->msg + done, n - done, MSG_DONTWAIT);
 		q->st.syscalls++;
 		if (r < 0) {
-			int err = errno;
-
-			if (err == EAGAIN || err == EWOULDBLOCK ||
-			    err == ENOBUFS) {
-				q->st.eagain += err != ENOBUFS;
-				q->st.tx_full++;
-				break;
-			}
-			kern_tx_error(q, err);
-			if (kern_err_is_down(err))
+			if (kern_tx_stop(q, errno))
 				break;
 			done++; /* this packet is bad: consumed, go on */
 			continue;
