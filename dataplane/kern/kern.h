@@ -53,6 +53,8 @@
  * queue), plain adds; xstats sums the queues. Syscalls are counted by the
  * model around each call it makes (the once-a-second getrusage sample is
  * counted apart, in samples: getrusage and PACKET_STATISTICS).
+ * tx_unfinished is a level, not a count: uring sends whose completion had
+ * not come UR_STOP_MS after the last stop (accepted, fate unknown).
  *
  * _(field, "xstat name")
  */
@@ -78,7 +80,8 @@
 	_(tx_copy, "tx_copies")                                                \
 	_(no_buf, "rx_no_buffer")                                              \
 	_(port_down, "port_down_events")                                       \
-	_(kdrops, "kernel_drops")
+	_(kdrops, "kernel_drops")                                              \
+	_(tx_unfinished, "tx_unfinished")
 
 struct kern_stats {
 #define KERN_STAT_FIELD(f, name) uint64_t f;

@@ -35,6 +35,7 @@
 #include <string.h>
 
 #include <liburing.h>
+#include <poll.h>
 #include <pthread.h>
 #include <sys/mman.h>
 
@@ -50,6 +51,8 @@
 #define UR_SQ_SHARE_MAX 64
 #define UR_ARM (2 * DP_BURST)   /* single-shot reads kept armed */
 #define UR_TX_BATCH (2 * DP_BURST) /* TX SQEs held back while busy */
+#define UR_TX_DEFER_MAX 4 /* rx_bursts TX may be held back for */
+#define UR_STOP_MS 500    /* stop waits this long for send completions */
 
 enum ur_variant { UR_PLAIN, UR_SQPOLL, UR_MULTISHOT };
 
@@ -64,6 +67,8 @@ struct ur {
 	bool ms_enobufs;   /* the last multishot ended with ENOBUFS */
 	unsigned int armed; /* single-shot reads outstanding */
 	unsigned int pending; /* SQEs prepared, not submitted */
+	unsigned int defer;   /* rx_bursts that held pending TX back */
+	unsigned int tx_out;  /* sends accepted, completion not reaped */
 	unsigned int koverflow;
 	int sq_cpu;        /* SQPOLL: the CPU its shared SQ thread is on */
 	/* multishot: slots [0, nrx) live in the provided buffer ring */
@@ -163,10 +168,14 @@ static void ur_submit(struct kern_queue *q, struct ur *u)
 		q->st.syscalls++;
 	r = io_uring_submit(&u->ring);
 	/* -EAGAIN/-EBUSY: no memory or a CQ backlog, -EINTR: a signal;
-	 * the SQEs stay in the SQ and go with the next submit. */
-	if (r < 0 && r != -EAGAIN && r != -EBUSY && r != -EINTR)
+	 * the SQEs stay in the SQ: pending stays set, so the next flush
+	 * point (at the latest the one before a wait) submits them again. */
+	if (r == -EAGAIN || r == -EBUSY || r == -EINTR)
+		return;
+	if (r < 0)
 		q->st.rx_err++;
 	u->pending = 0;
+	u->defer = 0;
 }
 
 static struct io_uring_sqe *ur_sqe(struct kern_queue *q, struct ur *u)
@@ -266,6 +275,20 @@ static unsigned int ur_arm(struct kern_queue *q, struct ur *u)
 	return k;
 }
 
+/* A send completed: count it and free its slot. */
+static inline void ur_tx_done(struct kern_queue *q, struct ur *u, uint32_t s,
+			      int res)
+{
+	if (res < 0) {
+		kern_tx_error(q, -res);
+	} else {
+		q->st.tx_pkts++;
+		q->st.tx_bytes += (uint64_t)res;
+	}
+	u->tx_out--;
+	ur_put_slot(q, u, s);
+}
+
 /* Reap completions: TX ones are retired, RX ones fill b up to a burst. */
 static uint16_t ur_reap(struct kern_queue *q, struct ur *u, struct dp_burst *b)
 {
@@ -282,13 +305,7 @@ static uint16_t ur_reap(struct kern_queue *q, struct ur *u, struct dp_burst *b)
 			break;
 		seen++;
 		if (kind == UR_TX) {
-			if (res < 0) {
-				kern_tx_error(q, -res);
-			} else {
-				q->st.tx_pkts++;
-				q->st.tx_bytes += (uint64_t)res;
-			}
-			ur_put_slot(q, u, s);
+			ur_tx_done(q, u, s, res);
 		} else if (kind == UR_RX) {
 			u->armed--;
 			if (res <= 0) {
@@ -367,9 +384,19 @@ static uint16_t ur_rx(struct dp_port *p, uint16_t qid, struct dp_burst *b)
 	if (n == 0) {
 		/* Another queue of this thread has work: TX SQEs stay
 		 * batched (TX completes when this queue next submits or
-		 * the thread goes idle). Otherwise flush them and wait. */
-		if (kern_others_ready(q))
-			return 0;
+		 * the thread goes idle), for UR_TX_DEFER_MAX bursts at
+		 * most. Otherwise flush them and wait. Deferring goes
+		 * through out: the CQ was just drained, so q->ready turns
+		 * false unless completions came meanwhile. Returning with
+		 * a stale ready flag let two queues each defer to the
+		 * other's flag forever: neither flushed its TX nor waited
+		 * (uring-sqpoll, where CQEs arrive between bursts, held
+		 * up to 63 frames of a surviving port that way). */
+		if (kern_others_ready(q)) {
+			if (u->pending && ++u->defer >= UR_TX_DEFER_MAX)
+				ur_submit(q, u);
+			goto out;
+		}
 		if (u->pending)
 			ur_submit(q, u);
 		/* SQPOLL: the SQ thread is still issuing the reads we
@@ -454,6 +481,7 @@ static uint16_t ur_tx(struct dp_port *p, uint16_t qid, uint8_t *const *data,
 		io_uring_prep_send(sqe, ur_fd(u, q), kern_slot(q, s), len[i], 0);
 		ur_flags(u, sqe);
 		io_uring_sqe_set_data64(sqe, UR_UD(UR_TX, s));
+		u->tx_out++;
 	}
 	return i;
 }
@@ -468,6 +496,101 @@ static void ur_tx_flush(struct dp_port *p, uint16_t qid)
 	 * UR_TX_BATCH. A queue nobody rx-polls is submitted now. */
 	if (p->up && u->pending && (!q->w || u->pending >= UR_TX_BATCH))
 		ur_submit(q, u);
+}
+
+/*
+ * Stop-time reaping (cold, the workers are joined): every completion is
+ * retired. Sends are counted as in ur_reap; a read that completed since
+ * the last burst gives its slot back uncounted, like a frame still queued
+ * in the socket when the port stops (nobody received it).
+ */
+__attribute__((cold)) static void ur_reap_stop(struct kern_queue *q,
+					       struct ur *u)
+{
+	struct io_uring_cqe *cqe;
+	unsigned int head, seen = 0;
+
+	io_uring_for_each_cqe(&u->ring, head, cqe) {
+		uint64_t kind = cqe->user_data >> 32;
+		uint32_t s = (uint32_t)cqe->user_data;
+
+		seen++;
+		if (kind == UR_TX) {
+			ur_tx_done(q, u, s, cqe->res);
+		} else if (kind == UR_RX) {
+			u->armed--;
+			kern_slot_put(q, s);
+		} else if (kind == UR_MS) {
+			if (cqe->flags & IORING_CQE_F_BUFFER) {
+				u->br_avail--;
+				ur_put_slot(q, u, cqe->flags >>
+						     IORING_CQE_BUFFER_SHIFT);
+			}
+			if (!(cqe->flags & IORING_CQE_F_MORE))
+				u->ms_armed = false;
+		}
+	}
+	io_uring_cq_advance(&u->ring, seen);
+	ur_br_publish(u);
+}
+
+static int64_t ur_ms_left(const struct timespec *end)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (end->tv_sec - t.tv_sec) * 1000 +
+	       (end->tv_nsec - t.tv_nsec) / 1000000;
+}
+
+/*
+ * Stop: no frame a tx_burst accepted may vanish with the ring. TX SQEs
+ * still held back are submitted, and every send's completion is waited for
+ * (UR_STOP_MS at most for the port) and counted: tx_packets, or tx_errors
+ * (a port that went down fails them at once). Sends still outstanding after
+ * that are tx_unfinished (set at each stop) and logged: never silent.
+ */
+__attribute__((cold)) static void ur_stop(struct dp_port *p)
+{
+	struct kern_port *kp = p->priv;
+	struct timespec end;
+	uint16_t i;
+
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	end.tv_sec += UR_STOP_MS / 1000;
+	end.tv_nsec += (UR_STOP_MS % 1000) * 1000000L;
+	if (end.tv_nsec >= 1000000000L) {
+		end.tv_sec++;
+		end.tv_nsec -= 1000000000L;
+	}
+	for (i = 0; kp && i < kp->nb_all; i++) {
+		struct kern_queue *q = &kp->q[i];
+		struct ur *u = q->model;
+		int64_t left;
+
+		if (!u)
+			continue;
+		if (u->pending)
+			ur_submit(q, u);
+		ur_reap_stop(q, u);
+		while (u->tx_out && (left = ur_ms_left(&end)) > 0) {
+			struct pollfd pfd = { .fd = u->ring.ring_fd,
+					      .events = POLLIN };
+
+			/* Poll, not io_uring_wait_cqe_timeout: no timeout
+			 * SQE (older kernels) lands in the CQ. */
+			if (u->pending)
+				ur_submit(q, u);
+			poll(&pfd, 1, left < 10 ? (int)left : 10);
+			ur_reap_stop(q, u);
+		}
+		q->st.tx_unfinished = u->tx_out;
+		if (u->tx_out)
+			fprintf(stderr,
+				"kern: port %s queue %u: %u sends not completed %d ms after stop (counted as tx_unfinished)\n",
+				p->name, i, u->tx_out, UR_STOP_MS);
+	}
+	kern_stop(p);
 }
 
 static void ur_free(struct dp_port *p, uint16_t qid, const uintptr_t *buf,
@@ -761,7 +884,14 @@ static void ur_fini(struct kern_queue *q)
 }
 
 static const struct dp_port_ops ur_ops = {
-	KERN_BASE_OPS,
+	/* KERN_BASE_OPS, but with ur_stop. */
+	.backend = "kernel",
+	.alloc_bufs = kern_alloc_bufs,
+	.start = kern_start,
+	.stop = ur_stop,
+	.close = kern_close,
+	.xstats = kern_xstats,
+	.queue_detach = kern_queue_detach,
 	.free_bufs = ur_free,
 	.rx_burst = ur_rx,
 	.tx_burst = ur_tx,
