@@ -1,8 +1,11 @@
 # SPDX-License-Identifier: MIT
 # Sourced by the kern_* lab tests: three network namespaces joined by veth
-# pairs, all named lrk2<tag>..., removed on exit (also on failure).
+# pairs, all named <prefix><tag>..., removed on exit (also on failure).
+# The prefix is lrk2, or $KERN_LAB_PREFIX (at most 4 characters, so that
+# interface names stay within 15) when set: runs of the same test by
+# different people at once then never touch each other's lab.
 #
-#   S (lrk2<tag>S) sa ==== da  D (lrk2<tag>D, the DUT)  db ==== rb  R (lrk2<tag>R)
+#   S (<p><tag>S) sa ==== da  D (<p><tag>D, the DUT)  db ==== rb  R (<p><tag>R)
 #
 # lab_up TAG [EXTRA]   creates it (EXTRA=1 adds a second pair S:sc == D:dc
 #                      and R:rd == D:dd for a second forwarding pair)
@@ -12,13 +15,18 @@
 #                      `ip netns exec "$nsD" CMD &` so $! is CMD itself)
 
 lab_tag=
-lab_ns() { echo "lrk2${lab_tag}$1"; }
+lab_pfx=${KERN_LAB_PREFIX:-lrk2}
+if [ ${#lab_pfx} -gt 4 ] || ! [[ $lab_pfx =~ ^[a-z0-9]+$ ]]; then
+	echo "kern_lab: KERN_LAB_PREFIX '$lab_pfx': 1 to 4 of [a-z0-9]" >&2
+	exit 1
+fi
+lab_ns() { echo "${lab_pfx}${lab_tag}$1"; }
 in_ns() { local n=$1; shift; ip netns exec "$(lab_ns "$n")" "$@"; }
 
 lab_down() {
 	local n
 	for n in S D R; do
-		ip netns del "lrk2${lab_tag}$n" 2>/dev/null || true
+		ip netns del "${lab_pfx}${lab_tag}$n" 2>/dev/null || true
 	done
 }
 
@@ -27,15 +35,15 @@ lab_skip_unless_root() {
 		echo "SKIP: needs root (network namespaces, AF_PACKET)"
 		exit 77
 	fi
-	if ! ip netns add "lrk2${lab_tag}probe" 2>/dev/null; then
+	if ! ip netns add "${lab_pfx}${lab_tag}probe" 2>/dev/null; then
 		echo "SKIP: cannot create network namespaces here"
 		exit 77
 	fi
-	ip netns del "lrk2${lab_tag}probe"
+	ip netns del "${lab_pfx}${lab_tag}probe"
 }
 
 lab_pair() { # NS1 IF1 NS2 IF2
-	local a="lrk2${lab_tag}$2" b="lrk2${lab_tag}$4"
+	local a="${lab_pfx}${lab_tag}$2" b="${lab_pfx}${lab_tag}$4"
 	# Created inside the namespaces: nothing passes through the root
 	# namespace, so nothing can be left there.
 	ip -n "$(lab_ns "$1")" link add "$a" type veth peer name "$b" \
@@ -66,7 +74,7 @@ lab_up() {
 }
 
 # if NAME: the full interface name of a lab end (sa, da, db, rb ...)
-lab_if() { echo "lrk2${lab_tag}$1"; }
+lab_if() { echo "${lab_pfx}${lab_tag}$1"; }
 
 # wait_line FILE WORD SECONDS: wait until FILE has a line WORD
 wait_line() {
