@@ -8,11 +8,14 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <yaml.h>
@@ -39,9 +42,36 @@ struct ctx {
 	char (*mport)[DP_NAME_MAX];
 	yaml_node_t **rnode, **nnode, **mnode;
 	char gport[DP_NAME_MAX];
-	yaml_node_t *gnode;
+	yaml_node_t *gnode, *rgen_node;
+	yaml_node_t *worker_node[DP_WORKER_MAX];
+	/* control: (not part of the dataplane model) */
+	struct cp_control_conf *ctl;
+	yaml_node_t *ctl_node[CP_CTL__COUNT];
+	bool tcp_loopback, metrics_loopback;
 };
 
+/* The control: section linerated runs with (cp_config_control_pin). */
+static struct cp_control_conf pinned;
+static unsigned int pinned_mask;
+static bool pinned_set;
+
+/* FILE:LINE:COL: path: message (line and col from 1). */
+__attribute__((format(printf, 4, 5))) static int
+fail_at(struct ctx *x, size_t line, size_t col, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	snprintf(x->err, x->errlen, "%s:%zu:%zu: %s: %s", x->file, line, col,
+		 x->path[0] ? x->path : "(top)", msg);
+	return -EINVAL;
+}
+
+/* The same at node n: every error has a node to name (a missing key: the
+ * mapping that lacks it). */
 __attribute__((format(printf, 3, 4))) static int
 fail(struct ctx *x, const yaml_node_t *n, const char *fmt, ...)
 {
@@ -51,14 +81,10 @@ fail(struct ctx *x, const yaml_node_t *n, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	if (n)
-		snprintf(x->err, x->errlen, "%s:%zu:%zu: %s: %s", x->file,
-			 n->start_mark.line + 1, n->start_mark.column + 1,
-			 x->path[0] ? x->path : "(top)", msg);
-	else
-		snprintf(x->err, x->errlen, "%s: %s: %s", x->file,
-			 x->path[0] ? x->path : "(top)", msg);
-	return -EINVAL;
+	if (n == NULL) /* not expected: the document's start */
+		return fail_at(x, 1, 1, "%s", msg);
+	return fail_at(x, n->start_mark.line + 1, n->start_mark.column + 1,
+		       "%s", msg);
 }
 
 static size_t path_push(struct ctx *x, const char *fmt, ...)
@@ -597,6 +623,7 @@ static int worker_item(struct ctx *x, yaml_node_t *v, size_t i, void *arg)
 	if (i >= DP_WORKER_MAX)
 		return fail(x, v, "more than %d workers", DP_WORKER_MAX);
 	x->c->nb_workers = (uint16_t)(i + 1);
+	x->worker_node[i] = v;
 	x->c->workers[i].core = -1;
 	x->c->workers[i].nb_ports = DP_NO_PORT; /* "all", resolved later */
 	return each_pair(x, v, worker_pair, (void *)(uintptr_t)i);
@@ -841,6 +868,290 @@ static int alloc_side(struct ctx *x, yaml_node_t *v, void **arr, size_t sz,
 	return 0;
 }
 
+/* ---- control ---- */
+
+/* "ADDR:PORT", "[V6]:PORT": an IPv4 or IPv6 literal (the listeners bind
+ * literals; no name lookups at load) and a port 0..65535. */
+static int get_hostport(struct ctx *x, yaml_node_t *n, char *addr,
+			size_t alen, uint16_t *port, bool *loopback)
+{
+	struct in6_addr a6;
+	struct in_addr a4;
+	const char *s, *colon, *h;
+	char host[64];
+	unsigned long p = 0;
+	size_t hl;
+	int ret = want_scalar(x, n, &s);
+
+	if (ret)
+		return ret;
+	colon = strrchr(s, ':');
+	if (colon == NULL || !colon[1] ||
+	    strspn(colon + 1, "0123456789") != strlen(colon + 1) ||
+	    strlen(colon + 1) > 5)
+		goto bad;
+	p = strtoul(colon + 1, NULL, 10);
+	if (p > 65535)
+		return fail(x, n, "'%s': port %lu is not in 0..65535", s, p);
+	h = s;
+	hl = (size_t)(colon - s);
+	if (hl >= 2 && h[0] == '[' && h[hl - 1] == ']') {
+		h++;
+		hl -= 2;
+	} else if (memchr(h, ':', hl)) {
+		goto bad; /* an IPv6 address needs its brackets */
+	}
+	if (hl == 0 || hl >= sizeof(host) || hl >= alen)
+		goto bad;
+	memcpy(host, h, hl);
+	host[hl] = '\0';
+	if (inet_pton(AF_INET, host, &a4) == 1)
+		*loopback = (ntohl(a4.s_addr) >> 24) == 127;
+	else if (inet_pton(AF_INET6, host, &a6) == 1)
+		*loopback = IN6_IS_ADDR_LOOPBACK(&a6);
+	else
+		return fail(x, n, "'%s': '%s' is not an IPv4 or IPv6 address",
+			    s, host);
+	strcpy(addr, host);
+	*port = (uint16_t)p;
+	return 0;
+bad:
+	return fail(x, n,
+		    "'%s' is not ADDR:PORT (e.g. 127.0.0.1:9477 or "
+		    "[::1]:9477)",
+		    s);
+}
+
+/* The TCP token: a regular file (not a FIFO or device a load could block
+ * on), at least 8 characters after trailing blanks, no NUL. */
+static int get_token(struct ctx *x, yaml_node_t *n, struct cp_control_conf *c)
+{
+	size_t len = sizeof(c->token);
+	struct stat st;
+	ssize_t got;
+	int fd, ret = get_str(x, n, c->token_file, sizeof(c->token_file));
+
+	if (ret)
+		return ret;
+	fd = open(c->token_file, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return fail(x, n, "'%s': %s", c->token_file, strerror(errno));
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return fail(x, n, "'%s' is not a regular file", c->token_file);
+	}
+	got = read(fd, c->token, len - 1);
+	if (got < 0) {
+		ret = errno;
+		close(fd);
+		return fail(x, n, "'%s': %s", c->token_file, strerror(ret));
+	}
+	close(fd);
+	c->token[got] = '\0';
+	if (strlen(c->token) != (size_t)got) {
+		c->token[0] = '\0';
+		return fail(x, n, "'%s' contains a NUL byte", c->token_file);
+	}
+	while (got && (c->token[got - 1] == '\n' || c->token[got - 1] == '\r' ||
+		       c->token[got - 1] == ' '))
+		c->token[--got] = '\0';
+	if ((size_t)got >= len - 1 && (size_t)st.st_size >= len) {
+		c->token[0] = '\0';
+		return fail(x, n, "'%s': token longer than %zu characters",
+			    c->token_file, len - 1);
+	}
+	if (got < 8) {
+		c->token[0] = '\0';
+		return fail(x, n, "'%s': token shorter than 8 characters",
+			    c->token_file);
+	}
+	return 0;
+}
+
+static int control_key(const char *k)
+{
+	for (int i = 0; i < CP_CTL__COUNT; i++)
+		if (!strcmp(k, cp_control_key_name((enum cp_ctl_key)i)))
+			return i;
+	return -ENOENT;
+}
+
+static int control_pair(struct ctx *x, const char *k, yaml_node_t *v,
+			void *arg)
+{
+	struct cp_control_conf *c = x->ctl;
+	int key = control_key(k), ret;
+	const char *s;
+
+	if (key < 0)
+		return key;
+	x->ctl_node[key] = v;
+	c->set |= 1u << key;
+	c->line[key] = (unsigned int)v->start_mark.line + 1;
+	c->col[key] = (unsigned int)v->start_mark.column + 1;
+	switch ((enum cp_ctl_key)key) {
+	case CP_CTL_SOCKET:
+		if (v->type == YAML_SCALAR_NODE &&
+		    !strcmp((const char *)v->data.scalar.value, "none")) {
+			c->socket[0] = '\0';
+			return 0;
+		}
+		return get_str(x, v, c->socket, sizeof(c->socket));
+	case CP_CTL_SOCKET_MODE:
+		ret = want_scalar(x, v, &s);
+		if (ret)
+			return ret;
+		if (!s[0] || strlen(s) > 4 ||
+		    strspn(s, "01234567") != strlen(s) ||
+		    strtoul(s, NULL, 8) > 0777)
+			return fail(x, v,
+				    "'%s' is not an octal mode 0..0777 (e.g. "
+				    "\"0660\")",
+				    s);
+		c->socket_mode = (unsigned int)strtoul(s, NULL, 8);
+		return 0;
+	case CP_CTL_SOCKET_GROUP:
+		ret = get_str(x, v, c->socket_group, sizeof(c->socket_group));
+		if (ret)
+			return ret;
+		if (strspn(c->socket_group, "0123456789") !=
+			    strlen(c->socket_group) &&
+		    getgrnam(c->socket_group) == NULL)
+			return fail(x, v, "'%s': no such group",
+				    c->socket_group);
+		return 0;
+	case CP_CTL_LOOP:
+		ret = want_scalar(x, v, &s);
+		if (ret)
+			return ret;
+		if (!strcmp(s, "auto") || !strcmp(s, "epoll") ||
+		    !strcmp(s, "uring"))
+			snprintf(c->loop, sizeof(c->loop), "%s", s);
+		else if (!strcmp(s, "io_uring"))
+			snprintf(c->loop, sizeof(c->loop), "uring");
+		else
+			return fail(x, v,
+				    "'%s': loop is auto, uring (io_uring) or "
+				    "epoll",
+				    s);
+		return 0;
+	case CP_CTL_TCP:
+		return get_hostport(x, v, c->tcp_addr, sizeof(c->tcp_addr),
+				    &c->tcp_port, &x->tcp_loopback);
+	case CP_CTL_TCP_ALLOW_REMOTE:
+		return get_bool(x, v, &c->tcp_allow_remote);
+	case CP_CTL_TOKEN_FILE:
+		return get_token(x, v, c);
+	case CP_CTL_METRICS:
+		return get_hostport(x, v, c->metrics_addr,
+				    sizeof(c->metrics_addr), &c->metrics_port,
+				    &x->metrics_loopback);
+	case CP_CTL_METRICS_ALLOW_REMOTE:
+		return get_bool(x, v, &c->metrics_allow_remote);
+	case CP_CTL_MAX_REQUEST:
+		return GET_INT(x, v, CP_CTL_MAX_REQUEST_MIN,
+			       CP_CTL_MAX_REQUEST_MAX, c->max_request);
+	case CP_CTL_MAX_CLIENTS:
+		return GET_INT(x, v, 1, 1000000, c->max_clients);
+	case CP_CTL_IDLE_TIMEOUT_MS:
+		return GET_INT(x, v, 0, 86400000, c->idle_timeout_ms);
+	case CP_CTL_SAVE_TO:
+		return get_str(x, v, c->save_to, sizeof(c->save_to));
+	default:
+		break;
+	}
+	(void)arg;
+	return -ENOENT;
+}
+
+static int control_section(struct ctx *x, yaml_node_t *v)
+{
+	struct cp_control_conf *c = x->ctl;
+	yaml_node_t *tcp, *met;
+	int ret;
+
+	c->sec_line = (unsigned int)v->start_mark.line + 1;
+	c->sec_col = (unsigned int)v->start_mark.column + 1;
+	ret = each_pair(x, v, control_pair, NULL);
+	if (ret)
+		return ret;
+	tcp = x->ctl_node[CP_CTL_TCP];
+	met = x->ctl_node[CP_CTL_METRICS];
+	if (tcp) {
+		snprintf(x->path, sizeof(x->path), "control.tcp");
+		if (!c->token_file[0])
+			return fail(x, tcp,
+				    "needs control.token_file (the token TCP "
+				    "clients must send)");
+		if (!x->tcp_loopback && !c->tcp_allow_remote)
+			return fail(x, tcp,
+				    "%s is not a loopback address (set "
+				    "control.tcp_allow_remote: true to listen "
+				    "on it)",
+				    c->tcp_addr);
+	}
+	if (met && !x->metrics_loopback && !c->metrics_allow_remote) {
+		snprintf(x->path, sizeof(x->path), "control.metrics");
+		return fail(x, met,
+			    "%s is not a loopback address (set "
+			    "control.metrics_allow_remote: true to serve on it)",
+			    c->metrics_addr);
+	}
+	snprintf(x->path, sizeof(x->path), "control");
+	return 0;
+}
+
+/* A loaded control: section against the pinned one: every key the
+ * command line did not override must be the same (nothing of the control
+ * plane changes at run time). */
+static int control_unchanged(struct ctx *x, const struct cp_control_conf *n)
+{
+	char was[320], now[320];
+
+	for (int k = 0; k < CP_CTL__COUNT; k++) {
+		bool had, has;
+		size_t line = n->line[k], col = n->col[k];
+
+		if (pinned_mask & (1u << k))
+			continue;
+		had = cp_control_fmt(&pinned, (enum cp_ctl_key)k, was,
+				     sizeof(was));
+		has = cp_control_fmt(n, (enum cp_ctl_key)k, now, sizeof(now));
+		if (!had)
+			snprintf(was, sizeof(was), "(not set)");
+		if (!has)
+			snprintf(now, sizeof(now), "(not set)");
+		if (!line) { /* key removed: the section, or the document */
+			line = n->sec_line ? n->sec_line : 1;
+			col = n->sec_col ? n->sec_col : 1;
+		}
+		snprintf(x->path, sizeof(x->path), "control.%s",
+			 cp_control_key_name((enum cp_ctl_key)k));
+		if (strcmp(was, now))
+			return fail_at(x, line, col,
+				       "cannot change at run time (running: "
+				       "%s, file: %s); restart linerated to "
+				       "apply it",
+				       was, now);
+		if (k == CP_CTL_TOKEN_FILE && strcmp(pinned.token, n->token))
+			return fail_at(x, line, col,
+				       "the token changed, which cannot "
+				       "change at run time; restart linerated "
+				       "to apply it");
+	}
+	x->path[0] = '\0';
+	return 0;
+}
+
+void cp_config_control_pin(const struct cp_control_conf *file,
+			   unsigned int cmdline_mask)
+{
+	pinned_set = file != NULL;
+	if (file)
+		pinned = *file;
+	pinned_mask = cmdline_mask;
+}
+
 static int top_pair(struct ctx *x, const char *k, yaml_node_t *v, void *a)
 {
 	struct dp_config *c = x->c;
@@ -871,8 +1182,12 @@ static int top_pair(struct ctx *x, const char *k, yaml_node_t *v, void *a)
 				 &x->mport, &x->mnode);
 		return ret ? ret : each_item(x, v, mac_item, NULL);
 	}
-	if (!strcmp(k, "routes_generate"))
+	if (!strcmp(k, "routes_generate")) {
+		x->rgen_node = v;
 		return each_pair(x, v, rgen_pair, NULL);
+	}
+	if (!strcmp(k, "control"))
+		return control_section(x, v);
 	if (!strcmp(k, "acl"))
 		return each_pair(x, v, acl_pair, NULL);
 	if (!strcmp(k, "stats_interval_ms"))
@@ -924,8 +1239,9 @@ static int check_afxdp_pools(struct ctx *x)
 				owner[q] = w;
 				oport[q] = p;
 			} else if (owner[q] != w) {
-				snprintf(x->path, sizeof(x->path), "workers");
-				return fail(x, NULL,
+				snprintf(x->path, sizeof(x->path),
+					 "workers[%u]", w);
+				return fail(x, x->worker_node[w],
 					    "afxdp ports '%s' and '%s': queue "
 					    "%u would be polled by workers[%d] "
 					    "and workers[%u], but queue %u of "
@@ -973,7 +1289,7 @@ static int check(struct ctx *x, yaml_node_t *root)
 
 		snprintf(x->path, sizeof(x->path), "workers[%u]", w);
 		if (wc->core < 0)
-			return fail(x, NULL, "missing 'core'");
+			return fail(x, x->worker_node[w], "missing 'core'");
 		if (wc->nb_ports == DP_NO_PORT) {
 			wc->nb_ports = c->nb_ports;
 			for (p = 0; p < c->nb_ports; p++)
@@ -1005,12 +1321,12 @@ static int check(struct ctx *x, yaml_node_t *root)
 	for (p = 0; p < c->nb_ports; p++) {
 		snprintf(x->path, sizeof(x->path), "ports[%u]", p);
 		if (c->ports[p].gen.enabled && !polled[p])
-			return fail(x, NULL,
+			return fail_at(x, c->ports[p].line, c->ports[p].col,
 				    "port '%s' has a generator but no worker "
 				    "lists it",
 				    c->ports[p].conf.name);
 		if (c->ports[p].rx_role == DP_RX_SINK && !polled[p])
-			return fail(x, NULL,
+			return fail_at(x, c->ports[p].line, c->ports[p].col,
 				    "port '%s' is a sink but no worker lists it",
 				    c->ports[p].conf.name);
 	}
@@ -1040,7 +1356,7 @@ static int check(struct ctx *x, yaml_node_t *root)
 	if (c->routes_gen.count) {
 		snprintf(x->path, sizeof(x->path), "routes_generate");
 		if (!x->gport[0] || !c->routes_gen.via.family)
-			return fail(x, NULL, "needs 'port' and 'via'");
+			return fail(x, x->rgen_node, "needs 'port' and 'via'");
 		ret = resolve(x, x->gport, x->gnode, "port",
 			      &c->routes_gen.port);
 		if (ret)
@@ -1061,13 +1377,17 @@ static void ctx_free(struct ctx *x)
 }
 
 static int load(yaml_parser_t *yp, const char *name, struct dp_config *out,
-		char *err, size_t errlen)
+		struct cp_control_conf *ctl, char *err, size_t errlen)
 {
+	struct cp_control_conf own;
 	yaml_document_t doc;
 	yaml_node_t *root;
 	struct ctx *x;
 	int ret;
 
+	if (ctl == NULL)
+		ctl = &own;
+	cp_control_conf_init(ctl);
 	dp_config_init(out);
 	snprintf(out->path, sizeof(out->path), "%s", name);
 	if (!yaml_parser_load(yp, &doc)) {
@@ -1089,13 +1409,23 @@ static int load(yaml_parser_t *yp, const char *name, struct dp_config *out,
 	x->err = err;
 	x->errlen = errlen;
 	x->c = out;
+	x->ctl = ctl;
 	root = yaml_document_get_root_node(&doc);
-	if (root == NULL)
-		ret = fail(x, NULL, "empty config");
-	else
+	if (root == NULL) {
+		/* No node at all (empty, or only comments): where the
+		 * document ended, which is where 'ports' is missing. */
+		ret = fail_at(x, doc.end_mark.line + 1,
+			      doc.end_mark.column + 1,
+			      "empty config: the 'ports' list is needed");
+	} else {
+		ctl->sec_line = (unsigned int)root->start_mark.line + 1;
+		ctl->sec_col = (unsigned int)root->start_mark.column + 1;
 		ret = each_pair(x, root, top_pair, NULL);
+	}
 	if (!ret)
 		ret = check(x, root);
+	if (!ret && pinned_set)
+		ret = control_unchanged(x, ctl);
 	ctx_free(x);
 	free(x);
 	yaml_document_delete(&doc);
@@ -1104,8 +1434,9 @@ static int load(yaml_parser_t *yp, const char *name, struct dp_config *out,
 	return ret;
 }
 
-int cp_config_parse(const char *yaml, size_t len, const char *name,
-		    struct dp_config *out, char *err, size_t errlen)
+int cp_config_parse_ctl(const char *yaml, size_t len, const char *name,
+			struct dp_config *out, struct cp_control_conf *ctl,
+			char *err, size_t errlen)
 {
 	yaml_parser_t yp;
 	int ret;
@@ -1115,13 +1446,19 @@ int cp_config_parse(const char *yaml, size_t len, const char *name,
 		return -ENOMEM;
 	}
 	yaml_parser_set_input_string(&yp, (const unsigned char *)yaml, len);
-	ret = load(&yp, name, out, err, errlen);
+	ret = load(&yp, name, out, ctl, err, errlen);
 	yaml_parser_delete(&yp);
 	return ret;
 }
 
-int cp_config_load(const char *path, struct dp_config *out, char *err,
-		   size_t errlen)
+int cp_config_parse(const char *yaml, size_t len, const char *name,
+		    struct dp_config *out, char *err, size_t errlen)
+{
+	return cp_config_parse_ctl(yaml, len, name, out, NULL, err, errlen);
+}
+
+int cp_config_load_ctl(const char *path, struct dp_config *out,
+		       struct cp_control_conf *ctl, char *err, size_t errlen)
 {
 	yaml_parser_t yp;
 	FILE *f;
@@ -1132,6 +1469,8 @@ int cp_config_load(const char *path, struct dp_config *out, char *err,
 		ret = -errno;
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		dp_config_init(out);
+		if (ctl)
+			cp_control_conf_init(ctl);
 		return ret;
 	}
 	if (!yaml_parser_initialize(&yp)) {
@@ -1140,8 +1479,14 @@ int cp_config_load(const char *path, struct dp_config *out, char *err,
 		return -ENOMEM;
 	}
 	yaml_parser_set_input_file(&yp, f);
-	ret = load(&yp, path, out, err, errlen);
+	ret = load(&yp, path, out, ctl, err, errlen);
 	yaml_parser_delete(&yp);
 	fclose(f);
 	return ret;
+}
+
+int cp_config_load(const char *path, struct dp_config *out, char *err,
+		   size_t errlen)
+{
+	return cp_config_load_ctl(path, out, NULL, err, errlen);
 }

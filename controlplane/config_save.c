@@ -4,6 +4,11 @@
  * same keys, in a fixed order, every value written explicitly (defaults
  * too), so emit(load(emit(m))) == emit(m) byte for byte.
  *
+ * The control: section is not in the dataplane model: the daemon registers
+ * the settings it runs with (cp_config_save_set_control) and every emit
+ * writes them, in CP_CTL_KEYS order; without a registration (the unit
+ * tests' fake daemon) no control: section is written.
+ *
  * Saving is atomic: write "<path>.tmp.<pid>" in the same directory, fsync
  * it, rename over path, fsync the directory. A failure at any step leaves
  * path as it was and removes the temporary file.
@@ -16,8 +21,30 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "config_save.h"
 #include "cp_addr.h"
+
+static struct cp_control_conf control;
+static bool control_set;
+
+void cp_config_save_set_control(const struct cp_control_conf *c)
+{
+	control_set = c != NULL;
+	if (c)
+		control = *c;
+}
+
+static void emit_control(FILE *f, const struct cp_control_conf *c)
+{
+	char v[320];
+
+	fprintf(f, "control:\n");
+	for (int k = 0; k < CP_CTL__COUNT; k++)
+		if (cp_control_fmt(c, (enum cp_ctl_key)k, v, sizeof(v)))
+			fprintf(f, "  %s: %s\n",
+				cp_control_key_name((enum cp_ctl_key)k), v);
+}
 
 static const char *yes(bool b)
 {
@@ -270,6 +297,8 @@ int cp_config_emit(const struct dp_config *c, const struct cp_dp_ops *ops,
 	}
 	fprintf(f, "stats_interval_ms: %u\n", c->stats_interval_ms);
 	fprintf(f, "duration_ms: %u\n", c->duration_ms);
+	if (control_set)
+		emit_control(f, &control);
 	return ferror(f) ? -EIO : 0;
 }
 

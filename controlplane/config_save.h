@@ -12,6 +12,10 @@
 
 #include "cp_dp.h"
 
+struct cp_control_conf;
+
+/* The control: section every later emit writes (a copy; NULL: none). */
+void cp_config_save_set_control(const struct cp_control_conf *c);
 int cp_config_emit(const struct dp_config *c, const struct cp_dp_ops *ops,
 		   FILE *f);
 /* Atomically: a temporary file beside path, fsync, rename, fsync of the

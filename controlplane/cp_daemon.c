@@ -69,7 +69,13 @@ void cp_daemon_usage(FILE *f)
 		"      --idle-timeout MS    close idle clients (300000; 0 never)\n"
 		"      --save-to FILE       where `config save` writes by default\n"
 		"      --log-level LEVEL    err, warn, info (default), debug\n"
-		"SIGHUP reloads the config file (as `linerate config reload`).\n",
+		"These options override the config file's control: section\n"
+		"(socket, socket_mode, socket_group, loop, metrics, tcp,\n"
+		"token_file, max_clients, idle_timeout_ms, save_to), which\n"
+		"overrides the defaults. --no-control overrides control.socket.\n"
+		"SIGHUP reloads the config file (as `linerate config reload`);\n"
+		"a reload that changes control: (beyond what options override)\n"
+		"is refused as a whole, naming the key: restart to change it.\n",
 		CP_DEFAULT_SOCKET);
 }
 
@@ -131,6 +137,10 @@ static int parse_hostport(const char *s, char *addr, size_t alen,
 static int read_token(const char *path, char *tok, size_t len, char *err,
 		      size_t errlen)
 {
+	if (strlen(path) >= sizeof(((struct cp_daemon_conf *)0)->token_file)) {
+		snprintf(err, errlen, "--token-file %s: path too long", path);
+		return -ENAMETOOLONG;
+	}
 	FILE *f = fopen(path, "r");
 	size_t n;
 
@@ -175,41 +185,54 @@ static int take_one(struct cp_daemon_conf *c, const char *opt, const char *val,
 		if (!val[0] || copy_val(c->srv.path, sizeof(c->srv.path), val))
 			goto bad;
 		c->socket_explicit = true;
+		c->given |= 1u << CP_CTL_SOCKET;
 	} else if (!strcmp(opt, "--socket-mode")) {
 		if (parse_num(val, 8, 0777, &u))
 			goto bad;
 		c->srv.mode = (mode_t)u;
+		c->given |= 1u << CP_CTL_SOCKET_MODE;
 	} else if (!strcmp(opt, "--socket-group")) {
 		if (copy_val(c->srv.group, sizeof(c->srv.group), val))
 			goto bad;
+		c->given |= 1u << CP_CTL_SOCKET_GROUP;
 	} else if (!strcmp(opt, "--loop")) {
 		r = cp_loop_backend_parse(val);
 		if (r < 0)
 			goto bad;
 		c->loop = (enum cp_loop_backend)r;
+		c->given |= 1u << CP_CTL_LOOP;
 	} else if (!strcmp(opt, "--metrics")) {
 		if (parse_hostport(val, c->metrics_addr,
 				   sizeof(c->metrics_addr), &c->metrics_port))
 			goto bad;
+		c->given |= 1u << CP_CTL_METRICS;
 	} else if (!strcmp(opt, "--control-tcp")) {
 		if (parse_hostport(val, c->srv.tcp_addr,
 				   sizeof(c->srv.tcp_addr), &c->srv.tcp_port))
 			goto bad;
+		c->given |= 1u << CP_CTL_TCP;
 	} else if (!strcmp(opt, "--token-file")) {
-		return read_token(val, c->srv.token, sizeof(c->srv.token), err,
-				  errlen);
+		r = read_token(val, c->srv.token, sizeof(c->srv.token), err,
+			       errlen);
+		if (r < 0)
+			return r;
+		snprintf(c->token_file, sizeof(c->token_file), "%s", val);
+		c->given |= 1u << CP_CTL_TOKEN_FILE;
 	} else if (!strcmp(opt, "--max-clients")) {
 		if (parse_num(val, 10, 1000000, &u) || !u)
 			goto bad;
 		c->srv.max_clients = (uint32_t)u;
+		c->given |= 1u << CP_CTL_MAX_CLIENTS;
 	} else if (!strcmp(opt, "--idle-timeout")) {
 		if (parse_num(val, 10, 86400000, &u))
 			goto bad;
 		c->srv.idle_timeout_ms = (uint32_t)u;
+		c->given |= 1u << CP_CTL_IDLE_TIMEOUT_MS;
 	} else if (!strcmp(opt, "--save-to")) {
 		if (!val[0] ||
 		    copy_val(c->save_path, sizeof(c->save_path), val))
 			goto bad;
+		c->given |= 1u << CP_CTL_SAVE_TO;
 	} else if (!strcmp(opt, "--log-level")) {
 		r = cp_log_level_parse(val);
 		if (r < 0)
@@ -249,6 +272,7 @@ int cp_daemon_take_args(struct cp_daemon_conf *c, int *argc, char **argv,
 		}
 		if (!strcmp(a, "--no-control")) {
 			c->control = false;
+			c->given |= 1u << CP_CTL_SOCKET;
 			continue;
 		}
 		eq = strchr(a, '=');
@@ -280,6 +304,83 @@ int cp_daemon_take_args(struct cp_daemon_conf *c, int *argc, char **argv,
 		return -EINVAL;
 	}
 	return 0;
+}
+
+void cp_daemon_conf_merge(struct cp_daemon_conf *c,
+			  const struct cp_control_conf *f)
+{
+#define FROM_FILE(key) (!(c->given & (1u << CP_CTL_##key)))
+	if (FROM_FILE(SOCKET) && (f->set & (1u << CP_CTL_SOCKET))) {
+		/* A path the file chose, like --socket, must be listened on. */
+		snprintf(c->srv.path, sizeof(c->srv.path), "%s",
+			 f->socket[0] ? f->socket : CP_DEFAULT_SOCKET);
+		c->control = f->socket[0] != '\0';
+		c->socket_explicit = c->control;
+	}
+	if (FROM_FILE(SOCKET_MODE))
+		c->srv.mode = (mode_t)f->socket_mode;
+	if (FROM_FILE(SOCKET_GROUP))
+		snprintf(c->srv.group, sizeof(c->srv.group), "%s",
+			 f->socket_group);
+	if (FROM_FILE(LOOP)) {
+		int r = cp_loop_backend_parse(f->loop);
+
+		c->loop = r < 0 ? CP_LOOP_AUTO : (enum cp_loop_backend)r;
+	}
+	if (FROM_FILE(TCP)) {
+		snprintf(c->srv.tcp_addr, sizeof(c->srv.tcp_addr), "%s",
+			 f->tcp_addr);
+		c->srv.tcp_port = f->tcp_port;
+	}
+	c->srv.tcp_allow_remote = f->tcp_allow_remote;
+	if (FROM_FILE(TOKEN_FILE) && f->token_file[0]) {
+		snprintf(c->token_file, sizeof(c->token_file), "%s",
+			 f->token_file);
+		snprintf(c->srv.token, sizeof(c->srv.token), "%s", f->token);
+	}
+	if (FROM_FILE(METRICS)) {
+		snprintf(c->metrics_addr, sizeof(c->metrics_addr), "%s",
+			 f->metrics_addr);
+		c->metrics_port = f->metrics_port;
+	}
+	c->metrics_allow_remote = f->metrics_allow_remote;
+	c->srv.max_request = f->max_request;
+	if (FROM_FILE(MAX_CLIENTS))
+		c->srv.max_clients = f->max_clients;
+	if (FROM_FILE(IDLE_TIMEOUT_MS))
+		c->srv.idle_timeout_ms = f->idle_timeout_ms;
+	if (FROM_FILE(SAVE_TO))
+		snprintf(c->save_path, sizeof(c->save_path), "%s", f->save_to);
+#undef FROM_FILE
+}
+
+void cp_daemon_conf_control(const struct cp_daemon_conf *c,
+			    struct cp_control_conf *out)
+{
+	cp_control_conf_init(out);
+	snprintf(out->socket, sizeof(out->socket), "%s",
+		 c->control ? c->srv.path : "");
+	out->socket_mode = (unsigned int)c->srv.mode;
+	snprintf(out->socket_group, sizeof(out->socket_group), "%s",
+		 c->srv.group);
+	snprintf(out->loop, sizeof(out->loop), "%s",
+		 c->loop == CP_LOOP_URING   ? "uring"
+		 : c->loop == CP_LOOP_EPOLL ? "epoll"
+					    : "auto");
+	snprintf(out->tcp_addr, sizeof(out->tcp_addr), "%s", c->srv.tcp_addr);
+	out->tcp_port = c->srv.tcp_port;
+	out->tcp_allow_remote = c->srv.tcp_allow_remote;
+	snprintf(out->token_file, sizeof(out->token_file), "%s",
+		 c->token_file);
+	snprintf(out->token, sizeof(out->token), "%s", c->srv.token);
+	snprintf(out->metrics_addr, sizeof(out->metrics_addr), "%s",
+		 c->metrics_addr);
+	out->metrics_port = c->metrics_port;
+	out->metrics_allow_remote = c->metrics_allow_remote;
+	out->max_request = c->srv.max_request;
+	out->max_clients = c->srv.max_clients;
+	out->idle_timeout_ms = c->srv.idle_timeout_ms;
+	snprintf(out->save_to, sizeof(out->save_to), "%s", c->save_path);
 }
 
 void cp_daemon_block_signals(void)
@@ -441,7 +542,8 @@ int cp_daemon_run(const struct cp_daemon_conf *c, const struct cp_dp_ops *ops,
 		goto out_cmds;
 	if (c->metrics_addr[0]) {
 		ret = cp_metrics_new(&d.metrics, d.loop, d.cmds, d.srv,
-				     c->metrics_addr, c->metrics_port, false,
+				     c->metrics_addr, c->metrics_port,
+				     c->metrics_allow_remote,
 				     err, errlen);
 		if (ret < 0)
 			goto out_srv;

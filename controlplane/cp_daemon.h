@@ -7,6 +7,8 @@
  * linerated's main:
  *   cp_daemon_conf_init(&cc);
  *   cp_daemon_take_args(&cc, &argc, argv, err, len)   before its getopt
+ *   cp_daemon_conf_merge(&cc, &file_control)          the config's control:
+ *                                                     (options win)
  *   cp_daemon_block_signals()                         before any thread
  *   ... dp_create, dp_start ...
  *   cp_daemon_run(&cc, &cp_dp_real_ops, dp, &hooks, err, len)
@@ -19,20 +21,25 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "config.h"
 #include "cp_dp.h"
 #include "loop.h"
 #include "server.h"
 
-#define CP_DEFAULT_SOCKET "/run/linerate/linerated.sock"
+#define CP_DEFAULT_SOCKET CP_CTL_DEFAULT_SOCKET
 
 struct cp_daemon_conf {
 	enum cp_loop_backend loop;
 	struct cp_server_conf srv;
-	bool socket_explicit; /* --socket given: failing to listen is fatal */
-	bool control; /* false: --no-control */
+	bool socket_explicit; /* --socket given (or the config's
+			       * control.socket): failing to listen is fatal */
+	bool control; /* false: --no-control (or control.socket: none) */
 	char metrics_addr[64]; /* "" : no /metrics */
 	uint16_t metrics_port;
+	bool metrics_allow_remote; /* control.metrics_allow_remote */
 	char save_path[256]; /* --save-to: where `config save` writes */
+	char token_file[256]; /* where srv.token came from */
+	unsigned int given; /* 1u << CP_CTL_x: set by a command-line option */
 };
 
 struct cp_daemon_hooks {
@@ -55,6 +62,13 @@ void cp_daemon_conf_init(struct cp_daemon_conf *c);
 int cp_daemon_take_args(struct cp_daemon_conf *c, int *argc, char **argv,
 			char *err, size_t errlen);
 void cp_daemon_usage(FILE *f);
+/* The config file's control: section under the command line: every key
+ * no option set (c->given) takes the file's value. */
+void cp_daemon_conf_merge(struct cp_daemon_conf *c,
+			  const struct cp_control_conf *file);
+/* The settings c runs with, as a control: section (for config save). */
+void cp_daemon_conf_control(const struct cp_daemon_conf *c,
+			    struct cp_control_conf *out);
 /* Block SIGTERM, SIGINT, SIGHUP in the calling thread, so every thread
  * created afterwards (EAL, workers) inherits the mask and the control
  * plane's signalfd sees them all. */

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "config_save.h"
 #include "cp_daemon.h"
 #include "log.h"
 #include "dp.h"
@@ -93,6 +94,9 @@ static void usage(FILE *f)
 		"  -h, --help               this text\n"
 		"  -V, --version            print the version\n"
 		"\n"
+		"Precedence: a command-line option beats the config file,\n"
+		"which beats the built-in default (stats_interval_ms,\n"
+		"duration_ms, eal.file_prefix, and control: below).\n"
 		"");
 	cp_daemon_usage(f);
 	fprintf(f,
@@ -364,8 +368,10 @@ static int control_plane_run(struct dp *dp, const struct dp_config *c)
 	return ret;
 }
 
-static void print_check(const struct dp_config *c)
+static void print_check(const struct dp_config *c,
+			const struct cp_control_conf *ctl)
 {
+	char v[320];
 	unsigned int p, w;
 
 	printf("%s: valid: %u port(s), %u worker(s), %zu route(s) + %u "
@@ -389,10 +395,18 @@ static void print_check(const struct dp_config *c)
 			       c->ports[c->workers[w].ports[p]].conf.name);
 		printf("\n");
 	}
+	/* What the control plane would run with (file under options). */
+	printf("  control:");
+	for (int k = 0; k < CP_CTL__COUNT; k++)
+		if (cp_control_fmt(ctl, (enum cp_ctl_key)k, v, sizeof(v)))
+			printf(" %s=%s", cp_control_key_name((enum cp_ctl_key)k),
+			       v);
+	printf("\n");
 }
 
 int main(int argc, char **argv)
 {
+	struct cp_control_conf file_ctl, run_ctl;
 	struct dp_config conf;
 	struct sigaction sa;
 	struct opts o;
@@ -409,16 +423,23 @@ int main(int argc, char **argv)
 		return 2;
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (o.config)
-		ret = cp_config_load(o.config, &conf, err, sizeof(err));
+		ret = cp_config_load_ctl(o.config, &conf, &file_ctl, err,
+					 sizeof(err));
 	else
-		ret = cp_config_parse(default_config,
-				      sizeof(default_config) - 1,
-				      "(built-in demo config)", &conf, err,
-				      sizeof(err));
+		ret = cp_config_parse_ctl(default_config,
+					  sizeof(default_config) - 1,
+					  "(built-in demo config)", &conf,
+					  &file_ctl, err, sizeof(err));
 	if (ret < 0) {
 		fprintf(stderr, "linerated: %s\n", err);
 		return 2;
 	}
+	/* control: under the command line; from now on a reload must leave
+	 * control: as it is, and config save writes what runs. */
+	cp_daemon_conf_merge(&cp_conf, &file_ctl);
+	cp_config_control_pin(&file_ctl, cp_conf.given);
+	cp_daemon_conf_control(&cp_conf, &run_ctl);
+	cp_config_save_set_control(&run_ctl);
 	if (o.stats_ms >= 0)
 		conf.stats_interval_ms = (uint32_t)o.stats_ms;
 	if (o.duration_ms >= 0)
@@ -436,7 +457,7 @@ int main(int argc, char **argv)
 		snprintf(conf.eal.log_level, sizeof(conf.eal.log_level),
 			 "warning");
 	if (o.check_only) {
-		print_check(&conf);
+		print_check(&conf, &run_ctl);
 		dp_config_free(&conf);
 		return 0;
 	}

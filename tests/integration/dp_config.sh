@@ -72,7 +72,7 @@ expect no_ports 2 "no_ports.yaml.*no ports" 'workers: []
 '
 # Queue q of every afxdp port shares UMEM pool q (no lock): queue 0 of
 # x by workers[0] and queue 0 of y by workers[1] is refused, naming both.
-expect afxdp_pool 2 "afxdp_pool.yaml: workers: afxdp ports 'x' and 'y': queue 0 would be polled by workers\[0\] and workers\[1\]" \
+expect afxdp_pool 2 "afxdp_pool.yaml:6:5: workers\[1\]: afxdp ports 'x' and 'y': queue 0 would be polled by workers\[0\] and workers\[1\]" \
 'ports:
   - {name: x, backend: afxdp, dev: lrdf0}
   - {name: y, backend: afxdp, dev: lrdf1}
