@@ -1412,10 +1412,9 @@ static int load(yaml_parser_t *yp, const char *name, struct dp_config *out,
 	x->ctl = ctl;
 	root = yaml_document_get_root_node(&doc);
 	if (root == NULL) {
-		/* No node at all (empty, or only comments): where the
-		 * document ended, which is where 'ports' is missing. */
-		ret = fail_at(x, doc.end_mark.line + 1,
-			      doc.end_mark.column + 1,
+		/* No node at all (empty, or only comments): libyaml has no
+		 * document to point into, so the file's start. */
+		ret = fail_at(x, 1, 1,
 			      "empty config: the 'ports' list is needed");
 	} else {
 		ctl->sec_line = (unsigned int)root->start_mark.line + 1;
