@@ -19,6 +19,10 @@
 
 #define TIMER_NONE UINT_MAX
 
+_Static_assert(sizeof(((struct cp_loop *)0)->sig_part) ==
+		       sizeof(struct signalfd_siginfo),
+	       "sig_part holds one signalfd record");
+
 uint64_t cp_loop_now_ns(void)
 {
 	struct timespec ts;
@@ -54,6 +58,9 @@ enum cp_loop_backend cp_loop_backend(const struct cp_loop *l)
 {
 	return l->backend;
 }
+
+static void on_sig_retry(struct cp_timer *t);
+static void on_acc_timer(struct cp_timer *t);
 
 static int loop_try(struct cp_loop *l, const struct cp_loop_ops *ops,
 		    enum cp_loop_backend b)
@@ -104,6 +111,8 @@ int cp_loop_new(struct cp_loop **out, enum cp_loop_backend b)
 		goto fail;
 	}
 done:
+	cp_timer_init(&l->sig_retry, l, on_sig_retry, NULL);
+	cp_timer_init(&l->acc_timer, l, on_acc_timer, NULL);
 	cp_dbg("event loop: %s", l->ops->name);
 	*out = l;
 	return 0;
@@ -132,6 +141,8 @@ void cp_loop_free(struct cp_loop *l)
 
 	if (!l)
 		return;
+	cp_timer_stop(&l->sig_retry);
+	cp_timer_stop(&l->acc_timer);
 	if (l->sig_io.fd >= 0) {
 		cp_io_close(&l->sig_io, NULL);
 		/* Let the backend see the cancellation come back. */
@@ -140,6 +151,7 @@ void cp_loop_free(struct cp_loop *l)
 	}
 	run_closed(l, &ran);
 	l->ops->fini(l);
+	free(l->acc_defer);
 	free(l->heap);
 	free(l);
 }
@@ -213,7 +225,7 @@ void cp_timer_stop(struct cp_timer *t)
 	heap_up(l, i);
 }
 
-void cp_timer_start(struct cp_timer *t, uint64_t ms)
+static void timer_arm_at(struct cp_timer *t, uint64_t deadline_ns)
 {
 	struct cp_loop *l = t->loop;
 
@@ -232,10 +244,27 @@ void cp_timer_start(struct cp_timer *t, uint64_t ms)
 		l->heap = h;
 		l->heap_cap = cap;
 	}
-	t->deadline_ns = cp_loop_now_ns() + ms * 1000000ull;
+	t->deadline_ns = deadline_ns;
 	t->heap_idx = l->heap_n;
 	l->heap[l->heap_n++] = t;
 	heap_up(l, t->heap_idx);
+}
+
+void cp_timer_start(struct cp_timer *t, uint64_t ms)
+{
+	timer_arm_at(t, cp_loop_now_ns() + ms * 1000000ull);
+}
+
+void cp_timer_again(struct cp_timer *t, uint64_t ms)
+{
+	uint64_t now = cp_loop_now_ns();
+	uint64_t next = t->deadline_ns + ms * 1000000ull;
+
+	/* Stalled past the next period (or never armed): no burst of
+	 * catch-up calls, one period from now. */
+	if (!t->deadline_ns || next <= now)
+		next = now + ms * 1000000ull;
+	timer_arm_at(t, next);
 }
 
 static int run_timers(struct cp_loop *l)
@@ -287,7 +316,7 @@ int cp_loop_run_once(struct cp_loop *l, int timeout_ms)
 		ran += ret;
 	ran += run_timers(l);
 	run_closed(l, &ran);
-	return ran;
+	return l->err ? l->err : ran;
 }
 
 int cp_loop_run(struct cp_loop *l)
@@ -295,14 +324,15 @@ int cp_loop_run(struct cp_loop *l)
 	int ret;
 
 	l->stop = false;
-	while (!l->stop) {
+	while (!l->stop && !l->err) {
 		ret = cp_loop_run_once(l, -1);
 		if (ret < 0) {
-			cp_err("event loop: wait: %s", strerror(-ret));
+			if (ret != l->err)
+				cp_err("event loop: wait: %s", strerror(-ret));
 			return ret;
 		}
 	}
-	return 0;
+	return l->err;
 }
 
 void cp_loop_stop(struct cp_loop *l)
@@ -347,21 +377,117 @@ int cp_io_read(struct cp_io *io, cp_read_fn fn)
 	return ret;
 }
 
+/* ---- accept backoff ----
+ * An accept that failed for want of a resource (fds, socket memory) left
+ * the connection in the backlog: armed again at once it would fail again
+ * at once, a busy loop on either backend (epoll still sees the listener
+ * readable, io_uring completes the new accept straight away). So after
+ * such an error every re-arm of an accept is held back on a list until
+ * CP_LOOP_ACCEPT_PAUSE_MS have passed, and armed then by one loop timer.
+ * An accept the backend cannot arm for a moment (io_uring: no SQE even
+ * after a submit) takes the same list instead of failing: accepting never
+ * stops because of a transient error. */
+
+void cp_loop__accept_result(struct cp_io *io, int fd)
+{
+	struct cp_loop *l = io->loop;
+
+	if (fd == -EMFILE || fd == -ENFILE || fd == -ENOBUFS || fd == -ENOMEM)
+		l->acc_pause_until_ns =
+			cp_loop_now_ns() + CP_LOOP_ACCEPT_PAUSE_MS * 1000000ull;
+}
+
+static int acc_defer(struct cp_io *io, uint64_t ms)
+{
+	struct cp_loop *l = io->loop;
+
+	if (l->acc_defer_n == l->acc_defer_cap) {
+		unsigned int cap = l->acc_defer_cap ? 2 * l->acc_defer_cap : 4;
+		struct cp_io **a =
+			realloc(l->acc_defer, cap * sizeof(*l->acc_defer));
+
+		if (!a)
+			return -ENOMEM;
+		l->acc_defer = a;
+		l->acc_defer_cap = cap;
+	}
+	l->acc_defer[l->acc_defer_n++] = io;
+	io->flags |= CP_IO_DEFER;
+	if (!cp_timer_armed(&l->acc_timer) ||
+	    l->acc_timer.deadline_ns > cp_loop_now_ns() + ms * 1000000ull)
+		cp_timer_start(&l->acc_timer, ms);
+	return 0;
+}
+
+static void acc_undefer(struct cp_io *io)
+{
+	struct cp_loop *l = io->loop;
+
+	for (unsigned int i = 0; i < l->acc_defer_n; i++) {
+		if (l->acc_defer[i] == io) {
+			l->acc_defer[i] = l->acc_defer[--l->acc_defer_n];
+			break;
+		}
+	}
+	io->flags &= ~CP_IO_DEFER;
+}
+
+static int acc_arm(struct cp_io *io)
+{
+	struct cp_loop *l = io->loop;
+	uint64_t now = cp_loop_now_ns();
+	int ret;
+
+	if (now < l->acc_pause_until_ns)
+		return acc_defer(io, (l->acc_pause_until_ns - now + 999999) /
+					     1000000);
+	io->flags |= CP_IO_ACCEPT;
+	ret = l->ops->accept(io);
+	if (ret == -EAGAIN) {
+		io->flags &= ~CP_IO_ACCEPT;
+		return acc_defer(io, 1);
+	}
+	if (ret < 0)
+		io->flags &= ~CP_IO_ACCEPT;
+	return ret;
+}
+
+static void on_acc_timer(struct cp_timer *t)
+{
+	struct cp_loop *l = t->loop;
+	unsigned int n = l->acc_defer_n;
+
+	/* Arm what waits now; what acc_arm defers again lands after n. */
+	for (unsigned int i = 0; i < n && l->acc_defer_n; i++) {
+		struct cp_io *io = l->acc_defer[0];
+		cp_accept_fn fn = io->on_accept;
+
+		int ret;
+
+		acc_undefer(io);
+		ret = acc_arm(io);
+		if (ret < 0) {
+			/* Not transient (epoll_ctl refused the listener, no
+			 * memory to hold it back): the user hears it as the
+			 * accept's result. */
+			io->on_accept = NULL;
+			fn(io, ret);
+		}
+	}
+}
+
 int cp_io_accept(struct cp_io *io, cp_accept_fn fn)
 {
 	int ret;
 
 	if (io->flags & CP_IO_CLOSING)
 		return -EBADF;
-	if (io->flags & CP_IO_ACCEPT)
+	if (io->flags & (CP_IO_ACCEPT | CP_IO_DEFER))
 		return -EBUSY;
 	io->on_accept = fn;
-	io->flags |= CP_IO_ACCEPT;
-	ret = io->loop->ops->accept(io);
-	if (ret < 0) {
-		io->flags &= ~CP_IO_ACCEPT;
+	ret = acc_arm(io);
+	if (ret < 0)
 		io->on_accept = NULL;
-	}
 	return ret;
 }
 
@@ -394,27 +520,134 @@ void cp_io_close(struct cp_io *io, cp_close_fn fn)
 		return;
 	io->flags |= CP_IO_CLOSING;
 	io->on_close = fn;
+	if (io->flags & CP_IO_DEFER) {
+		acc_undefer(io);
+		io->on_accept = NULL;
+	}
 	io->loop->ops->close(io);
 }
 
-/* ---- signals ---- */
+/* ---- signals ----
+ * The signalfd is read like any other fd, and the read must never stop for
+ * good: a daemon deaf to SIGTERM can only be killed. So
+ *   - records split across reads are put back together (sig_part),
+ *   - EAGAIN / EINTR re-arm (the second in a row after a short pause, so a
+ *     kernel answering EAGAIN at once cannot make the loop spin),
+ *   - any other error re-arms after CP_LOOP_SIG_RETRY_MS and is logged
+ *     once; CP_LOOP_SIG_MAX_ERRS of them in a row, or an error that cannot
+ *     get better (EBADF, EINVAL, EFAULT: the fd or the buffer is wrong),
+ *     stop the loop with that error: cp_loop_run() returns it and the
+ *     daemon shuts down the way it does on SIGTERM, with the reason logged,
+ *   - a re-arm that fails takes the same path.
+ */
+
+static void on_signal(struct cp_io *io, const void *data, ssize_t n);
+
+static void sig_fatal(struct cp_loop *l, int err)
+{
+	cp_err("event loop: signals: %s (%u errors in a row): stopping, "
+	       "signals could not be received any more",
+	       strerror(-err), l->sig_errs);
+	l->err = err;
+	cp_loop_stop(l);
+}
+
+static void sig_error(struct cp_loop *l, int err)
+{
+	bool again = err == -EAGAIN || err == -EWOULDBLOCK || err == -EINTR;
+
+	l->sig_errs++;
+	if (!again) {
+		if (err == -EBADF || err == -EINVAL || err == -EFAULT ||
+		    l->sig_errs >= CP_LOOP_SIG_MAX_ERRS) {
+			sig_fatal(l, err);
+			return;
+		}
+		if (l->sig_errs == 1)
+			cp_warn("event loop: signals: read: %s: retrying",
+				strerror(-err));
+	}
+	cp_timer_start(&l->sig_retry,
+		       again && l->sig_errs == 1 ? 0 : CP_LOOP_SIG_RETRY_MS);
+}
+
+static void sig_arm(struct cp_loop *l)
+{
+	int ret;
+
+	if (l->sig_io.flags & (CP_IO_CLOSING | CP_IO_READ))
+		return;
+	ret = cp_io_read(&l->sig_io, on_signal);
+	if (ret < 0)
+		sig_error(l, ret);
+}
+
+static void on_sig_retry(struct cp_timer *t)
+{
+	sig_arm(t->loop);
+}
+
+static void sig_deliver(struct cp_loop *l, const struct signalfd_siginfo *si)
+{
+	l->sig_fn(l, (int)si->ssi_signo, l->sig_arg);
+}
 
 static void on_signal(struct cp_io *io, const void *data, ssize_t n)
 {
 	struct cp_loop *l = io->loop;
-	const struct signalfd_siginfo *si = data;
+	const uint8_t *p = data;
+	struct signalfd_siginfo si;
+	size_t len, rec = sizeof(si);
 
-	if (n < 0) {
-		if (n != -EINTR && n != -EAGAIN) {
-			cp_err("event loop: signalfd: %s", strerror((int)-n));
-			return;
-		}
-	} else {
-		for (; n >= (ssize_t)sizeof(*si); n -= sizeof(*si), si++)
-			l->sig_fn(l, (int)si->ssi_signo, l->sig_arg);
+	if (n <= 0) {
+		/* A signalfd never ends: EOF is an error like the others. */
+		sig_error(l, n < 0 ? (int)n : -ENODATA);
+		return;
 	}
-	if (!(io->flags & CP_IO_CLOSING))
-		cp_io_read(io, on_signal);
+	l->sig_errs = 0;
+	len = (size_t)n;
+	if (l->sig_partlen) {
+		size_t k = rec - l->sig_partlen;
+
+		if (k > len)
+			k = len;
+		memcpy(l->sig_part + l->sig_partlen, p, k);
+		l->sig_partlen += (unsigned int)k;
+		p += k;
+		len -= k;
+		if (l->sig_partlen == rec) {
+			l->sig_partlen = 0;
+			memcpy(&si, l->sig_part, rec);
+			sig_deliver(l, &si);
+		}
+	}
+	for (; len >= rec; len -= rec, p += rec) {
+		memcpy(&si, p, rec); /* the buffer is not aligned for it */
+		sig_deliver(l, &si);
+	}
+	if (len) {
+		memcpy(l->sig_part, p, len);
+		l->sig_partlen = (unsigned int)len;
+	}
+	/* A callback may have stopped the loop or closed it: sig_arm looks. */
+	sig_arm(l);
+}
+
+int cp_loop__signal_fd(struct cp_loop *l, int fd, cp_signal_fn fn, void *arg)
+{
+	int ret;
+
+	if (l->sig_io.fd >= 0)
+		return -EBUSY;
+	l->sig_fn = fn;
+	l->sig_arg = arg;
+	l->sig_errs = 0;
+	l->sig_partlen = 0;
+	cp_io_init(&l->sig_io, l, fd, NULL);
+	ret = cp_io_read(&l->sig_io, on_signal);
+	if (ret < 0)
+		l->sig_io.fd = -1;
+	return ret;
 }
 
 int cp_loop_signals(struct cp_loop *l, const int *signos, int n,
@@ -434,13 +667,8 @@ int cp_loop_signals(struct cp_loop *l, const int *signos, int n,
 	fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	l->sig_fn = fn;
-	l->sig_arg = arg;
-	cp_io_init(&l->sig_io, l, fd, NULL);
-	ret = cp_io_read(&l->sig_io, on_signal);
-	if (ret < 0) {
+	ret = cp_loop__signal_fd(l, fd, fn, arg);
+	if (ret < 0)
 		close(fd);
-		l->sig_io.fd = -1;
-	}
 	return ret;
 }

@@ -84,21 +84,31 @@ const char *cp_loop_backend_name(enum cp_loop_backend b);
 /* "auto", "uring", "io_uring", "epoll" -> backend, or -EINVAL. */
 int cp_loop_backend_parse(const char *s);
 
-/* Run until cp_loop_stop(); returns 0 or -errno of a failed wait. */
+/* Run until cp_loop_stop(); returns 0, or -errno of a failed wait or of
+ * the signal read failing for good (see cp_loop_signals). */
 int cp_loop_run(struct cp_loop *l);
 /* One iteration: wait up to timeout_ms (-1: until something happens or the
- * next timer), dispatch. Returns the number of callbacks run or -errno. */
+ * next timer), dispatch. Returns the number of callbacks run or -errno
+ * (after a fatal error, that error on every call). */
 int cp_loop_run_once(struct cp_loop *l, int timeout_ms);
 void cp_loop_stop(struct cp_loop *l);
 uint64_t cp_loop_now_ns(void);
 
 /* Block these signals in the calling thread and deliver them through a
- * signalfd to fn. Call once. */
+ * signalfd to fn. Call once. Read errors never stop the delivery quietly:
+ * transient ones re-arm, and an error that persists (or cannot get better)
+ * is logged and stops the loop, cp_loop_run() returning it, so the caller
+ * shuts down instead of running on deaf to SIGTERM. */
 int cp_loop_signals(struct cp_loop *l, const int *signos, int n,
 		    cp_signal_fn fn, void *arg);
 
 void cp_io_init(struct cp_io *io, struct cp_loop *l, int fd, void *data);
 int cp_io_read(struct cp_io *io, cp_read_fn fn);
+/* After an accept failed for want of fds or memory (EMFILE, ENFILE,
+ * ENOBUFS, ENOMEM: the connection stays in the backlog), re-arming is held
+ * back by the loop for 100 ms, so a callback that re-arms at once does not
+ * spin; an accept the backend cannot arm for the moment is retried by the
+ * loop. The callback still hears every error. */
 int cp_io_accept(struct cp_io *io, cp_accept_fn fn);
 /* Write all len bytes of buf (kept valid by the caller until fn runs).
  * Sockets only (MSG_NOSIGNAL). -EBUSY if a write is already armed. */
@@ -114,6 +124,10 @@ void cp_timer_init(struct cp_timer *t, struct cp_loop *l, cp_timer_fn fn,
 		   void *data);
 /* (Re)arm to fire once after ms milliseconds. */
 void cp_timer_start(struct cp_timer *t, uint64_t ms);
+/* For periodic timers, from the callback: fire ms after the deadline it
+ * just fired at, so lateness does not add up period after period; after a
+ * stall past that point, ms from now (no burst of catch-up calls). */
+void cp_timer_again(struct cp_timer *t, uint64_t ms);
 void cp_timer_stop(struct cp_timer *t);
 static inline bool cp_timer_armed(const struct cp_timer *t)
 {

@@ -145,8 +145,10 @@ static void ep_do_accept(struct cp_io *io)
 		io->flags &= ~CP_IO_RDY_IN;
 		return;
 	}
-	if (fd < 0)
+	if (fd < 0) {
 		fd = -errno;
+		cp_loop__accept_result(io, fd);
+	}
 	io->flags &= ~CP_IO_ACCEPT;
 	io->on_accept = NULL;
 	fn(io, fd);

@@ -174,11 +174,12 @@ static int ur_read(struct cp_io *io)
 {
 	struct ur *ur = io->loop->priv;
 
-	if (ur->retry) {
+	/* Behind the reads waiting for a buffer; and with no SQE even after
+	 * a submit, waiting like them rather than failing (the next wait
+	 * submits again): arming a read never fails for a transient lack. */
+	if (ur->retry || ur_submit_read(io) < 0)
 		ur_retry_add(ur, io);
-		return 0;
-	}
-	return ur_submit_read(io);
+	return 0;
 }
 
 static int ur_accept(struct cp_io *io)
@@ -299,6 +300,8 @@ static int ur_complete(struct ur *ur, uint64_t data, int res,
 		io->flags &= ~CP_IO_ACCEPT;
 		io->on_accept = NULL;
 		io->pending--;
+		if (res < 0)
+			cp_loop__accept_result(io, res);
 		fn(io, res);
 		return 1;
 	}
@@ -370,14 +373,18 @@ static int ur_wait(struct cp_loop *l, int timeout_ms)
 	if (timeout_ms == 0) {
 		/* Also runs deferred completion work. */
 		ret = io_uring_submit_and_get_events(&ur->ring);
-		if (ret < 0 && ret != -EINTR && ret != -EBUSY)
+		if (ret < 0 && ret != -EINTR && ret != -EBUSY && ret != -EAGAIN)
 			return ret;
 	} else {
 		ts.tv_sec = timeout_ms / 1000;
 		ts.tv_nsec = (long long)(timeout_ms % 1000) * 1000000;
 		ret = io_uring_submit_and_wait_timeout(
 			&ur->ring, &cqe, 1, timeout_ms < 0 ? NULL : &ts, NULL);
-		if (ret < 0 && ret != -ETIME && ret != -EINTR)
+		/* EAGAIN / EBUSY: the kernel is short of memory for new
+		 * requests or the completion queue overflowed; reaping
+		 * completions is what helps, not stopping. */
+		if (ret < 0 && ret != -ETIME && ret != -EINTR &&
+		    ret != -EAGAIN && ret != -EBUSY)
 			return ret;
 	}
 	/* One completion at a time: callbacks may arm (and submit) more. */

@@ -7,6 +7,14 @@
  * operations, signals arrive through the signalfd, more readers than
  * provided buffers all get their bytes, and AUTO falls back to epoll when a
  * seccomp filter makes io_uring_setup fail with EPERM.
+ *
+ * Error paths, provoked for real: the signal read goes on after read errors
+ * (a UDP socket standing in for the signalfd gets ECONNREFUSED from an ICMP
+ * port unreachable), puts records split across reads back together, and
+ * stops the loop with the error, cp_loop_run() returning it, when errors
+ * persist; an accept failing with EMFILE (RLIMIT_NOFILE lowered) and
+ * re-armed at once by its callback does not spin, and accepting resumes
+ * when fds are free again; periodic timers keep their phase.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -22,7 +30,10 @@
 #include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
+#include <netinet/in.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
@@ -32,6 +43,7 @@
 
 #include "log.h"
 #include "loop.h"
+#include "loop_int.h" /* cp_loop__signal_fd, the loop's error counters */
 
 static enum cp_loop_backend backends[] = {CP_LOOP_URING, CP_LOOP_EPOLL};
 
@@ -386,6 +398,277 @@ static void test_signals(void **state)
 	run_until(l, &got_usr1, 2);
 }
 
+/* ---- signal read errors ----
+ * The signal source is a UDP socket on loopback (the read path is the one
+ * the signalfd takes): records are datagrams a second socket sends, and a
+ * datagram to a closed port makes the kernel answer ICMP port unreachable,
+ * which the source's next read returns as ECONNREFUSED (IP_RECVERR), once
+ * per datagram. */
+
+struct sigsrc {
+	int src, peer, dead; /* dead: a bound port nobody reads, then closed */
+	struct sockaddr_in src_a, dead_a;
+};
+
+static int udp_bound(struct sockaddr_in *a)
+{
+	socklen_t len = sizeof(*a);
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return -1;
+	a->sin_family = AF_INET;
+	a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	a->sin_port = 0;
+	if (bind(fd, (struct sockaddr *)a, sizeof(*a)) < 0 ||
+	    getsockname(fd, (struct sockaddr *)a, &len) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static void sig_record(struct sigsrc *s, const int *signos, int n, size_t from,
+		       size_t len)
+{
+	struct signalfd_siginfo si[4];
+
+	assert_true(n <= 4);
+	memset(si, 0, sizeof(si));
+	for (int i = 0; i < n; i++)
+		si[i].ssi_signo = (uint32_t)signos[i];
+	assert_true(from + len <= n * sizeof(si[0]));
+	assert_int_equal(sendto(s->peer, (char *)si + from, len, 0,
+				(struct sockaddr *)&s->src_a, sizeof(s->src_a)),
+			 (ssize_t)len);
+}
+
+/* One ECONNREFUSED queued on the source. */
+static void sig_refuse(struct sigsrc *s)
+{
+	assert_int_equal(sendto(s->src, "x", 1, 0,
+				(struct sockaddr *)&s->dead_a,
+				sizeof(s->dead_a)),
+			 1);
+}
+
+static int got_sig[65];
+
+static void on_sig_rec(struct cp_loop *l, int signo, void *arg)
+{
+	if (signo > 0 && signo < 65)
+		got_sig[signo]++;
+}
+
+static void run_errs(struct cp_loop *l, unsigned int want)
+{
+	for (int i = 0; i < 2000 && l->sig_errs < want; i++)
+		assert_true(cp_loop_run_once(l, 10) >= 0);
+	assert_int_equal(l->sig_errs, want);
+}
+
+static void on_guard(struct cp_timer *t)
+{
+	cp_loop_stop(t->loop);
+}
+
+static void test_signal_errors(void **state)
+{
+	struct cp_loop *l = *state;
+	struct sigsrc s;
+	int one = 1, u1 = SIGUSR1, three[3] = {SIGUSR2, SIGHUP, SIGUSR2};
+	struct cp_timer guard;
+
+	memset(got_sig, 0, sizeof(got_sig));
+	s.src = udp_bound(&s.src_a);
+	s.peer = udp_bound(&(struct sockaddr_in){0});
+	s.dead = udp_bound(&s.dead_a);
+	if (s.src < 0 || s.peer < 0 || s.dead < 0) {
+		fprintf(stderr, "no UDP on loopback here\n");
+		skip();
+	}
+	close(s.dead); /* its port now answers port unreachable */
+	assert_int_equal(
+		setsockopt(s.src, IPPROTO_IP, IP_RECVERR, &one, sizeof(one)),
+		0);
+	assert_int_equal(cp_loop__signal_fd(l, s.src, on_sig_rec, NULL), 0);
+	assert_int_equal(cp_loop__signal_fd(l, s.src, on_sig_rec, NULL),
+			 -EBUSY);
+
+	/* A whole record. */
+	sig_record(&s, &u1, 1, 0, sizeof(struct signalfd_siginfo));
+	run_until(l, &got_sig[SIGUSR1], 1);
+
+	/* Split across two reads: delivered once, whole. */
+	sig_record(&s, &u1, 1, 0, 100);
+	for (int i = 0; i < 5; i++)
+		cp_loop_run_once(l, 1);
+	assert_int_equal(got_sig[SIGUSR1], 1);
+	sig_record(&s, &u1, 1, 100, sizeof(struct signalfd_siginfo) - 100);
+	run_until(l, &got_sig[SIGUSR1], 2);
+
+	/* Three in one read, one of them split with the next read. */
+	sig_record(&s, three, 3, 0, 2 * sizeof(struct signalfd_siginfo) + 7);
+	run_until(l, &got_sig[SIGUSR2], 1);
+	assert_int_equal(got_sig[SIGHUP], 1);
+	sig_record(&s, three, 3, 2 * sizeof(struct signalfd_siginfo) + 7,
+		   sizeof(struct signalfd_siginfo) - 7);
+	run_until(l, &got_sig[SIGUSR2], 2);
+
+	/* Errors, one fewer than what stops the loop: each re-arms, and the
+	 * next record still arrives (and resets the count). */
+	for (unsigned int i = 1; i < CP_LOOP_SIG_MAX_ERRS; i++) {
+		sig_refuse(&s);
+		run_errs(l, i);
+	}
+	assert_int_equal(l->err, 0);
+	sig_record(&s, &u1, 1, 0, sizeof(struct signalfd_siginfo));
+	run_until(l, &got_sig[SIGUSR1], 3);
+	assert_int_equal(l->sig_errs, 0);
+
+	/* Errors that persist: the loop stops, cp_loop_run returns the
+	 * error (a daemon shuts down instead of going deaf). */
+	for (unsigned int i = 1; i < CP_LOOP_SIG_MAX_ERRS; i++) {
+		sig_refuse(&s);
+		run_errs(l, i);
+	}
+	sig_refuse(&s);
+	cp_timer_init(&guard, l, on_guard, NULL);
+	cp_timer_start(&guard, 20000); /* only if the loop never stops */
+	assert_int_equal(cp_loop_run(l), -ECONNREFUSED);
+	assert_true(cp_timer_armed(&guard));
+	cp_timer_stop(&guard);
+	assert_int_equal(cp_loop_run_once(l, 0), -ECONNREFUSED);
+	close(s.peer);
+	/* s.src is closed by cp_loop_free, as a signalfd would be. */
+}
+
+/* ---- accept under EMFILE ---- */
+
+struct emf {
+	struct cp_io io;
+	int errs, emfile, fds[8], n;
+};
+
+/* Re-arms at once, whatever happened (as a naive user would). */
+static void on_accept_emf(struct cp_io *io, int fd)
+{
+	struct emf *e = io->data;
+
+	if (fd < 0) {
+		e->errs++;
+		e->emfile += fd == -EMFILE;
+	} else {
+		e->fds[e->n++] = fd;
+	}
+	assert_int_equal(cp_io_accept(io, on_accept_emf), 0);
+}
+
+static void test_accept_emfile(void **state)
+{
+	struct cp_loop *l = *state;
+	struct emf *e = calloc(1, sizeof(*e));
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
+	struct rlimit old, low;
+	int lfd, c[3], top, spare, n0;
+	uint64_t t0, ms;
+
+	snprintf(a.sun_path + 1, sizeof(a.sun_path) - 1, "lr-cl-emf-%d",
+		 getpid());
+	lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	assert_true(lfd >= 0);
+	assert_int_equal(bind(lfd, (void *)&a, sizeof(a)), 0);
+	assert_int_equal(listen(lfd, 16), 0);
+	cp_io_init(&e->io, l, lfd, e);
+	assert_int_equal(cp_io_accept(&e->io, on_accept_emf), 0);
+	for (int i = 0; i < 3; i++) {
+		c[i] = socket(AF_UNIX, SOCK_STREAM, 0);
+		assert_true(c[i] >= 0);
+	}
+	/* No fd free above the highest open one: accept fails EMFILE. */
+	spare = dup(0);
+	assert_true(spare >= 0);
+	top = spare;
+	close(spare);
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &old), 0);
+	low = old;
+	low.rlim_cur = (rlim_t)top;
+	/* Lower fds may be free: take them so none is left. */
+	int hole[64], nhole = 0;
+
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+	while (nhole < 64 && (hole[nhole] = dup(0)) >= 0)
+		nhole++;
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(connect(c[i], (void *)&a, sizeof(a)), 0);
+	t0 = cp_loop_now_ns();
+	while (cp_loop_now_ns() - t0 < 250 * 1000000ull)
+		assert_true(cp_loop_run_once(l, 10) >= 0);
+	ms = (cp_loop_now_ns() - t0) / 1000000;
+	n0 = e->n;
+	/* fds again before any assertion (a failed one leaves the test) */
+	for (int i = 0; i < nhole; i++)
+		close(hole[i]);
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
+	/* Every try failed, and tries were paced (one per pause), not a
+	 * spin: at most one per CP_LOOP_ACCEPT_PAUSE_MS and the first. */
+	assert_int_equal(n0, 0);
+	assert_true(e->emfile >= 1);
+	assert_int_equal(e->emfile, e->errs);
+	assert_true(e->errs <= 1 + (int)(ms / CP_LOOP_ACCEPT_PAUSE_MS));
+	/* The three waiting connections are accepted now. */
+	run_until(l, &e->n, 3);
+	for (int i = 0; i < 3; i++) {
+		close(c[i]);
+		close(e->fds[i]);
+	}
+	e->io.data = NULL;
+	cp_io_close(&e->io, NULL);
+	for (int i = 0; i < 10; i++)
+		cp_loop_run_once(l, 0);
+	assert_int_equal(fcntl(lfd, F_GETFD), -1);
+	free(e);
+}
+
+/* ---- periodic timers ---- */
+
+static int ticks;
+
+static void on_tick(struct cp_timer *t)
+{
+	uint64_t *deadlines = t->data;
+
+	deadlines[ticks++] = t->deadline_ns;
+	if (ticks < 5)
+		cp_timer_again(t, 3);
+}
+
+static void test_timer_again(void **state)
+{
+	struct cp_loop *l = *state;
+	uint64_t d[5], before;
+	struct cp_timer t;
+
+	ticks = 0;
+	cp_timer_init(&t, l, on_tick, d);
+	cp_timer_start(&t, 3);
+	run_until(l, &ticks, 5);
+	/* Each deadline exactly one period after the one before: the time
+	 * each call ran late is not added to the next. */
+	for (int i = 1; i < 5; i++)
+		assert_true(d[i] - d[i - 1] == 3000000ull);
+	/* After a stall of several periods: one call, then a period from
+	 * now, not a burst catching up. */
+	ticks = 4;
+	cp_timer_again(&t, 3);
+	usleep(20000);
+	before = cp_loop_now_ns();
+	run_until(l, &ticks, 5);
+	cp_timer_again(&t, 3);
+	assert_true(t.deadline_ns >= before + 3000000ull);
+	cp_timer_stop(&t);
+}
+
 /* ---- stop ---- */
 
 static void on_stop_timer(struct cp_timer *t)
@@ -470,7 +753,13 @@ static void test_parse(void **state)
 		cmocka_unit_test_prestate_setup_teardown(                      \
 			test_signals, setup, teardown, &backends[b]),          \
 		cmocka_unit_test_prestate_setup_teardown(                      \
-			test_run_stop, setup, teardown, &backends[b])
+			test_run_stop, setup, teardown, &backends[b]),         \
+		cmocka_unit_test_prestate_setup_teardown(                      \
+			test_signal_errors, setup, teardown, &backends[b]),    \
+		cmocka_unit_test_prestate_setup_teardown(                      \
+			test_accept_emfile, setup, teardown, &backends[b]),    \
+		cmocka_unit_test_prestate_setup_teardown(                      \
+			test_timer_again, setup, teardown, &backends[b])
 
 int main(void)
 {
