@@ -139,6 +139,10 @@ struct dp_worker_stats {
 	uint64_t rx_bursts;    /* non-empty RX bursts */
 	uint64_t rx_pkts, tx_pkts; /* totals over every port */
 	uint64_t drops[LR_R__COUNT];
+	/* l2 learning: events queued to the control thread, and events lost
+	 * because this worker's learn ring was full (the packet itself is
+	 * forwarded all the same: not a drop reason). */
+	uint64_t l2_learn_events, l2_learn_drops;
 	struct dp_pq_stats port[DP_PORT_MAX];
 	struct dp_gen_stats gen;
 	struct dp_sink_stats sink;

@@ -63,10 +63,42 @@ struct dp_acl_table {
 	uint64_t bytes;
 };
 
+/*
+ * L2 learning without writes on the worker: a worker that sees a source
+ * MAC that is new, moved or whose timestamp is a second old queues a
+ * learn event on its own single-producer/single-consumer ring; the control
+ * thread (dp_l2_drain; dp_l2_age drains first) is the table's only writer.
+ * A full ring drops the event (counted in the worker's l2_learn_drops).
+ * seen[] is a small direct-mapped filter the worker alone reads and
+ * writes, so that a flow from one new MAC queues one event a second, not
+ * one per packet until the control thread has caught up.
+ */
+#define DP_L2_RING_SIZE 4096 /* ring slots per worker (power of two) */
+#define DP_L2_SEEN 256       /* filter slots per worker (power of two) */
+
+struct dp_l2_event {
+	uint64_t key;  /* MAC, as in the hash */
+	uint32_t secs; /* when the worker saw it (TSC seconds) */
+	uint16_t port;
+	uint16_t pad;
+};
+
+struct dp_l2_learner {
+	struct rte_ring *ring; /* of struct dp_l2_event, SP/SC */
+	/* Worker-private: key | port << 48 | 1 << 63 (0: empty), and the
+	 * second it was queued. */
+	uint64_t seen[DP_L2_SEEN];
+	uint32_t seen_s[DP_L2_SEEN];
+} __attribute__((aligned(DP_CACHE_LINE)));
+
 struct dp_l2_table {
 	struct rte_hash *h; /* MAC (8 bytes, zero-padded) -> value */
 	uint32_t size;
 	uint64_t bytes;
+	unsigned int nb_learners;       /* one per worker (at least one) */
+	struct dp_l2_learner *learners; /* [nb_learners], by worker idx */
+	uint64_t learn_full; /* control thread: events the hash had no
+			      * room for */
 };
 /* l2 value in the hash's data pointer: port | static << 16 | secs << 32 */
 #define DP_L2_STATIC (1ull << 16)
@@ -215,7 +247,11 @@ int dp_l2_build(struct dp *dp, const struct dp_mac_conf *m, size_t n,
 		const struct dp_l2_table *old, struct dp_l2_table **out,
 		char *err, size_t errlen);
 void dp_l2_free(struct dp_l2_table *t);
+/* Control thread: the queued learn events (dp_l2_drain), then aging. */
 void dp_l2_age(struct dp *dp, uint32_t now_s);
+/* Control thread: apply every queued learn event to the current table.
+ * Returns how many changed it. */
+unsigned int dp_l2_drain(struct dp *dp);
 
 /* Forwarding stages: fill b->out / b->reason for every packet. */
 void dp_fwd_io(struct dp_worker *w, struct dp_burst *b, uint16_t peer);

@@ -9,14 +9,25 @@
  * L2_UNKNOWN.
  *
  * Per burst (in chunks of 64): one bulk lookup of the source MACs when
- * learning, one of the unicast destinations. Learning writes the hash from
- * the worker only when a MAC is new, moved, or its timestamp is a second
- * old: rare events, not per packet. A worker
- * without a DPDK lcore id (rte_thread_register failed) does not learn:
- * the multi-writer add indexes a per-lcore cache with it. The hash is
- * built multi-writer (its add path takes a lock; lookups never do). Aging
- * runs on the control thread (dp_housekeeping): entries older than aging_s
- * are deleted and their slots freed after an RCU grace period.
+ * learning, one of the unicast destinations. The worker never writes the
+ * hash: a source MAC that is new, moved, or whose timestamp is a second
+ * old becomes a learn event (MAC, port, second) on the worker's own SP/SC
+ * ring (struct dp_l2_learner), enqueued once per burst; a small filter
+ * keeps a run of frames from one MAC to one event a second. A full ring
+ * drops the event and counts it (l2_learn_drops); the frame is forwarded
+ * all the same. So learning costs the worker no lock, no atomic
+ * read-modify-write and no lcore id, and a flood of random source MACs
+ * costs it one ring slot per new MAC, then nothing.
+ *
+ * The control thread is the hash's only writer (single-writer rte_hash,
+ * RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF readers): dp_l2_drain applies
+ * the events (an older event never undoes a newer one; static entries
+ * never move), and dp_l2_age (dp_housekeeping, once a second) drains, then
+ * deletes entries older than aging_s and frees their slots after an RCU
+ * grace period. Until the drain, frames to a new MAC are flooded (or
+ * dropped as L2_UNKNOWN).
+ * Each table has its own rings; a table built on reload first takes the
+ * old one's learned entries and queued events.
  */
 #include <errno.h>
 #include <string.h>
@@ -27,6 +38,8 @@
 #include <rte_hash_crc.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
+#include <rte_ring.h>
+#include <rte_ring_elem.h>
 
 #include "dp_internal.h"
 
@@ -80,18 +93,46 @@ static void flood(struct dp_worker *w, struct dp_burst *b, uint16_t i)
 /* rte_hash bulk lookups take at most this many keys. */
 #define L2_CHUNK RTE_HASH_LOOKUP_BULK_MAX
 
-/* Learn the source MACs of packets [lo, lo + n): one bulk lookup, then an
- * insert only for a MAC that is new, moved, or a second old (a run of
- * frames from one source inserts once). */
-static void learn_chunk(struct dp_worker *w, const struct dp_l2_table *t,
-			struct dp_burst *b, uint16_t lo, uint16_t n,
-			uint32_t now_s)
+/* Filter slot of a MAC (Fibonacci hashing of its 48 bits). */
+static inline unsigned int seen_slot(uint64_t key)
+{
+	return (unsigned int)((key * 0x9e3779b97f4a7c15ull) >> 56) &
+	       (DP_L2_SEEN - 1);
+}
+
+/* Queue a learn event unless this worker queued the same (MAC, port) this
+ * second already. Returns the number of events added to ev (0 or 1). */
+static inline unsigned int learn_event(struct dp_l2_learner *l,
+				       struct dp_l2_event *ev, uint64_t key,
+				       uint16_t port, uint32_t now_s)
+{
+	unsigned int s = seen_slot(key);
+	uint64_t tag = key | (uint64_t)port << 48 | 1ull << 63;
+
+	if (l->seen[s] == tag && l->seen_s[s] == now_s)
+		return 0;
+	l->seen[s] = tag;
+	l->seen_s[s] = now_s;
+	ev->key = key;
+	ev->secs = now_s;
+	ev->port = port;
+	ev->pad = 0;
+	return 1;
+}
+
+/* Source MACs of packets [lo, lo + n): one bulk lookup; an event for each
+ * MAC that is new, moved, or a second old (a run of frames from one source
+ * makes one). Returns the number of events added to ev. */
+static unsigned int learn_chunk(struct dp_l2_learner *l,
+				const struct dp_l2_table *t,
+				const struct dp_burst *b, uint16_t lo,
+				uint16_t n, uint32_t now_s,
+				struct dp_l2_event *ev)
 {
 	uint64_t sk[L2_CHUNK], hit = 0;
 	const void *kp[L2_CHUNK];
 	void *v[L2_CHUNK];
-	uintptr_t nv = l2_val(b->port, false, now_s);
-	unsigned int m = 0, j;
+	unsigned int m = 0, j, ne = 0;
 	uint16_t i;
 
 	for (i = lo; i < lo + n; i++) {
@@ -106,7 +147,7 @@ static void learn_chunk(struct dp_worker *w, const struct dp_l2_table *t,
 		m++;
 	}
 	if (m == 0)
-		return;
+		return 0;
 	rte_hash_lookup_bulk_data(t->h, kp, m, &hit, v);
 	for (j = 0; j < m; j++) {
 		uintptr_t old = (uintptr_t)v[j];
@@ -115,7 +156,29 @@ static void learn_chunk(struct dp_worker *w, const struct dp_l2_table *t,
 		    (!(old & DP_L2_STATIC) &&
 		     ((old & 0xffff) != b->port ||
 		      (uint32_t)(old >> 32) != now_s)))
-			rte_hash_add_key_data(t->h, &sk[j], (void *)nv);
+			ne += learn_event(l, &ev[ne], sk[j], b->port, now_s);
+	}
+	return ne;
+}
+
+/* One enqueue per burst. What does not fit is counted, and its filter
+ * slot cleared so that the MAC's next frame tries again. */
+static void learn_push(struct dp_worker *w, struct dp_l2_learner *l,
+		       const struct dp_l2_event *ev, unsigned int ne)
+{
+	unsigned int k, j;
+
+	k = rte_ring_sp_enqueue_burst_elem(l->ring, ev, sizeof(*ev), ne,
+					   NULL);
+	w->st->l2_learn_events += k;
+	if (k == ne)
+		return;
+	w->st->l2_learn_drops += ne - k;
+	for (j = k; j < ne; j++) {
+		unsigned int s = seen_slot(ev[j].key);
+
+		if ((l->seen[s] & 0xffffffffffffull) == ev[j].key)
+			l->seen[s] = 0;
 	}
 }
 
@@ -177,32 +240,133 @@ void dp_fwd_l2(struct dp_worker *w, struct dp_burst *b)
 	struct dp *dp = w->dp;
 	const struct dp_l2_table *t =
 		atomic_load_explicit(&dp->l2, memory_order_acquire);
-	/* rte_hash's multi-writer add keeps a free-slot cache per lcore id:
-	 * a worker that got none (LCORE_ID_ANY) must not insert. */
-	bool learn = atomic_load_explicit(&dp->l2_learn,
-					  memory_order_relaxed) &&
-		     w->lcore != LCORE_ID_ANY;
+	struct dp_l2_learner *l = NULL;
+	struct dp_l2_event ev[DP_BURST];
 	bool fl = atomic_load_explicit(&dp->l2_flood, memory_order_relaxed);
-	uint32_t now_s = (uint32_t)(rte_rdtsc() / dp->tsc_hz);
+	uint32_t now_s = 0;
+	unsigned int ne = 0;
 	uint16_t lo, n;
 
-	/* Per chunk: learn every source first, then look the destinations
-	 * up, so a frame to a MAC learned earlier in the same burst is
-	 * forwarded (or dropped as same-port) as if one by one. */
+	if (atomic_load_explicit(&dp->l2_learn, memory_order_relaxed) &&
+	    w->idx < t->nb_learners) {
+		l = &t->learners[w->idx];
+		now_s = (uint32_t)(rte_rdtsc() / dp->tsc_hz);
+	}
+	/* Per chunk: the sources' events, then the destinations. A frame to
+	 * a MAC first seen in the same burst is flooded: the table learns it
+	 * when the control thread drains the ring. */
 	for (lo = 0; lo < b->n; lo += n) {
 		n = (uint16_t)RTE_MIN(b->n - lo, L2_CHUNK);
-		if (learn)
-			learn_chunk(w, t, b, lo, n, now_s);
+		if (l)
+			ne += learn_chunk(l, t, b, lo, n, now_s, &ev[ne]);
 		fwd_chunk(w, t, b, lo, n, fl);
 	}
+	if (ne)
+		learn_push(w, l, ev, ne);
 }
 
 void dp_l2_free(struct dp_l2_table *t)
 {
+	unsigned int i;
+
 	if (t == NULL)
 		return;
+	for (i = 0; t->learners && i < t->nb_learners; i++)
+		rte_free(t->learners[i].ring);
+	rte_free(t->learners);
 	rte_hash_free(t->h);
 	rte_free(t);
+}
+
+/* One SP/SC ring of DP_L2_RING_SIZE slots (one fewer events) per worker.
+ * Not rte_ring_create: these need no name in the ring list. */
+static int learners_alloc(struct dp_l2_table *t, unsigned int n)
+{
+	ssize_t sz = rte_ring_get_memsize_elem(sizeof(struct dp_l2_event),
+					       DP_L2_RING_SIZE);
+	unsigned int i;
+
+	if (sz < 0)
+		return (int)sz;
+	t->learners = rte_zmalloc("lr_l2_learn", sizeof(*t->learners) * n,
+				  DP_CACHE_LINE);
+	if (t->learners == NULL)
+		return -ENOMEM;
+	t->nb_learners = n;
+	for (i = 0; i < n; i++) {
+		struct rte_ring *r = rte_zmalloc("lr_l2_ring", (size_t)sz,
+						 DP_CACHE_LINE);
+		int ret;
+
+		if (r == NULL)
+			return -ENOMEM;
+		t->learners[i].ring = r;
+		ret = rte_ring_init(r, "lr_l2_learn", DP_L2_RING_SIZE,
+				    RING_F_SP_ENQ | RING_F_SC_DEQ);
+		if (ret < 0)
+			return ret;
+	}
+	t->bytes += (uint64_t)n * ((uint64_t)sz + sizeof(*t->learners));
+	return 0;
+}
+
+/* Apply one learn event (control thread, the only writer). Static entries
+ * stay; an event older than the entry is stale (another worker saw the
+ * MAC later, maybe on another port). Returns 1 when the table changed. */
+static unsigned int learn_apply(struct dp *dp, struct dp_l2_table *t,
+				const struct dp_l2_event *e)
+{
+	void *v;
+	int ret;
+
+	if (e->port >= dp->nb_ports)
+		return 0;
+	if (rte_hash_lookup_data(t->h, &e->key, &v) >= 0) {
+		uintptr_t old = (uintptr_t)v;
+
+		if (old & DP_L2_STATIC || (uint32_t)(old >> 32) > e->secs ||
+		    ((old & 0xffff) == e->port &&
+		     (uint32_t)(old >> 32) == e->secs))
+			return 0;
+	}
+	ret = rte_hash_add_key_data(t->h, &e->key,
+				    (void *)l2_val(e->port, false, e->secs));
+	if (ret < 0) {
+		t->learn_full++;
+		return 0;
+	}
+	return 1;
+}
+
+/* Drain every ring of src (at most one ring's worth each, so a worker
+ * that keeps pushing cannot hold the control thread) into t. */
+static unsigned int drain_into(struct dp *dp, struct dp_l2_table *t,
+			       const struct dp_l2_table *src)
+{
+	struct dp_l2_event ev[64];
+	unsigned int i, k, j, done, changed = 0;
+
+	for (i = 0; i < src->nb_learners; i++) {
+		struct rte_ring *r = src->learners[i].ring;
+
+		for (done = 0; done < DP_L2_RING_SIZE; done += k) {
+			k = rte_ring_sc_dequeue_burst_elem(r, ev, sizeof(ev[0]),
+							   RTE_DIM(ev), NULL);
+			if (k == 0)
+				break;
+			for (j = 0; j < k; j++)
+				changed += learn_apply(dp, t, &ev[j]);
+		}
+	}
+	return changed;
+}
+
+unsigned int dp_l2_drain(struct dp *dp)
+{
+	struct dp_l2_table *t =
+		atomic_load_explicit(&dp->l2, memory_order_acquire);
+
+	return t ? drain_into(dp, t, t) : 0;
 }
 
 int dp_l2_build(struct dp *dp, const struct dp_mac_conf *m, size_t n,
@@ -221,14 +385,14 @@ int dp_l2_build(struct dp *dp, const struct dp_mac_conf *m, size_t n,
 	if (size < n * 2)
 		size = (uint32_t)n * 2;
 	snprintf(nm, sizeof(nm), "lr_l2_%u", ++dp->table_gen);
+	/* Single writer (the control thread), lock-free readers. */
 	struct rte_hash_parameters p = {
 		.name = nm,
 		.entries = size,
 		.key_len = sizeof(uint64_t),
 		.hash_func = rte_hash_crc,
 		.socket_id = SOCKET_ID_ANY,
-		.extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF |
-			      RTE_HASH_EXTRA_FLAGS_MULTI_WRITER_ADD,
+		.extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF,
 	};
 
 	t = rte_zmalloc("lr_l2", sizeof(*t), 0);
@@ -238,6 +402,14 @@ int dp_l2_build(struct dp *dp, const struct dp_mac_conf *m, size_t n,
 	t->h = rte_hash_create(&p);
 	if (t->h == NULL)
 		goto nomem;
+	t->bytes = (uint64_t)size * 64;
+	ret = learners_alloc(t, dp->nb_workers ? dp->nb_workers : 1);
+	if (ret < 0) {
+		snprintf(err, errlen, "l2: learn rings of %u events: %s",
+			 DP_L2_RING_SIZE, strerror(-ret));
+		dp_l2_free(t);
+		return ret;
+	}
 	for (j = 0; j < n; j++) {
 		uint64_t key = mac_key(m[j].mac);
 
@@ -250,7 +422,10 @@ int dp_l2_build(struct dp *dp, const struct dp_mac_conf *m, size_t n,
 			return ret;
 		}
 	}
-	/* Keep what was learned, where its port is still there. */
+	/* Keep what was learned, where its port is still there, and what
+	 * the workers queued on the old table's rings so far (what they
+	 * queue there until the swap is lost: the next frame re-queues it
+	 * on the new table's). */
 	while (old && rte_hash_iterate(old->h, &k, &v, &it) >= 0) {
 		uintptr_t val = (uintptr_t)v;
 
@@ -260,7 +435,8 @@ int dp_l2_build(struct dp *dp, const struct dp_mac_conf *m, size_t n,
 			continue;
 		rte_hash_add_key_data(t->h, k, v);
 	}
-	t->bytes = (uint64_t)size * 64;
+	if (old)
+		drain_into(dp, t, old);
 	*out = t;
 	return 0;
 nomem:
@@ -280,7 +456,12 @@ void dp_l2_age(struct dp *dp, uint32_t now_s)
 	const void *k;
 	void *v;
 
-	if (t == NULL || dp->conf.l2.aging_s == 0)
+	if (t == NULL)
+		return;
+	/* The learn events first (dp_housekeeping calls this once a second
+	 * when learning is on; it may also call dp_l2_drain more often). */
+	drain_into(dp, t, t);
+	if (dp->conf.l2.aging_s == 0)
 		return;
 	while (np < 256 && rte_hash_iterate(t->h, &k, &v, &it) >= 0) {
 		uintptr_t val = (uintptr_t)v;

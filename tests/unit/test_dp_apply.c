@@ -4,8 +4,8 @@
  * routes (valid) and the MAC table (one entry on a port that does not
  * exist) fails naming the bad entry, and neither the published L3 table
  * nor the model (dp_config) changed; the same reload without the bad entry
- * publishes routes, ACL and MACs together and the model follows. And L2
- * learning: a worker without a DPDK lcore id does not insert.
+ * publishes routes, ACL and MACs together and the model follows. (L2
+ * learning: test_dp_l2.c.)
  * One net_null port, no workers; EAL --no-huge, its own file prefix.
  */
 #include <errno.h>
@@ -18,8 +18,6 @@
 #include <unistd.h>
 
 #include <cmocka.h>
-#include <rte_hash.h>
-#include <rte_lcore.h>
 
 #include "dp_internal.h"
 
@@ -121,51 +119,10 @@ static void test_apply_all_or_nothing(void **state)
 	assert_int_equal(atomic_load(&dp->acl)->dflt, DP_ACL_PERMIT);
 }
 
-/* A worker without an lcore id does not learn (rte_hash's multi-writer
- * add would index its per-lcore cache with LCORE_ID_ANY); one with an
- * lcore id does. */
-static void test_l2_learning_needs_lcore(void **state)
-{
-	static const uint8_t src[6] = { 2, 0, 0, 0, 0x51, 1 };
-	static uint8_t frame[64] = { 2, 0, 0, 0, 0x77, 0x77,
-				     2, 0, 0, 0, 0x51, 1, 0x08, 0x00 };
-	struct dp_worker *w = calloc(1, sizeof(*w));
-	struct dp_burst *b = calloc(1, sizeof(*b));
-	uint64_t key = 0;
-	void *v;
-
-	(void)state;
-	assert_non_null(w);
-	assert_non_null(b);
-	w->st = calloc(1, sizeof(*w->st));
-	assert_non_null(w->st);
-	w->dp = dp;
-	w->lcore = LCORE_ID_ANY;
-	atomic_store(&dp->l2_learn, true);
-	atomic_store(&dp->l2_flood, false);
-	memcpy(&key, src, 6);
-	b->n = 1;
-	b->port = 0;
-	b->data[0] = frame;
-	b->len[0] = sizeof(frame);
-	dp_fwd_l2(w, b);
-	assert_int_equal(b->out[0], DP_OUT_DROP);
-	assert_true(rte_hash_lookup_data(atomic_load(&dp->l2)->h, &key,
-					 &v) < 0);
-	w->lcore = rte_lcore_id();
-	dp_fwd_l2(w, b);
-	assert_true(rte_hash_lookup_data(atomic_load(&dp->l2)->h, &key,
-					 &v) >= 0);
-	free(w->st);
-	free(w);
-	free(b);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_apply_all_or_nothing),
-		cmocka_unit_test(test_l2_learning_needs_lcore),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
