@@ -6,7 +6,7 @@
  * Invariants: no crash, leak or sanitizer report (on error the loader
  * frees what it built, on success dp_config_free does); an error returns
  * -EINVAL or -ENOMEM with a message that starts with the file's name, and
- * where it names a place, as NAME:LINE:COL with both from 1; a model that
+ * every -EINVAL names its place as NAME:LINE:COL with both from 1; a model that
  * loads has at least one port, its tables refer to existing ports and its
  * workers poll existing ports.
  */
@@ -38,6 +38,7 @@ static void check_error(int ret, const char *err)
 	CHECK(!strncmp(err, NAME ":", strlen(NAME) + 1));
 	CHECK(strlen(err) > strlen(NAME) + 2);
 	p++;
+	CHECK(ret == -ENOMEM || (*p >= '0' && *p <= '9'));
 	if (*p >= '0' && *p <= '9') {
 		unsigned long line = strtoul(p, &end, 10), col;
 
