@@ -10,8 +10,9 @@
  *   reads are used, re-arms them and submits them together with the TX SQEs
  *   queued since: one io_uring_enter per two bursts. Reads issued while
  *   packets are queued complete inline during that enter, so under load each
- *   syscall moves two bursts. TX SQEs are held back (up to two bursts) while
- *   another queue of the thread has work, and flushed before any wait.
+ *   syscall moves two bursts. TX SQEs are held back (up to two bursts, for
+ *   at most UR_TX_DEFER_MAX rx_bursts) while another queue of the thread
+ *   has work, and flushed before any wait.
  * uring-sqpoll: the same with IORING_SETUP_SQPOLL (the SQ thread pinned to
  *   conf->sqpoll_cpu when >= 0): submitting is a store to the SQ tail, a
  *   syscall only when the SQ thread went idle and needs a wakeup. All
@@ -24,7 +25,9 @@
  *
  * TX: IORING_OP_SEND from a slot; foreign buffers are copied into a slot first
  * (the caller frees them when tx_burst returns, the SQE may run later), our
- * own are kept until their completion. Waiting: when nothing completed,
+ * own are kept until their completion. Stop submits what is held back and
+ * waits (bounded) for every send's completion, so the TX counters are final
+ * and no accepted frame vanishes with the ring. Waiting: when nothing completed,
  * the ring's fd waits in the thread's poll() with the other queues.
  * CQ overflow is checked every burst and counted, never silent.
  * Features are probed at open (SQPOLL, registered files/buffers, buffer
