@@ -27,8 +27,9 @@
  * (the caller frees them when tx_burst returns, the SQE may run later), our
  * own are kept until their completion. Stop submits what is held back and
  * waits (bounded) for every send's completion, so the TX counters are final
- * and no accepted frame vanishes with the ring. Waiting: when nothing completed,
- * the ring's fd waits in the thread's poll() with the other queues.
+ * and no accepted frame vanishes with the ring. Waiting: when nothing
+ * completed, the ring's fd waits in the thread's poll() with the other
+ * queues.
  * CQ overflow is checked every burst and counted, never silent.
  * Features are probed at open (SQPOLL, registered files/buffers, buffer
  * rings) and every fallback is logged.
