@@ -370,8 +370,7 @@ void cp_daemon_conf_control(const struct cp_daemon_conf *c,
 	snprintf(out->tcp_addr, sizeof(out->tcp_addr), "%s", c->srv.tcp_addr);
 	out->tcp_port = c->srv.tcp_port;
 	out->tcp_allow_remote = c->srv.tcp_allow_remote;
-	snprintf(out->token_file, sizeof(out->token_file), "%s",
-		 c->token_file);
+	snprintf(out->token_file, sizeof(out->token_file), "%s", c->token_file);
 	snprintf(out->token, sizeof(out->token), "%s", c->srv.token);
 	snprintf(out->metrics_addr, sizeof(out->metrics_addr), "%s",
 		 c->metrics_addr);
@@ -543,8 +542,7 @@ int cp_daemon_run(const struct cp_daemon_conf *c, const struct cp_dp_ops *ops,
 	if (c->metrics_addr[0]) {
 		ret = cp_metrics_new(&d.metrics, d.loop, d.cmds, d.srv,
 				     c->metrics_addr, c->metrics_port,
-				     c->metrics_allow_remote,
-				     err, errlen);
+				     c->metrics_allow_remote, err, errlen);
 		if (ret < 0)
 			goto out_srv;
 	}

@@ -41,8 +41,7 @@ static const struct cp_dp_ops emit_ops = {
 
 #define PORTS "ports:\n  - {name: a, dev: net_null0}\n"
 
-static char *emit(const struct dp_config *c,
-		  const struct cp_control_conf *ctl)
+static char *emit(const struct dp_config *c, const struct cp_control_conf *ctl)
 {
 	char *text = NULL;
 	size_t len = 0;
@@ -75,8 +74,8 @@ static void parse_ok(const char *yaml, struct dp_config *c,
 		     struct cp_control_conf *ctl)
 {
 	char err[512] = "";
-	int ret = cp_config_parse_ctl(yaml, strlen(yaml), "t.yaml", c, ctl,
-				      err, sizeof(err));
+	int ret = cp_config_parse_ctl(yaml, strlen(yaml), "t.yaml", c, ctl, err,
+				      sizeof(err));
 
 	if (ret)
 		fail_msg("yaml:\n%s\nfailed: %d %s", yaml, ret, err);
@@ -119,8 +118,9 @@ static void roundtrip_dir(const char *dir)
 				 err, a);
 		b = emit(&c2, &ctl2);
 		if (strcmp(a, b))
-			fail_msg("%s: save -> load -> save differs:\n%s\n---\n%s",
-				 path, a, b);
+			fail_msg(
+				"%s: save -> load -> save differs:\n%s\n---\n%s",
+				path, a, b);
 		assert_non_null(strstr(a, "\ncontrol:\n"));
 		free(a);
 		free(b);
@@ -228,8 +228,7 @@ static void test_control_errors(void **state)
 	/* A short token; a non-loopback TCP listener without the allow. */
 	snprintf(tok, sizeof(tok), "%s/short", tmpdir);
 	write_file(tok, "abc\n");
-	snprintf(yaml, sizeof(yaml),
-		 PORTS "control:\n  token_file: %s\n", tok);
+	snprintf(yaml, sizeof(yaml), PORTS "control:\n  token_file: %s\n", tok);
 	snprintf(want, sizeof(want),
 		 "t.yaml:4:15: control.token_file: '%s': token shorter than 8 "
 		 "characters",
@@ -319,14 +318,13 @@ static void test_control_roundtrip(void **state)
 	assert_null(strstr(a, "s3cret"));
 	snprintf(line, sizeof(line), "  token_file: \"%s\"\n", tok);
 	assert_non_null(strstr(a, line));
-	assert_non_null(strstr(a,
-			       "control:\n"
-			       "  socket: \"/tmp/lr-cc \\\"q\\\".sock\"\n"
-			       "  socket_mode: \"0640\"\n"
-			       "  socket_group: \"root\"\n"
-			       "  loop: epoll\n"
-			       "  tcp: \"127.0.0.1:9478\"\n"
-			       "  tcp_allow_remote: false\n"));
+	assert_non_null(strstr(a, "control:\n"
+				  "  socket: \"/tmp/lr-cc \\\"q\\\".sock\"\n"
+				  "  socket_mode: \"0640\"\n"
+				  "  socket_group: \"root\"\n"
+				  "  loop: epoll\n"
+				  "  tcp: \"127.0.0.1:9478\"\n"
+				  "  tcp_allow_remote: false\n"));
 	assert_non_null(strstr(a, "  metrics: \"[::1]:9477\"\n"
 				  "  metrics_allow_remote: false\n"
 				  "  max_request: 1024\n"
@@ -452,8 +450,8 @@ static void test_pin(void **state)
 /* Command line over file over defaults. */
 static void test_merge(void **state)
 {
-	char *argv[] = {"linerated", "--loop", "epoll", "--idle-timeout",
-			"250", "-c", "x.yaml", NULL};
+	char *argv[] = {"linerated", "--loop", "epoll",	 "--idle-timeout",
+			"250",	     "-c",     "x.yaml", NULL};
 	int argc = 7;
 	struct cp_daemon_conf d;
 	struct cp_control_conf f, out;
@@ -468,14 +466,13 @@ static void test_merge(void **state)
 		 &c, &f);
 	dp_config_free(&c);
 	cp_daemon_conf_init(&d);
-	assert_int_equal(cp_daemon_take_args(&d, &argc, argv, err,
-					     sizeof(err)),
+	assert_int_equal(cp_daemon_take_args(&d, &argc, argv, err, sizeof(err)),
 			 0);
-	assert_int_equal(d.given, (1u << CP_CTL_LOOP) |
-					  (1u << CP_CTL_IDLE_TIMEOUT_MS));
+	assert_int_equal(d.given,
+			 (1u << CP_CTL_LOOP) | (1u << CP_CTL_IDLE_TIMEOUT_MS));
 	cp_daemon_conf_merge(&d, &f);
-	assert_int_equal(d.loop, CP_LOOP_EPOLL);          /* option */
-	assert_int_equal(d.srv.idle_timeout_ms, 250);     /* option */
+	assert_int_equal(d.loop, CP_LOOP_EPOLL); /* option */
+	assert_int_equal(d.srv.idle_timeout_ms, 250); /* option */
 	assert_string_equal(d.srv.path, "/tmp/lr-cc-m.sock"); /* file */
 	assert_true(d.socket_explicit);
 	assert_true(d.control);
