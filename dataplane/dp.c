@@ -1168,23 +1168,82 @@ static const struct dp_port_ops closed_ops = {
 };
 
 /*
+ * How long a switch waits for one worker to answer (flush its TX buffers,
+ * let go of the port's queues) or to pass a quiescent state. Every I/O
+ * model's wait is bounded (kern.h: 10 ms, blocking 100 ms), so a worker
+ * that takes longer is stuck or starved: the switch is refused rather
+ * than hang the control thread.
+ */
+#define DP_QUIESCE_MS 2000
+
+static uint64_t ms_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* A grace period bounded by DP_QUIESCE_MS: 0, or -ETIMEDOUT with the first
+ * worker that has not passed a quiescent state since the call. */
+static int rcu_wait(struct dp *dp, const char *pname, char *err,
+		    size_t errlen)
+{
+	struct timespec nap = { 0, 100 * 1000 };
+	uint64_t token, t0 = ms_now();
+	unsigned int w;
+
+	if (dp->qsbr == NULL)
+		return 0;
+	token = rte_rcu_qsbr_start(dp->qsbr);
+	while (rte_rcu_qsbr_check(dp->qsbr, token, false) != 1) {
+		if (ms_now() - t0 < DP_QUIESCE_MS) {
+			nanosleep(&nap, NULL);
+			continue;
+		}
+		for (w = 0; w < dp->nb_workers; w++) {
+			uint64_t c = __atomic_load_n(&dp->qsbr->qsbr_cnt[w].cnt,
+						     __ATOMIC_ACQUIRE);
+
+			if (c != __RTE_QSBR_CNT_THR_OFFLINE && c < token)
+				break;
+		}
+		snprintf(err, errlen,
+			 "port %s: worker %u did not quiesce within %u ms "
+			 "(no quiescent state: stuck or starved)",
+			 pname, w, DP_QUIESCE_MS);
+		return -ETIMEDOUT;
+	}
+	return 0;
+}
+
+/*
  * Every running worker flushes its TX buffers and detaches from the
  * port's queues (the port is admin down already); wait for all answers,
- * then a grace period (no worker is inside the port's functions).
+ * then a grace period (no worker is inside the port's functions). Each
+ * wait is bounded: a worker that does not answer within DP_QUIESCE_MS is
+ * an error naming it, never a hang.
  */
 static int quiesce_port(struct dp *dp, uint16_t port, char *err,
 			size_t errlen)
 {
-	struct timespec nap = { 0, 1000 * 1000 };
-	unsigned int w, i;
+	struct timespec nap = { 0, 200 * 1000 };
+	const char *pname = dp->conf.ports[port].conf.name;
+	uint64_t t0;
+	unsigned int w;
 	bool busy = true;
+	int ret;
 
-	dp_rcu_sync(dp);
+	/* Admin down is seen: nobody starts a poll of the port after this. */
+	ret = rcu_wait(dp, pname, err, errlen);
+	if (ret < 0)
+		return ret;
 	for (w = 0; w < dp->nb_workers; w++)
 		if (dp->w[w]->launched && atomic_load(&dp->w[w]->running))
 			atomic_store_explicit(&dp->w[w]->detach, port,
 					      memory_order_release);
-	for (i = 0; i < 5000 && busy; i++) {
+	t0 = ms_now();
+	while (busy && ms_now() - t0 < DP_QUIESCE_MS) {
 		busy = false;
 		for (w = 0; w < dp->nb_workers; w++)
 			busy |= atomic_load_explicit(&dp->w[w]->detach,
@@ -1202,13 +1261,14 @@ static int quiesce_port(struct dp *dp, uint16_t port, char *err,
 						   DP_NO_QUEUE) &&
 		    atomic_load(&dp->w[w]->running)) {
 			snprintf(err, errlen,
-				 "port %s: worker %u did not let go of it "
-				 "within 5 s", dp->ports[port].name, w);
+				 "port %s: worker %u did not quiesce within "
+				 "%u ms (it did not flush and let go of the "
+				 "port)",
+				 pname, w, DP_QUIESCE_MS);
 			return -ETIMEDOUT;
 		}
 	}
-	dp_rcu_sync(dp);
-	return 0;
+	return rcu_wait(dp, pname, err, errlen);
 }
 
 /* Open port id from dp->conf and start it when start; closed on failure. */
@@ -1241,96 +1301,266 @@ static int open_start(struct dp *dp, uint16_t id, bool start, char *err,
 	return 0;
 }
 
-int dp_port_reopen(struct dp *dp, uint16_t port, const struct dp_port_conf *c,
-		   char *err, size_t errlen)
+static void close_port(struct dp *dp, uint16_t id)
 {
-	struct dp_port_entry *pe;
-	struct dp_port_conf old, nc;
-	struct dp_port *p;
-	bool was_up, was_started;
-	char err2[256];
-	unsigned int w, i;
-	int ret, r2;
+	struct dp_port *p = &dp->ports[id];
 
-	if (port >= dp->nb_ports || c == NULL) {
-		snprintf(err, errlen, "no port %u", port);
-		return -EINVAL;
-	}
-	pe = &dp->conf.ports[port];
-	p = &dp->ports[port];
-	old = pe->conf;
-	nc = *c;
-	if (nc.name[0] && strcmp(nc.name, old.name) != 0) {
-		snprintf(err, errlen,
-			 "port %s: reopen keeps the port's name (got '%s')",
-			 old.name, nc.name);
-		return -EINVAL;
-	}
-	snprintf(nc.name, sizeof(nc.name), "%s", old.name);
-	if (strcmp(old.backend, "afxdp") == 0 ||
-	    strcmp(nc.backend, "afxdp") == 0) {
-		snprintf(err, errlen,
-			 "port %s: afxdp ports cannot be reopened at run time "
-			 "(their UMEM pools are shared with the other afxdp "
-			 "ports and their frames may sit in those ports' "
-			 "rings); change the config and restart",
-			 old.name);
-		return -ENOTSUP;
-	}
-	was_up = atomic_load(&dp->rt[port].admin_up);
-	was_started = dp->started[port];
-	/* 1. Nobody polls or sends to it, no TX buffer holds its buffers,
-	 * no worker is inside its functions. */
-	atomic_store(&dp->rt[port].admin_up, false);
-	ret = quiesce_port(dp, port, err, errlen);
-	if (ret < 0) {
-		atomic_store(&dp->rt[port].admin_up, was_up);
-		return ret;
-	}
-	if (dp->opened[port]) {
-		if (dp->started[port])
+	if (dp->opened[id]) {
+		if (dp->started[id])
 			p->ops->stop(p);
 		p->ops->close(p);
 	}
-	dp->started[port] = false;
-	dp->opened[port] = false;
-	/* 2. Open (and start) with the new conf; else the old one again. */
-	pe->conf = nc;
-	ret = open_start(dp, port, was_started, err, errlen);
-	if (ret < 0) {
-		pe->conf = old;
-		r2 = open_start(dp, port, was_started, err2, sizeof(err2));
-		if (r2 < 0) {
-			size_t l = strlen(err);
+	dp->started[id] = false;
+	dp->opened[id] = false;
+}
 
-			snprintf(err + l, errlen - l,
-				 "; reopening with the old conf failed too "
-				 "(%s): the port stays down", err2);
-			memset(p, 0, sizeof(*p));
-			p->ops = &closed_ops;
-			p->id = port;
-			snprintf(p->name, sizeof(p->name), "%s", old.name);
-			dp->rt[port].nb_txq = 0;
-			for (w = 0; w < dp->nb_workers; w++)
-				dp->w[w]->txq[port] = DP_NO_QUEUE;
+/* The port could be opened neither with its new conf nor its old one. */
+static void mark_closed(struct dp *dp, uint16_t id)
+{
+	struct dp_port *p = &dp->ports[id];
+	unsigned int w;
+
+	memset(p, 0, sizeof(*p));
+	p->ops = &closed_ops;
+	p->id = id;
+	snprintf(p->name, sizeof(p->name), "%s", dp->conf.ports[id].conf.name);
+	dp->rt[id].nb_txq = 0;
+	for (w = 0; w < dp->nb_workers; w++)
+		dp->w[w]->txq[id] = DP_NO_QUEUE;
+}
+
+static bool is_afxdp(const struct dp_port_conf *c)
+{
+	return strcmp(c->backend, "afxdp") == 0;
+}
+
+static bool worker_polls(const struct dp *dp, unsigned int w, uint16_t p)
+{
+	unsigned int k;
+
+	for (k = 0; k < dp->conf.workers[w].nb_ports; k++)
+		if (dp->conf.workers[w].ports[k] == p)
+			return true;
+	return false;
+}
+
+/*
+ * The rules dp_create's config had to meet, for the confs after a switch
+ * (nc: one per port): queue q of every afxdp port is polled by one worker
+ * (they share UMEM pool q, whose free list has no lock: config.c's
+ * check_afxdp_pools), and an io peer that is an afxdp port is polled by
+ * every worker that forwards to it (only its pollers have a TX queue on
+ * it: setup_worker).
+ */
+static int check_switch(const struct dp *dp, const struct dp_port_conf *nc,
+			char *err, size_t errlen)
+{
+	int owner[DP_WORKER_MAX];
+	uint16_t oport[DP_WORKER_MAX];
+	unsigned int w, k, q;
+	uint16_t p;
+
+	for (q = 0; q < DP_WORKER_MAX; q++)
+		owner[q] = -1;
+	for (p = 0; p < dp->nb_ports; p++) {
+		if (!is_afxdp(&nc[p]))
+			continue;
+		for (w = 0, q = 0; w < dp->nb_workers; w++) {
+			if (!worker_polls(dp, w, p))
+				continue;
+			if (owner[q] < 0) {
+				owner[q] = (int)w;
+				oport[q] = p;
+			} else if (owner[q] != (int)w) {
+				snprintf(err, errlen,
+					 "port %s: afxdp ports %s and %s: "
+					 "queue %u would be polled by workers "
+					 "%d and %u, but queue %u of every "
+					 "afxdp port shares one UMEM pool that "
+					 "only one thread may use",
+					 nc[p].name, nc[oport[q]].name,
+					 nc[p].name, q, owner[q], w, q);
+				return -EINVAL;
+			}
+			q++;
+		}
+	}
+	for (w = 0; w < dp->nb_workers; w++) {
+		for (k = 0; k < dp->conf.workers[w].nb_ports; k++) {
+			uint16_t id = dp->conf.workers[w].ports[k];
+			uint16_t peer = atomic_load(&dp->rt[id].peer);
+
+			if (dp->rt[id].rx_role != DP_RX_FORWARD ||
+			    atomic_load(&dp->rt[id].mode) != DP_FWD_IO ||
+			    peer >= dp->nb_ports || !is_afxdp(&nc[peer]) ||
+			    worker_polls(dp, w, peer))
+				continue;
+			snprintf(err, errlen,
+				 "port %s: an afxdp port is sent to only by "
+				 "the workers that poll it, but worker %u "
+				 "forwards %s to it (io peer) without "
+				 "polling it",
+				 nc[peer].name, w, nc[id].name);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+int dp_ports_reopen(struct dp *dp, unsigned int n, const uint16_t *ports,
+		    const struct dp_port_conf *confs, char *err, size_t errlen)
+{
+	struct dp_port_conf oc[DP_PORT_MAX], nc[DP_PORT_MAX];
+	bool in[DP_PORT_MAX] = { false }, was_up[DP_PORT_MAX];
+	bool was_started[DP_PORT_MAX], afx = false;
+	uint16_t order[DP_PORT_MAX], p;
+	unsigned int nb = 0, i, k, w;
+	uint64_t t0 = ms_now();
+	char err2[256], names[256] = "";
+	int ret = 0, r2;
+
+	if (n == 0 || n > DP_PORT_MAX || ports == NULL || confs == NULL) {
+		snprintf(err, errlen, "reopen: 1 to %d ports", DP_PORT_MAX);
+		return -EINVAL;
+	}
+	for (p = 0; p < dp->nb_ports; p++)
+		oc[p] = nc[p] = dp->conf.ports[p].conf;
+	for (i = 0; i < n; i++) {
+		p = ports[i];
+		if (p >= dp->nb_ports) {
+			snprintf(err, errlen, "no port %u", p);
+			return -EINVAL;
+		}
+		if (in[p]) {
+			snprintf(err, errlen, "port %s: named twice",
+				 oc[p].name);
+			return -EINVAL;
+		}
+		if (confs[i].name[0] && strcmp(confs[i].name, oc[p].name)) {
+			snprintf(err, errlen,
+				 "port %s: reopen keeps the port's name (got "
+				 "'%s')",
+				 oc[p].name, confs[i].name);
+			return -EINVAL;
+		}
+		nc[p] = confs[i];
+		snprintf(nc[p].name, sizeof(nc[p].name), "%s", oc[p].name);
+		in[p] = true;
+		order[nb++] = p;
+		afx |= is_afxdp(&oc[p]) || is_afxdp(&nc[p]);
+	}
+	/* AF_XDP ports share their UMEM pools (one per queue index), and a
+	 * pool's first socket is the UMEM's own: it cannot leave while the
+	 * pool lives, and the pool's free list has no lock, so the control
+	 * thread may not touch it while a worker runs another port on it.
+	 * So an afxdp port joins or leaves together with every other afxdp
+	 * port: all are closed (the pools are torn down, their frames
+	 * audited) and opened again, the others with their own conf. */
+	for (p = 0; afx && p < dp->nb_ports; p++) {
+		if (in[p] || !is_afxdp(&oc[p]))
+			continue;
+		in[p] = true;
+		order[nb++] = p;
+		k = strlen(names);
+		snprintf(names + k, sizeof(names) - k, "%s%s", k ? ", " : "",
+			 oc[p].name);
+	}
+	ret = check_switch(dp, nc, err, errlen);
+	if (ret < 0)
+		return ret;
+	if (names[0])
+		dp_log(DP_LOG_INFO,
+		       "afxdp ports %s: reopened too (they share UMEM pools "
+		       "with the ports being switched)",
+		       names);
+
+	/* 1. Nobody polls or sends to them, no TX buffer holds their
+	 * buffers, no worker is inside their functions. */
+	for (i = 0; i < nb; i++) {
+		p = order[i];
+		was_up[p] = atomic_load(&dp->rt[p].admin_up);
+		was_started[p] = dp->started[p];
+		atomic_store(&dp->rt[p].admin_up, false);
+	}
+	for (i = 0; i < nb; i++) {
+		ret = quiesce_port(dp, order[i], err, errlen);
+		if (ret < 0) {
+			for (k = 0; k < nb; k++)
+				atomic_store(&dp->rt[order[k]].admin_up,
+					     was_up[order[k]]);
 			return ret;
+		}
+	}
+	/* 2. Close them all (the afxdp pools go with the last socket), then
+	 * open them all with the new confs; on a failure, close what was
+	 * opened and open every one with its old conf again. */
+	for (i = 0; i < nb; i++)
+		close_port(dp, order[i]);
+	for (i = 0; i < nb; i++) {
+		p = order[i];
+		dp->conf.ports[p].conf = nc[p];
+		ret = open_start(dp, p, was_started[p], err, errlen);
+		if (ret < 0)
+			break;
+	}
+	if (ret < 0) {
+		while (i-- > 0)
+			close_port(dp, order[i]);
+		for (i = 0; i < nb; i++) {
+			p = order[i];
+			dp->conf.ports[p].conf = oc[p];
+			r2 = open_start(dp, p, was_started[p], err2,
+					sizeof(err2));
+			if (r2 < 0) {
+				size_t l = strlen(err);
+
+				snprintf(err + l, errlen - l,
+					 "; reopening %s with its old conf "
+					 "failed too (%s): it stays down",
+					 oc[p].name, err2);
+				mark_closed(dp, p);
+			}
 		}
 	}
 	/* 3. TX queues (their number may differ), generator MACs; then
 	 * publish: the grace period orders these writes before any
 	 * worker's next round, admin_up lets the workers in again. */
-	for (w = 0; w < dp->nb_workers; w++) {
-		dp->w[w]->txq[port] = worker_txq(dp, w, port);
-		for (i = 0; i < dp->w[w]->nb_gen; i++)
-			if (dp->w[w]->gen[i]->port == port)
-				memcpy(dp->w[w]->gen[i]->port_mac, p->mac, 6);
+	for (i = 0; i < nb; i++) {
+		p = order[i];
+		if (!dp->opened[p])
+			continue;
+		for (w = 0; w < dp->nb_workers; w++) {
+			dp->w[w]->txq[p] = worker_txq(dp, w, p);
+			for (k = 0; k < dp->w[w]->nb_gen; k++)
+				if (dp->w[w]->gen[k]->port == p)
+					memcpy(dp->w[w]->gen[k]->port_mac,
+					       dp->ports[p].mac, 6);
+		}
 	}
 	dp_rcu_sync(dp);
-	atomic_store(&dp->rt[port].admin_up, was_up);
-	dp_log(DP_LOG_INFO, "port %s: %s %s (%s)%s", old.name,
-	       ret < 0 ? "kept" : "now", pe->conf.backend, p->mode_desc,
-	       ret < 0 ? ": the new conf failed" : "");
+	for (i = 0; i < nb; i++) {
+		p = order[i];
+		if (dp->opened[p])
+			atomic_store(&dp->rt[p].admin_up, was_up[p]);
+		dp_log(DP_LOG_INFO, "port %s: %s %s (%s)%s", oc[p].name,
+		       ret < 0 ? "kept" : "now", dp->conf.ports[p].conf.backend,
+		       dp->ports[p].mode_desc,
+		       ret < 0 ? ": the switch failed" : "");
+	}
+	dp_log(DP_LOG_INFO, "reopen of %u port(s) %s in %llu ms", nb,
+	       ret < 0 ? "reverted" : "done",
+	       (unsigned long long)(ms_now() - t0));
 	return ret;
+}
+
+int dp_port_reopen(struct dp *dp, uint16_t port, const struct dp_port_conf *c,
+		   char *err, size_t errlen)
+{
+	if (c == NULL) {
+		snprintf(err, errlen, "no port %u", port);
+		return -EINVAL;
+	}
+	return dp_ports_reopen(dp, 1, &port, c, err, errlen);
 }
 
 /* ---- generator ---- */

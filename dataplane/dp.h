@@ -202,18 +202,39 @@ int dp_port_set_peer(struct dp *dp, uint16_t port, uint16_t peer);
 int dp_port_start(struct dp *dp, uint16_t port, char *err, size_t errlen);
 int dp_port_stop(struct dp *dp, uint16_t port);
 /*
- * Switch port's backend (or any of its dp_port_conf) at run time: the
- * port goes admin down, every running worker flushes its TX buffers and
- * detaches from the port's queues (RCU grace period after), the port is
- * stopped and closed and opened (and started, if it was) with c; on
- * failure it is opened again with its old conf, and the error names the
- * port and the reason (a port that cannot be reverted either stays down,
- * its backend "closed"). Then admin up as it was. c->name must be empty
- * or the port's name. The queue plan is the port's as at create (one RX
- * queue per polling worker, a TX queue per worker). afxdp, as the old or
- * the new backend, is refused (-ENOTSUP). Control thread only. Returns 0,
- * or -errno (the port runs its old conf unless the message says not).
+ * Switch ports' backends (or any of their dp_port_conf) at run time, as one
+ * batch: ports[i] gets confs[i]. Every port of the batch goes admin down,
+ * every running worker flushes its TX buffers and detaches from their
+ * queues (an RCU grace period after); all are stopped and closed, then
+ * opened (and started, if they were) with the new confs. All or nothing:
+ * when one fails, those already opened are closed again and every port
+ * is opened with its old conf; the error names the port and the reason (a
+ * port that cannot be reverted either stays down, its backend "closed",
+ * and the message says so). Then admin up as each was. A conf's name must
+ * be empty or the port's name; a port may appear once.
+ *
+ * AF_XDP: every afxdp port shares the UMEM pool of its queue q with the
+ * other afxdp ports, and the pool's first socket is the UMEM's own, so a
+ * port joins or leaves afxdp together with all of them: when the batch
+ * opens or closes an afxdp port, every other afxdp port is added to it
+ * with its unchanged conf (logged). Their pools are torn down (frame
+ * accounting audited, see afxdp.h) and made afresh, the XDP program
+ * leaves an interface that leaves afxdp (and the MTU the backend set is
+ * put back). The rules of the config are checked first for the new
+ * confs (queue q of every afxdp port polled by one worker; an io peer on
+ * afxdp polled by the workers that forward to it): -EINVAL, nothing
+ * touched.
+ *
+ * Waiting for the workers is bounded: one that does not answer or pass a
+ * quiescent state within 2 s fails the switch with "port X: worker N did
+ * not quiesce within 2000 ms" (-ETIMEDOUT), before anything was closed.
+ * The queue plan is the ports' as at create (one RX queue per polling
+ * worker, a TX queue per worker). Control thread only. Returns 0, or
+ * -errno (the ports run their old confs unless the message says not).
  */
+int dp_ports_reopen(struct dp *dp, unsigned int n, const uint16_t *ports,
+		    const struct dp_port_conf *confs, char *err, size_t errlen);
+/* dp_ports_reopen of one port. */
 int dp_port_reopen(struct dp *dp, uint16_t port, const struct dp_port_conf *c,
 		   char *err, size_t errlen);
 

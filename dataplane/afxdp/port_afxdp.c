@@ -23,6 +23,14 @@
  *   close logs the shortfall (and dp_afxdp_lost_frames() says it). In
  *   zero-copy mode the driver's own ring hides fill frames, so only the
  *   frames the application kept are counted there.
+ * - Run-time switch (dp_ports_reopen): a pool's first socket is the UMEM's
+ *   own fd (libxdp), which stays bound to its interface until the UMEM is
+ *   deleted, and the control thread may not touch a free list a worker is
+ *   using; so the dataplane closes and reopens every afxdp port together
+ *   when one joins or leaves: pools only ever die with their last socket
+ *   (audited as above) and are made afresh by the first open. Close puts
+ *   back an MTU that open changed and detaches the program, so an
+ *   interface that leaves afxdp is as it was found.
  * - XDP program: loaded with libbpf per interface (each has its own XSKMAP
  *   and counters) and attached native (DRV) mode, SKB mode when the driver
  *   has none or the config says so; libxdp only makes the sockets
@@ -148,6 +156,8 @@ struct afxdp_port {
 	int map_fd, stats_fd;
 	uint16_t nq;
 	uint16_t busy_budget; /* SO_BUSY_POLL_BUDGET, 0: no busy polling */
+	int old_mtu; /* the interface's MTU before open set conf->mtu (0: not
+		      * changed): put back at close */
 	bool in_map;
 	struct afxdp_q q[DP_QUEUE_MAX];
 };
@@ -1104,6 +1114,9 @@ static void afxdp_stop(struct dp_port *p)
 	p->up = false;
 }
 
+static int afxdp_ifreq(const char *ifname, unsigned long req,
+		       struct ifreq *ifr);
+
 static void afxdp_release(struct afxdp_port *ap)
 {
 	if (ap->in_map) {
@@ -1117,6 +1130,14 @@ static void afxdp_release(struct afxdp_port *ap)
 		afxdp_q_close(ap, q);
 	afxdp_detach(ap);
 	lr_xdp__destroy(ap->skel);
+	if (ap->old_mtu) {
+		struct ifreq back = {.ifr_mtu = ap->old_mtu};
+		int ret = afxdp_ifreq(ap->ifname, SIOCSIFMTU, &back);
+
+		if (ret)
+			afxdp_log("%s: cannot put MTU %d back: %s", ap->ifname,
+				  ap->old_mtu, strerror(-ret));
+	}
 	for (int i = 0; i < DP_PORT_MAX; i++)
 		if (afxdp_ifindex_open[i] == ap->ifindex) {
 			afxdp_ifindex_open[i] = 0;
@@ -1501,6 +1522,7 @@ int dp_afxdp_open(struct dp_port *p, const struct dp_port_conf *c, char *err,
 		zc = ap->q[q].zc;
 	}
 	afxdp_ifindex_open[slot] = ap->ifindex;
+	ap->old_mtu = old_mtu;
 
 	p->ops = &afxdp_ops;
 	p->priv = ap;

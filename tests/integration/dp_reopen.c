@@ -12,8 +12,9 @@
  * reach out again afterwards. Then a reopen while src is admin down (it
  * stays down until dp_port_start), a device that cannot open (refused,
  * naming the port and the device; the old device runs again and traffic
- * flows), an afxdp backend (refused: -ENOTSUP) and another name
- * (refused). Throughout, per flow, sequence numbers at out only grow (a
+ * flows), an afxdp backend on an interface that does not exist (refused
+ * naming the port and the interface, the old device runs again) and
+ * another name (refused). Throughout, per flow, sequence numbers at out only grow (a
  * reopen may lose packets, never duplicate or reorder them), and at the
  * end out received exactly what the worker counted as sent to it. ASan
  * (developer builds) catches any use of a closed port's memory. Needs
@@ -375,13 +376,17 @@ int main(int argc, char **argv)
 
 	pc = dp_config(dp)->ports[0].conf;
 	snprintf(pc.backend, sizeof(pc.backend), "afxdp");
-	snprintf(pc.dev, sizeof(pc.dev), "lrdt0");
+	snprintf(pc.dev, sizeof(pc.dev), "lrdt-none0");
 	r = dp_port_reopen(dp, 0, &pc, err, sizeof(err));
 	printf("afxdp: %d '%s'\n", r, err);
-	if (r != -ENOTSUP || !strstr(err, "afxdp") || !dev_is(dp, "net_ring30")) {
-		printf("FAIL: afxdp not refused\n");
+	if (r >= 0 || !strstr(err, "port src") ||
+	    (!strstr(err, "lrdt-none0") && r != -ENOTSUP) ||
+	    !dev_is(dp, "net_ring30") ||
+	    strcmp(dp_port_get(dp, 0)->ops->backend, "dpdk")) {
+		printf("FAIL: afxdp on a missing interface not refused\n");
 		bad = 1;
 	}
+	bad |= !flows("revert of afxdp");
 	pc = dp_config(dp)->ports[0].conf;
 	snprintf(pc.name, sizeof(pc.name), "other");
 	r = dp_port_reopen(dp, 0, &pc, err, sizeof(err));
