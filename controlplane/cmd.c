@@ -11,6 +11,7 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <net/if.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -189,6 +190,34 @@ static int check_value(const char *verb, const struct cp_arg_spec *s, json_t *v,
 	}
 	if (!strcmp(s->type, "port") && json_is_integer(v))
 		return 0;
+	if (!strcmp(s->type, "ports") || !strcmp(s->type, "devs")) {
+		/* One string (ports: "a,b"; devs: "d0;d1"), or a list of
+		 * them (ports: names or ids); cmd_port_backend resolves
+		 * them. */
+		size_t i, n = json_is_array(v) ? json_array_size(v) : 1;
+		bool dev = s->type[0] == 'd';
+
+		for (i = 0; i < n; i++) {
+			json_t *x = json_is_array(v) ? json_array_get(v, i) : v;
+			const char *xs = json_string_value(x);
+
+			if ((!dev && json_is_integer(x)) ||
+			    (xs && (dev || xs[0]) && strlen(xs) < 256 * 32))
+				continue;
+			cp_error_set(e, CP_E_INVALID, s->name,
+				     "%s: '%s' must be %s", verb, s->name,
+				     dev ? "a string or a list of strings"
+					 : "a port name or id, a comma-"
+					   "separated list of them, or a list");
+			return -EINVAL;
+		}
+		return json_is_array(v) && n == 0
+			       ? (cp_error_set(e, CP_E_INVALID, s->name,
+					       "%s: '%s' is an empty list",
+					       verb, s->name),
+				  -EINVAL)
+			       : 0;
+	}
 	if (!strcmp(s->type, "ipver") && json_is_integer(v))
 		str = NULL; /* checked below */
 	else if (!str) {
@@ -1140,48 +1169,247 @@ static json_t *cmd_port_start(struct cp_cmds *c, json_t *args,
 	return ok_empty();
 }
 
-/* The port's running conf with what the request changes; dp_port_reopen
- * applies it all or nothing (the port keeps its old conf on failure). */
+/* Port name or id s (its length l) -> id, or -ENOENT. */
+static int port_lookup(const struct dp_config *conf, const char *s, size_t l)
+{
+	char buf[DP_NAME_MAX], *end;
+	long id;
+
+	if (l == 0 || l >= sizeof(buf))
+		return -ENOENT;
+	memcpy(buf, s, l);
+	buf[l] = '\0';
+	for (id = 0; id < conf->nb_ports; id++)
+		if (!strcmp(conf->ports[id].conf.name, buf))
+			return (int)id;
+	id = strtol(buf, &end, 10);
+	if (!*end && id >= 0 && id < conf->nb_ports)
+		return (int)id;
+	return -ENOENT;
+}
+
+/* args.port: "a,b", ["a", 1] or one name/id -> ids (each once). */
+static int backend_ports(const struct dp_config *conf, json_t *v,
+			 uint16_t *ids, struct cp_error *e)
+{
+	size_t n = json_is_array(v) ? json_array_size(v) : 1, i, k;
+	const char *s = json_string_value(v);
+	int nb = 0, id;
+
+	if (s && !json_is_array(v))
+		n = 0; /* a string: split on ',' below */
+	for (i = 0; i < n; i++) {
+		json_t *x = json_is_array(v) ? json_array_get(v, i) : v;
+		const char *xs = json_string_value(x);
+
+		if (json_is_integer(x))
+			id = json_integer_value(x) >= 0 &&
+					     json_integer_value(x) <
+						     conf->nb_ports
+				     ? (int)json_integer_value(x)
+				     : -ENOENT;
+		else
+			id = port_lookup(conf, xs, strlen(xs));
+		if (id < 0) {
+			if (xs)
+				cp_error_set(e, CP_E_NOT_FOUND, "port",
+					     "unknown port '%s'", xs);
+			else
+				cp_error_set(e, CP_E_NOT_FOUND, "port",
+					     "unknown port %lld",
+					     (long long)json_integer_value(x));
+			return -ENOENT;
+		}
+		if (nb == DP_PORT_MAX)
+			goto too_many;
+		ids[nb++] = (uint16_t)id;
+	}
+	while (s && !json_is_array(v)) {
+		size_t l = strcspn(s, ",");
+		size_t b = 0;
+
+		while (b < l && s[b] == ' ')
+			b++;
+		while (l > b && s[l - 1] == ' ')
+			l--;
+		id = port_lookup(conf, s + b, l - b);
+		if (id < 0) {
+			cp_error_set(e, CP_E_NOT_FOUND, "port",
+				     "unknown port '%.*s'", (int)(l - b),
+				     s + b);
+			return -ENOENT;
+		}
+		if (nb == DP_PORT_MAX)
+			goto too_many;
+		ids[nb++] = (uint16_t)id;
+		s += strcspn(s, ",");
+		s = *s ? s + 1 : NULL;
+	}
+	for (i = 0; i < (size_t)nb; i++)
+		for (k = 0; k < i; k++)
+			if (ids[i] == ids[k]) {
+				cp_error_set(e, CP_E_INVALID, "port",
+					     "port %s: named twice",
+					     conf->ports[ids[i]].conf.name);
+				return -EINVAL;
+			}
+	return nb;
+too_many:
+	cp_error_set(e, CP_E_INVALID, "port", "more than %d ports",
+		     DP_PORT_MAX);
+	return -EINVAL;
+}
+
+/* The interface a port's device names: a DPDK vdev's iface= (af_packet,
+ * af_xdp), a kernel or afxdp port's dev up to its first ','. */
+static bool dev_iface(const struct dp_port_conf *c, char *ifname, size_t len)
+{
+	const char *s = c->dev;
+
+	if (!strcmp(c->backend, "dpdk")) {
+		s = strstr(c->dev, "iface=");
+		if (!s)
+			return false;
+		s += 6;
+	}
+	if (!s[0] || strcspn(s, ",") >= len)
+		return false;
+	snprintf(ifname, len, "%.*s", (int)strcspn(s, ","), s);
+	return true;
+}
+
+/*
+ * port backend: each named port's running conf with what the request
+ * changes, applied as one batch by dp_ports_reopen (all or nothing: every
+ * port keeps its old conf on failure). dev: one per port (a list, or
+ * ';'-separated); none or "": the port's own device, its interface carried
+ * across backends (a kernel/afxdp port's interface X becomes DPDK
+ * "net_af_packet_<port>,iface=X,qpairs=<workers>", a DPDK vdev's iface=X
+ * the kernel/afxdp interface X).
+ */
 static json_t *cmd_port_backend(struct cp_cmds *c, json_t *args,
 				struct cp_error *e)
 {
 	const struct dp_config *conf = c->ops->config(c->dp);
-	const char *s;
-	struct dp_port_conf pc;
-	char err[512] = "";
-	json_t *v;
-	uint16_t p;
-	int ret;
+	const char *backend = arg_str(args, "backend"), *s;
+	json_t *v, *dv = json_object_get(args, "dev"), *r, *list;
+	struct dp_port_conf pc[DP_PORT_MAX];
+	uint16_t ids[DP_PORT_MAX];
+	char err[1024] = "", names[512] = "", devs[1024] = "";
+	const char *dsplit = NULL, *dstr = json_string_value(dv);
+	int n, i, ret;
 
-	if (arg_port(c, args, "port", &p, e))
+	n = backend_ports(conf, json_object_get(args, "port"), ids, e);
+	if (n < 0)
 		return NULL;
-	if (!c->ops->port_reopen) {
+	if (!c->ops->ports_reopen && (!c->ops->port_reopen || n > 1)) {
 		cp_error_set(e, CP_E_FAILED, "", "port backend: this dataplane "
-			     "cannot reopen ports");
+			     "cannot reopen %s",
+			     n > 1 ? "several ports at once" : "ports");
 		return NULL;
 	}
-	pc = conf->ports[p].conf;
-	snprintf(pc.backend, sizeof(pc.backend), "%s",
-		 arg_str(args, "backend"));
-	s = arg_str(args, "dev");
-	if (s && s[0])
-		snprintf(pc.dev, sizeof(pc.dev), "%s", s);
-	s = arg_str(args, "io_model");
-	if (s)
-		snprintf(pc.io_model, sizeof(pc.io_model), "%s", s);
-	v = json_object_get(args, "xdp_skb");
-	if (v)
-		pc.xdp_skb = json_is_true(v);
-	v = json_object_get(args, "zerocopy");
-	if (v)
-		pc.zerocopy = json_is_true(v);
-	ret = c->ops->port_reopen(c->dp, p, &pc, err, sizeof(err));
+	if (json_is_array(dv) && json_array_size(dv) != (size_t)n) {
+		cp_error_set(e, CP_E_INVALID, "dev",
+			     "port backend: %zu devices for %d ports (one "
+			     "per port, in order)",
+			     json_array_size(dv), n);
+		return NULL;
+	}
+	if (dstr && dstr[0] && n > 1) {
+		int k = 1;
+
+		for (const char *q = dstr; (q = strchr(q, ';')); q++)
+			k++;
+		if (k != n) {
+			cp_error_set(e, CP_E_INVALID, "dev",
+				     "port backend: '%.64s' names %d "
+				     "device(s) for %d ports (one per port, "
+				     "';'-separated or a list)",
+				     dstr, k, n);
+			return NULL;
+		}
+		dsplit = dstr;
+	}
+	for (i = 0; i < n; i++) {
+		const struct dp_port_conf *old = &conf->ports[ids[i]].conf;
+		struct dp_port_conf *p = &pc[i];
+		const char *d = NULL;
+		char ifname[IF_NAMESIZE];
+		size_t dl = 0;
+
+		*p = *old;
+		snprintf(p->backend, sizeof(p->backend), "%s", backend);
+		if (json_is_array(dv)) {
+			d = json_string_value(json_array_get(dv, i));
+			dl = strlen(d);
+		} else if (dsplit) {
+			d = dsplit;
+			dl = strcspn(d, ";");
+			dsplit += dl + (d[dl] == ';');
+		} else if (dstr) {
+			d = dstr;
+			dl = strlen(dstr);
+		}
+		if (dl >= sizeof(p->dev)) {
+			cp_error_set(e, CP_E_INVALID, "dev",
+				     "port %s: dev longer than %zu characters",
+				     old->name, sizeof(p->dev) - 1);
+			return NULL;
+		}
+		if (dl) {
+			snprintf(p->dev, sizeof(p->dev), "%.*s", (int)dl, d);
+		} else if (strcmp(old->backend, backend) &&
+			   dev_iface(old, ifname, sizeof(ifname))) {
+			if (!strcmp(backend, "dpdk"))
+				snprintf(p->dev, sizeof(p->dev),
+					 "net_af_packet_%s,iface=%s,qpairs=%u",
+					 old->name, ifname,
+					 conf->nb_workers ? conf->nb_workers
+							  : 1);
+			else
+				snprintf(p->dev, sizeof(p->dev), "%s", ifname);
+		}
+		s = arg_str(args, "io_model");
+		if (s)
+			snprintf(p->io_model, sizeof(p->io_model), "%s", s);
+		v = json_object_get(args, "xdp_skb");
+		if (v)
+			p->xdp_skb = json_is_true(v);
+		v = json_object_get(args, "zerocopy");
+		if (v)
+			p->zerocopy = json_is_true(v);
+	}
+	if (c->ops->ports_reopen)
+		ret = c->ops->ports_reopen(c->dp, (unsigned int)n, ids, pc, err,
+					   sizeof(err));
+	else
+		ret = c->ops->port_reopen(c->dp, ids[0], &pc[0], err,
+					  sizeof(err));
 	if (ret < 0)
-		return failed(e, "port backend (the port keeps its old backend "
-			      "unless said)", ret, err);
-	return json_pack("{s:s, s:s, s:s, s:s}", "port",
-			 port_name(c->ops->config(c->dp), p), "backend",
-			 pc.backend, "dev", pc.dev, "io_model", pc.io_model);
+		return failed(e, "port backend (the ports keep their old "
+			      "backends unless said)", ret, err);
+	conf = c->ops->config(c->dp);
+	list = json_array();
+	for (i = 0; i < n; i++) {
+		const struct dp_port_conf *pcn = &conf->ports[ids[i]].conf;
+		const struct dp_port *dp = c->ops->port_get(c->dp, ids[i]);
+		size_t l = strlen(names), m = strlen(devs);
+
+		snprintf(names + l, sizeof(names) - l, "%s%s", i ? "," : "",
+			 pcn->name);
+		snprintf(devs + m, sizeof(devs) - m, "%s%s", i ? ";" : "",
+			 pcn->dev);
+		json_array_append_new(
+			list, json_pack("{s:s, s:s, s:s, s:s, s:s}", "port",
+					pcn->name, "backend", pcn->backend,
+					"dev", pcn->dev, "io_model",
+					pcn->io_model, "io_mode",
+					dp ? dp->mode_desc : ""));
+	}
+	r = json_pack("{s:s, s:s, s:s, s:s, s:o}", "port", names, "backend",
+		      backend, "dev", devs, "io_model",
+		      conf->ports[ids[0]].conf.io_model, "ports", list);
+	return r;
 }
 
 static json_t *cmd_port_stop(struct cp_cmds *c, json_t *args,

@@ -16,7 +16,9 @@
  * l2, l3), action (permit, deny), uint, range (N or N-M), proto (tcp, udp,
  * icmp, icmp6 or a number), bool, path, ipver (4, 6, 46), backend (dpdk,
  * afxdp, kernel), dev (devargs or interface; "" keeps the port's), iomodel
- * (a kernel I/O model, or "").
+ * (a kernel I/O model, or ""), ports (a port name or id, a comma-separated
+ * list of them, or a JSON list), devs (one device per port: ';'-separated
+ * or a JSON list; "" keeps each port's).
  * On the CLI, required arguments may be given in order without their name;
  * every argument may be given as name=value.
  */
@@ -61,9 +63,9 @@
 	_(PORT_STOP, port_stop, "port stop", "port:port",                       \
 	  "bring a port administratively down")                                 \
 	_(PORT_BACKEND, port_backend, "port backend",                           \
-	  "port:port backend:backend ?dev:dev ?io_model:iomodel "               \
+	  "port:ports backend:backend ?dev:devs ?io_model:iomodel "             \
 	  "?xdp_skb:bool ?zerocopy:bool",                                       \
-	  "reopen a port on another backend or I/O model (else unchanged)")     \
+	  "reopen ports (a,b: one batch) on another backend or I/O model")      \
 	_(STATS_CLEAR, stats_clear, "stats clear", "",                          \
 	  "zero the counters `show stats` reports, reset the sinks")            \
 	_(STATS_WATCH, stats_watch, "stats watch", "?interval:uint",            \

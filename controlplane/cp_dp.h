@@ -50,6 +50,11 @@ struct cp_dp_ops {
 	int (*port_reopen)(void *dp, uint16_t port,
 			   const struct dp_port_conf *c, char *err,
 			   size_t errlen);
+	/* dp_ports_reopen: several ports as one batch, all or nothing. May
+	 * be NULL: `port backend` then takes one port at a time. */
+	int (*ports_reopen)(void *dp, unsigned int n, const uint16_t *ports,
+			    const struct dp_port_conf *confs, char *err,
+			    size_t errlen);
 	int (*gen_set)(void *dp, uint16_t port, const struct dp_gen_conf *g,
 		       char *err, size_t errlen);
 	int (*gen_start)(void *dp, uint16_t port);

@@ -162,6 +162,13 @@ static int r_port_reopen(void *dp, uint16_t p, const struct dp_port_conf *c,
 	return dp_port_reopen(dp, p, c, err, errlen);
 }
 
+static int r_ports_reopen(void *dp, unsigned int n, const uint16_t *ports,
+			  const struct dp_port_conf *confs, char *err,
+			  size_t errlen)
+{
+	return dp_ports_reopen(dp, n, ports, confs, err, errlen);
+}
+
 static int r_port_stop(void *dp, uint16_t p)
 {
 	return dp_port_stop(dp, p);
@@ -209,6 +216,7 @@ const struct cp_dp_ops cp_dp_real_ops = {
 	.port_start = r_port_start,
 	.port_stop = r_port_stop,
 	.port_reopen = r_port_reopen,
+	.ports_reopen = r_ports_reopen,
 	.gen_set = r_gen_set,
 	.gen_start = r_gen_start,
 	.gen_stop = r_gen_stop,

@@ -95,6 +95,19 @@ static void verb_usage(FILE *f, enum cp_cmd_id id)
 			fputc('\n', f);
 		}
 	}
+	if (id == CP_CMD_PORT_BACKEND)
+		fprintf(f,
+			"\n  port a,b switches several ports as one batch, all or "
+			"nothing: when one\n  cannot open, every port runs its "
+			"old backend again. dev: one per port,\n  ';'-separated; "
+			"omitted, each port keeps its device and its interface "
+			"is\n  carried across backends (dpdk: "
+			"net_af_packet_<port>,iface=IF). An afxdp\n  port joins "
+			"or leaves afxdp with every other afxdp port (they share "
+			"UMEM\n  pools): those are reopened too, unchanged.\n"
+			"\n  e.g. linerate port backend dut0,dut1 afxdp "
+			"xdp_skb=true\n       linerate port backend dut0,dut1 "
+			"kernel io_model=epoll-et\n");
 	if (id == CP_CMD_STATS_WATCH || id == CP_CMD_SHOW_STATS)
 		fprintf(f, "\n  Live view: linerate stats --watch "
 			   "[--interval MS] [--count N]\n");
@@ -587,9 +600,22 @@ static void print_help(json_t *r)
 		printf("%-18s %s\n", jstr(e, "verb"), jstr(e, "help"));
 }
 
+static void print_backend(json_t *r)
+{
+	size_t i;
+	json_t *p;
+
+	json_array_foreach(json_object_get(r, "ports"), i, p)
+		printf("%-10s now %-7s %-30s %s\n", jstr(p, "port"),
+		       jstr(p, "backend"), jstr(p, "dev"), jstr(p, "io_mode"));
+}
+
 static void print_result(enum cp_cmd_id id, json_t *r)
 {
 	switch (id) {
+	case CP_CMD_PORT_BACKEND:
+		print_backend(r);
+		break;
 	case CP_CMD_SHOW_PORTS:
 		print_ports(r);
 		break;

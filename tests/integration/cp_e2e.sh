@@ -189,10 +189,20 @@ expect 1 "invalid_argument: prefix" -- route add 10.0.0.0/33 sink
 expect 1 "invalid_argument: prefix" -- route add 10.0.0.1/8 sink
 expect 1 "not_found: port" -- route add 11.0.0.0/8 nosuchport
 expect 1 "not_found: prefix" -- route del 172.16.0.0/12
-# port backend reaches dp_port_reopen: afxdp is refused, the port stays
-expect 1 "failed" -- port backend gen afxdp
+# port backend reaches dp_ports_reopen: afxdp is switched to like any
+# backend (here net_ring0 is no interface: refused, naming the port and the
+# device); a batch is all or nothing (sink's device cannot open, so gen,
+# opened first, is put back too); the arguments are checked first; the
+# ports keep their devices
+expect 1 "port gen: interface net_ring0 not found.*failed" -- port backend gen afxdp
 expect 1 "invalid_argument: backend" -- port backend gen xdp
+expect 1 "port sink: probing 'net_bogus9'.*failed" -- \
+	port backend gen,sink dpdk "dev=net_ring0;net_bogus9"
+expect 1 "'nosuchport'.*not_found: port" -- port backend gen,nosuchport kernel
+expect 1 "invalid_argument: dev" -- port backend gen,sink dpdk dev=net_ring0
+expect 1 "named twice.*invalid_argument: port" -- port backend gen,0 dpdk
 expect 0 "gen .*net_ring0" -- show ports
+expect 0 "sink .*net_ring1" -- show ports
 expect 1 "invalid_argument: mac" -- neighbour add 10.1.0.3 02:00:00
 expect 1 "not_found: index" -- acl del 9
 expect 1 "invalid_argument: mode" -- mode set sink warp
