@@ -15,23 +15,29 @@
  *   in l2_learn_drops, and their next frames queue them again;
  * - a reload of the MAC table keeps learned entries and queued events;
  * - aging removes learned entries that are old enough, keeps the others
- *   and the static ones, and their frames are flooded again.
+ *   and the static ones, and their frames are flooded again;
+ * - with the stage on its own thread (an RCU reader, as a worker is) and
+ *   this thread draining and aging everything away again and again, every
+ *   MAC ends up learned on its port (and ASan sees no bad access).
  * Three net_null ports in l2 mode, no worker threads; EAL --no-huge, its
  * own file prefix.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 #include <rte_cycles.h>
 #include <rte_hash.h>
 #include <rte_lcore.h>
+#include <rte_rcu_qsbr.h>
 #include <rte_ring.h>
 
 #include "dp_internal.h"
@@ -250,7 +256,8 @@ static void test_new_mac_floods_then_unicast(void **state)
 	assert_int_equal(w->st->l2_learn_events, ev0 + 2);
 	assert_true(lookup(T) < 0);
 
-	/* The control thread drains: S behind a, T behind b. */
+	/* The control thread drains: S behind a, T behind b. (This is
+	 * housekeeping's first call: it ages, and aging drains first.) */
 	dp_housekeeping(dp);
 	assert_int_equal(lookup(S) & 0xffff, 0);
 	assert_int_equal(lookup(T) & 0xffff, 1);
@@ -459,6 +466,113 @@ static void test_aging(void **state)
 	expect_unicast(1, &to_s, 0);
 }
 
+/* ---- worker thread against control thread ---- */
+
+#define CC_MACS 2000
+
+static _Atomic bool cc_stop;
+static _Atomic uint64_t cc_bursts;
+
+/* MAC i always talks from port i & 1, to the static MAC on c. */
+static void *cc_worker(void *arg)
+{
+	static struct frame f[32];
+	struct dp_burst *cb = calloc(1, sizeof(*cb));
+	struct dp_worker *cw = arg;
+	uint32_t next = 0;
+	uint8_t mac[6];
+	unsigned int j;
+
+	if (cb == NULL)
+		return NULL;
+	rte_rcu_qsbr_thread_online(dp->qsbr, 0);
+	while (!atomic_load(&cc_stop)) {
+		cb->n = 32;
+		cb->port = (uint16_t)(next & 1);
+		for (j = 0; j < 32; j++) {
+			/* Same parity in a burst: step by 2. */
+			mac_n(mac, next);
+			mkframe(&f[j], ST, mac, 18);
+			cb->data[j] = f[j].d;
+			cb->len[j] = sizeof(f[j].d);
+			next = (next + 2) % CC_MACS;
+		}
+		if (next < 2 * 32)
+			next ^= 1; /* the other parity, next lap */
+		dp_fwd_l2(cw, cb);
+		for (j = 0; j < 32; j++)
+			if (cb->out[j] != 2)
+				abort();
+		rte_rcu_qsbr_quiescent(dp->qsbr, 0);
+		atomic_fetch_add(&cc_bursts, 1);
+	}
+	rte_rcu_qsbr_thread_offline(dp->qsbr, 0);
+	free(cb);
+	return NULL;
+}
+
+static void sleep_us(long us)
+{
+	struct timespec ts = { us / 1000000, (us % 1000000) * 1000 };
+
+	nanosleep(&ts, NULL);
+}
+
+static void test_worker_thread(void **state)
+{
+	struct dp_worker *cw = calloc(1, sizeof(*cw));
+	pthread_t th;
+	uint64_t b0, t_end;
+	uint8_t mac[6];
+	unsigned int i, ages = 0;
+
+	(void)state;
+	assert_non_null(cw);
+	cw->st = calloc(1, sizeof(*cw->st));
+	assert_non_null(cw->st);
+	cw->dp = dp;
+	cw->idx = 0;
+	cw->lcore = LCORE_ID_ANY;
+	assert_int_equal(rte_rcu_qsbr_thread_register(dp->qsbr, 0), 0);
+	assert_int_equal(pthread_create(&th, NULL, cc_worker, cw), 0);
+	/* A second of drains, each tenth followed by aging everything
+	 * learned away (a date far ahead): deletes and slot frees while the
+	 * worker reads. */
+	t_end = rte_rdtsc() + dp->tsc_hz;
+	for (i = 0; rte_rdtsc() < t_end; i++) {
+		dp_l2_drain(dp);
+		if (i % 10 == 9) {
+			dp_l2_age(dp, now_s() + 100 * AGING_S);
+			ages++;
+		}
+		sleep_us(1000);
+	}
+	/* Then only drains, long enough for the worker's filter (one event
+	 * per MAC and port a second) to let every aged MAC through again,
+	 * and for a few full laps over the MACs. */
+	b0 = atomic_load(&cc_bursts);
+	t_end = rte_rdtsc() + dp->tsc_hz * 3 / 2;
+	while (rte_rdtsc() < t_end ||
+	       atomic_load(&cc_bursts) - b0 < 4 * CC_MACS / 32) {
+		dp_l2_drain(dp);
+		sleep_us(1000);
+	}
+	atomic_store(&cc_stop, true);
+	assert_int_equal(pthread_join(th, NULL), 0);
+	dp_l2_drain(dp);
+	rte_rcu_qsbr_thread_unregister(dp->qsbr, 0);
+	assert_true(ages >= 5);
+	assert_true(cw->st->l2_learn_events >= CC_MACS);
+	for (i = 0; i < CC_MACS; i++) {
+		mac_n(mac, i);
+		if (lookup(mac) < 0 || (lookup(mac) & 0xffff) != (i & 1))
+			fail_msg("MAC %u: %lld, expected port %u", i,
+				 (long long)lookup(mac), i & 1);
+	}
+	free(cw->st);
+	free(cw);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -469,6 +583,7 @@ int main(void)
 		cmocka_unit_test(test_ring_full),
 		cmocka_unit_test(test_reload_keeps),
 		cmocka_unit_test(test_aging),
+		cmocka_unit_test(test_worker_thread),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
