@@ -25,9 +25,14 @@
  * never move), and dp_l2_age (dp_housekeeping, once a second) drains, then
  * deletes entries older than aging_s and frees their slots after an RCU
  * grace period. Until the drain, frames to a new MAC are flooded (or
- * dropped as L2_UNKNOWN).
- * Each table has its own rings; a table built on reload first takes the
- * old one's learned entries and queued events.
+ * dropped as L2_UNKNOWN). Each table has its own rings; a table built on
+ * reload first takes the old one's learned entries and queued events.
+ *
+ * Measured (release build, the stage alone on bursts of 32, best of 5
+ * alternating runs on the loaded 2-core VM): every frame from a new source
+ * MAC, ~95 cycles a packet on the worker, against ~200 when the worker
+ * inserted under rte_hash's writer lock; the control thread's drain,
+ * ~370 cycles an event.
  */
 #include <errno.h>
 #include <string.h>
@@ -36,10 +41,8 @@
 #include <rte_errno.h>
 #include <rte_hash.h>
 #include <rte_hash_crc.h>
-#include <rte_lcore.h>
 #include <rte_malloc.h>
 #include <rte_ring.h>
-#include <rte_ring_elem.h>
 
 #include "dp_internal.h"
 
