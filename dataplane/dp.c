@@ -750,6 +750,10 @@ void dp_housekeeping(struct dp *dp)
 {
 	uint32_t now = (uint32_t)(rte_rdtsc() / dp->tsc_hz);
 
+	/* Every call: the workers' L2 learn events (a ring check each when
+	 * there are none); the sooner, the sooner a new MAC stops being
+	 * flooded. Aging (which drains too) once a second. */
+	dp_l2_drain(dp);
 	if (dp->conf.l2.learning && now != dp->l2_last_age) {
 		dp->l2_last_age = now;
 		dp_l2_age(dp, now);

@@ -256,8 +256,7 @@ static void test_new_mac_floods_then_unicast(void **state)
 	assert_int_equal(w->st->l2_learn_events, ev0 + 2);
 	assert_true(lookup(T) < 0);
 
-	/* The control thread drains: S behind a, T behind b. (This is
-	 * housekeeping's first call: it ages, and aging drains first.) */
+	/* The control thread drains: S behind a, T behind b. */
 	dp_housekeeping(dp);
 	assert_int_equal(lookup(S) & 0xffff, 0);
 	assert_int_equal(lookup(T) & 0xffff, 1);
