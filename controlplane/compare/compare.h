@@ -85,12 +85,24 @@ enum cp_cmp_status {
 	CP_CMP_ST_ERROR, /* a trial failed */
 };
 
+/*
+ * A trial whose generator sent less than (1 - CP_CMP_GEN_TOL) of
+ * rate x duration did not offer the rate asked: the search counts it as
+ * failed, its unsent packets as lost (as CSIT counts a trial TRex had to
+ * stretch), so a search can never report a rate the DUT was not offered.
+ * 3% leaves room for the start/stop latency of a trial over the control
+ * socket (a few ms of a 0.3-1 s trial).
+ */
+#define CP_CMP_GEN_TOL 0.03
+
 struct cp_cmp_meas {
 	double rate; /* requested pps */
 	double duration; /* requested s */
 	uint64_t tx; /* offered (sent by the generator) */
 	uint64_t rx; /* forwarded (received by the sink) */
-	double loss; /* (tx - rx) / tx; 1 when tx == 0 */
+	double loss; /* (tx - rx) / tx, or against rate x duration when the
+		      * generator fell short (gen_short); 1 when tx == 0 */
+	bool gen_short; /* tx < (1 - CP_CMP_GEN_TOL) x rate x duration */
 };
 
 struct cp_cmp_bound {
@@ -98,6 +110,7 @@ struct cp_cmp_bound {
 	double lower; /* final bounds (pps); upper is max_rate when never */
 	double upper; /* measured above */
 	int lb_meas; /* index into meas[] of the lower-bound trial, -1 none */
+	int ub_meas; /* of the upper-bound trial (lowest failing), -1 none */
 	enum cp_cmp_status status;
 };
 
@@ -200,7 +213,8 @@ struct cp_cmp_sample {
 	double duration; /* measured seconds (wall) */
 	uint64_t tx; /* generator sent = offered */
 	uint64_t rx; /* sink received = forwarded */
-	uint64_t dut_pkts; /* packets the DUT core(s) handled */
+	uint64_t dut_pkts; /* packets the DUT core(s) received */
+	uint64_t dut_tx; /* packets the DUT core(s) sent (have_dut_tx) */
 	uint64_t dut_busy_cyc; /* TSC cycles spent on bursts with work */
 	uint64_t dut_total_cyc; /* TSC cycles elapsed on the DUT core(s) */
 	uint64_t syscalls; /* syscalls made by the DUT core(s) */
@@ -209,9 +223,10 @@ struct cp_cmp_sample {
 	uint64_t tx_full; /* packets dropped for a full TX ring */
 	double lat_p50_ns; /* NAN when not measured */
 	double lat_p99_ns;
-	bool have_cycles;
+	bool have_cycles; /* also: dut_pkts is known */
 	bool have_syscalls;
 	bool have_drops;
+	bool have_dut_tx;
 };
 
 /* What limited a result: the CSV/JSON "limit" column. */
@@ -223,8 +238,11 @@ struct cp_cmp_sample {
 	_(RINGS, "rings",                                                      \
 	  "ring or socket buffer overflows while the core had spare time")     \
 	_(TX_RING, "tx-ring", "TX ring full")                                  \
+	_(SINK, "sink",                                                        \
+	  "lost after the DUT sent them: the sink side of the lab")            \
 	_(SEARCH_MAX, "search-max", "the search's max_rate passed")            \
-	_(UNKNOWN, "unknown", "loss without a counter that explains it")
+	_(UNKNOWN, "unknown",                                                  \
+	  "loss that neither a counter nor the DUT's packet counts place")
 
 enum cp_cmp_limit {
 #define CP_CMP_LIMIT_ENUM(e, n, d) CP_CMP_LIM_##e,
@@ -246,8 +264,37 @@ struct cp_cmp_metrics {
 };
 
 void cp_cmp_metrics_of(struct cp_cmp_metrics *m, const struct cp_cmp_sample *s);
-/* Explain a trial: requested rate vs sample. */
+/*
+ * Explain a trial: requested rate vs sample. No loss: GENERATOR when it
+ * offered less than (1 - CP_CMP_GEN_TOL) of the rate, else NONE. Loss is
+ * first placed, from the packet counts, before the DUT (offered - DUT
+ * received) or after it (DUT sent - forwarded; DUT sent = dut_tx, or DUT
+ * received - tx_full when the backend does not say):
+ *   after:  TX_RING when tx_full explains half of it, else SINK;
+ *   before: DUT_CORE when the core was >= 90% busy, else RINGS (counted
+ *           when ring_drops explain half of it, else inferred: the packets
+ *           never reached a core that had time for them).
+ * Without a DUT packet count the drop counters alone decide (tx_full,
+ * ring_drops, busy >= 90%); UNKNOWN only when nothing does. why (may be
+ * NULL) gets one line naming the numbers and the method.
+ */
+enum cp_cmp_limit cp_cmp_limit_explain(double rate,
+				       const struct cp_cmp_sample *s, char *why,
+				       size_t whylen);
 enum cp_cmp_limit cp_cmp_limit_of(double rate, const struct cp_cmp_sample *s);
+
+/* One trial as measured: results.json lists every MRR trial and every
+ * trial of the reported search, so each number can be checked against
+ * the counters it came from. */
+struct cp_cmp_trial_rec {
+	double rate; /* asked, pps */
+	double duration; /* asked, s */
+	double meas_s; /* measured (sample duration) */
+	uint64_t tx, rx, dut_pkts, dut_tx, ring_drops, tx_full, syscalls;
+	struct cp_cmp_metrics m;
+	enum cp_cmp_limit limit;
+	bool have_dut_pkts, have_dut_tx, have_drops;
+};
 
 struct cp_cmp_ndr {
 	double mpps; /* the bound (requested rate) */
@@ -259,6 +306,9 @@ struct cp_cmp_ndr {
 	unsigned int trials;
 	enum cp_cmp_status status;
 	struct cp_cmp_stat reps; /* bound over the search repetitions */
+	/* why the rate above the bound failed (the upper-bound trial) */
+	enum cp_cmp_limit limit;
+	char limit_why[CP_CMP_ERR_MAX];
 };
 
 /* One mode x frame size x flow count. */
@@ -276,9 +326,14 @@ struct cp_cmp_result {
 	struct cp_cmp_stat lat_p50_us, lat_p99_us;
 	struct cp_cmp_ndr ndr, pdr; /* ok && search: bounds */
 	bool searched;
-	enum cp_cmp_limit limit; /* of the MRR (median rep's reason) */
+	enum cp_cmp_limit limit; /* of the MRR (most repetitions' reason) */
 	char limit_why[CP_CMP_ERR_MAX];
-	char method[CP_CMP_ERR_MAX];
+	char method[2 * CP_CMP_ERR_MAX];
+	/* the raw trials: MRR repetitions (reps of them) and the reported
+	 * search repetition's trials (ndr.trials of them) */
+	struct cp_cmp_trial_rec mrr_trials[CP_CMP_REPS_MAX];
+	struct cp_cmp_trial_rec search_trials[CP_CMP_TRIALS_MAX];
+	unsigned int n_search_trials;
 };
 
 struct cp_cmp_conf {

@@ -5,6 +5,13 @@
  * in plain %.6g, empty when not measured; text fields quoted RFC 4180 style
  * when they hold a comma, quote or newline. scripts/plot-compare.gp reads
  * the columns by name.
+ *
+ * MRR columns are medians over the repetitions, the _min, _max, _q1, _q3
+ * columns their spread, lat_n how many repetitions measured latency.
+ * ndr_mpps/pdr_mpps are medians over the search repetitions (ndr_min/ndr_max
+ * their spread); the other ndr_ and pdr_ columns come from the repetition
+ * nearest the median. limit is the MRR's, ndr_limit/pdr_limit why the rate
+ * above the bound failed; each _why column says with which numbers.
  */
 #include <errno.h>
 #include <math.h>
@@ -23,7 +30,12 @@ const char cp_cmp_csv_header[] =
 	"ndr_mpps,ndr_lower,ndr_upper,ndr_status,ndr_trials,"
 	"ndr_cycles_per_pkt,"
 	"pdr_mpps,pdr_lower,pdr_upper,pdr_status,pdr_trials,"
-	"limit,limit_why,method,error";
+	"limit,limit_why,method,error,"
+	"syscalls_min,syscalls_max,cpu_busy_min,cpu_busy_max,"
+	"lat_p50_min,lat_p50_max,lat_p99_min,lat_p99_max,lat_n,"
+	"ndr_min,ndr_max,ndr_offered_mpps,ndr_limit,ndr_limit_why,"
+	"pdr_min,pdr_max,pdr_offered_mpps,pdr_cycles_per_pkt,pdr_limit,"
+	"pdr_limit_why";
 
 static void put_num(FILE *f, double v)
 {
@@ -59,6 +71,21 @@ static void put_ndr(FILE *f, const struct cp_cmp_result *x,
 	put_num(f, have ? nd->upper_mpps : NAN);
 	put_str(f, have ? cp_cmp_status_name(nd->status) : "", false);
 	fprintf(f, ",%u", have ? nd->trials : 0);
+}
+
+/* The columns appended after error: spread, offered, (PDR: cycles), limit. */
+static void put_bound(FILE *f, const struct cp_cmp_result *x,
+		      const struct cp_cmp_ndr *nd, bool cycles)
+{
+	bool have = x->ok && x->searched;
+
+	put_num(f, have ? nd->reps.min : NAN);
+	put_num(f, have ? nd->reps.max : NAN);
+	put_num(f, have ? nd->offered_mpps : NAN);
+	if (cycles)
+		put_num(f, have ? nd->cycles_per_pkt : NAN);
+	put_str(f, have ? cp_cmp_limit_name(nd->limit) : "", false);
+	put_str(f, have ? nd->limit_why : "", false);
 }
 
 int cp_cmp_csv_write(const char *path, const struct cp_cmp_result *res,
@@ -102,6 +129,17 @@ int cp_cmp_csv_write(const char *path, const struct cp_cmp_result *res,
 		put_str(f, x->limit_why, false);
 		put_str(f, x->method, false);
 		put_str(f, x->error, false);
+		put_num(f, x->syscalls_per_pkt.min);
+		put_num(f, x->syscalls_per_pkt.max);
+		put_num(f, x->cpu_busy.min);
+		put_num(f, x->cpu_busy.max);
+		put_num(f, x->lat_p50_us.min);
+		put_num(f, x->lat_p50_us.max);
+		put_num(f, x->lat_p99_us.min);
+		put_num(f, x->lat_p99_us.max);
+		fprintf(f, ",%u", x->ok ? x->lat_p50_us.n : 0);
+		put_bound(f, x, &x->ndr, false);
+		put_bound(f, x, &x->pdr, true);
 		fputc('\n', f);
 	}
 	if (ferror(f))

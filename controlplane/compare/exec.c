@@ -20,8 +20,8 @@
  *
  * Counters: offered = "final gen pkts", forwarded = "final sink pkts" minus
  * foreign; DUT = the workers listed in dut_workers ("final worker=W":
- * busy_cycles, busy+idle as the elapsed cycles, rx_pkts); syscalls and ring
- * drops from the DUT ports' dev_* xstats.
+ * busy_cycles, busy+idle as the elapsed cycles, rx_pkts, tx_pkts); syscalls
+ * and ring drops from the DUT ports' dev_* xstats.
  */
 #include <errno.h>
 #include <math.h>
@@ -284,6 +284,10 @@ static int exec_trial(void *ctx, const struct cp_cmp_trial_req *req,
 			}
 			if (kv(line, "rx_pkts", &v))
 				s->dut_pkts += (uint64_t)v;
+			if (kv(line, "tx_pkts", &v)) {
+				s->dut_tx += (uint64_t)v;
+				s->have_dut_tx = true;
+			}
 			if (kv(line, "busy_cycles", &v)) {
 				s->dut_busy_cyc += (uint64_t)v;
 				s->dut_total_cyc += (uint64_t)v;

@@ -38,9 +38,60 @@
 	_(lat_p50_us)                                                          \
 	_(lat_p99_us)
 
+/* The per-trial metrics, one list for writer and reader. */
+#define CP_CMP_FOREACH_TRIAL_NUM(_)                                            \
+	_(offered_mpps)                                                        \
+	_(forwarded_mpps)                                                      \
+	_(loss)                                                                \
+	_(cycles_per_pkt)                                                      \
+	_(syscalls_per_pkt)                                                    \
+	_(cpu_busy)                                                            \
+	_(lat_p50_us)                                                          \
+	_(lat_p99_us)
+
 static json_t *num(double v)
 {
 	return isfinite(v) ? json_real(v) : json_null();
+}
+
+static json_t *count(uint64_t v, bool have)
+{
+	return have ? json_integer((json_int_t)v) : json_null();
+}
+
+/* One trial: what was asked, the raw counters (null: the backend does not
+ * report it), the metrics made from them and the limit they name. */
+static json_t *trial_json(const struct cp_cmp_trial_rec *t)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "rate_mpps", num(t->rate / 1e6));
+	json_object_set_new(o, "duration_s", num(t->duration));
+	json_object_set_new(o, "measured_s", num(t->meas_s));
+	json_object_set_new(o, "tx", count(t->tx, true));
+	json_object_set_new(o, "rx", count(t->rx, true));
+	json_object_set_new(o, "dut_rx", count(t->dut_pkts, t->have_dut_pkts));
+	json_object_set_new(o, "dut_tx", count(t->dut_tx, t->have_dut_tx));
+	json_object_set_new(o, "ring_drops",
+			    count(t->ring_drops, t->have_drops));
+	json_object_set_new(o, "tx_full", count(t->tx_full, true));
+	json_object_set_new(o, "syscalls",
+			    count(t->syscalls, !isnan(t->m.syscalls_per_pkt)));
+#define TRIAL_SET(f) json_object_set_new(o, #f, num(t->m.f));
+	CP_CMP_FOREACH_TRIAL_NUM(TRIAL_SET)
+#undef TRIAL_SET
+	json_object_set_new(o, "limit",
+			    json_string(cp_cmp_limit_name(t->limit)));
+	return o;
+}
+
+static json_t *trials_json(const struct cp_cmp_trial_rec *t, unsigned int n)
+{
+	json_t *a = json_array();
+
+	for (unsigned int i = 0; i < n; i++)
+		json_array_append_new(a, trial_json(&t[i]));
+	return a;
 }
 
 static json_t *stat_json(const struct cp_cmp_stat *s)
@@ -61,6 +112,9 @@ static json_t *ndr_json(const struct cp_cmp_ndr *nd)
 	json_object_set_new(o, "status",
 			    json_string(cp_cmp_status_name(nd->status)));
 	json_object_set_new(o, "reps", stat_json(&nd->reps));
+	json_object_set_new(o, "limit",
+			    json_string(cp_cmp_limit_name(nd->limit)));
+	json_object_set_new(o, "limit_why", json_string(nd->limit_why));
 	return o;
 }
 
@@ -92,6 +146,14 @@ static json_t *result_json(const struct cp_cmp_result *x)
 			    json_string(cp_cmp_limit_name(x->limit)));
 	json_object_set_new(o, "limit_why", json_string(x->limit_why));
 	json_object_set_new(o, "method", json_string(x->method));
+	json_object_set_new(
+		o, "mrr_trials",
+		trials_json(x->mrr_trials, x->reps < CP_CMP_REPS_MAX
+						   ? x->reps
+						   : CP_CMP_REPS_MAX));
+	json_object_set_new(o, "search_trials",
+			    trials_json(x->search_trials,
+					x->searched ? x->n_search_trials : 0));
 	return o;
 }
 
@@ -214,6 +276,72 @@ static void get_stat(json_t *o, const char *k, struct cp_cmp_stat *s)
 	s->n = nv >= 0 && nv <= CP_CMP_REPS_MAX ? (unsigned int)nv : 0;
 }
 
+static uint64_t get_count(json_t *o, const char *k, bool *have)
+{
+	json_t *v = json_object_get(o, k);
+
+	if (have)
+		*have = json_is_integer(v);
+	return json_is_integer(v) && json_integer_value(v) > 0
+		       ? (uint64_t)json_integer_value(v)
+		       : 0;
+}
+
+static int get_limit(json_t *o, const char *k, enum cp_cmp_limit *l,
+		     bool optional)
+{
+	const char *s = json_string_value(json_object_get(o, k));
+	int v;
+
+	if (!s && optional) {
+		*l = CP_CMP_LIM_UNKNOWN;
+		return 0;
+	}
+	v = cp_cmp_limit_parse(s ? s : "");
+	if (v < 0)
+		return -EINVAL;
+	*l = v;
+	return 0;
+}
+
+static int get_trials(json_t *o, const char *k, struct cp_cmp_trial_rec *t,
+		      unsigned int max, unsigned int *n)
+{
+	json_t *a = json_object_get(o, k), *e;
+	size_t i;
+
+	*n = 0;
+	if (!a)
+		return 0; /* older documents */
+	if (!json_is_array(a) || json_array_size(a) > max)
+		return -EINVAL;
+	json_array_foreach(a, i, e)
+	{
+		struct cp_cmp_trial_rec *x = &t[i];
+
+		if (!json_is_object(e))
+			return -EINVAL;
+		memset(x, 0, sizeof(*x));
+		x->rate = get_num(e, "rate_mpps") * 1e6;
+		x->duration = get_num(e, "duration_s");
+		x->meas_s = get_num(e, "measured_s");
+		x->tx = get_count(e, "tx", NULL);
+		x->rx = get_count(e, "rx", NULL);
+		x->dut_pkts = get_count(e, "dut_rx", &x->have_dut_pkts);
+		x->dut_tx = get_count(e, "dut_tx", &x->have_dut_tx);
+		x->ring_drops = get_count(e, "ring_drops", &x->have_drops);
+		x->tx_full = get_count(e, "tx_full", NULL);
+		x->syscalls = get_count(e, "syscalls", NULL);
+#define TRIAL_GET(f) x->m.f = get_num(e, #f);
+		CP_CMP_FOREACH_TRIAL_NUM(TRIAL_GET)
+#undef TRIAL_GET
+		if (get_limit(e, "limit", &x->limit, false))
+			return -EINVAL;
+	}
+	*n = (unsigned int)json_array_size(a);
+	return 0;
+}
+
 static int get_ndr(json_t *o, const char *k, struct cp_cmp_ndr *nd)
 {
 	json_t *v = json_object_get(o, k);
@@ -233,7 +361,8 @@ static int get_ndr(json_t *o, const char *k, struct cp_cmp_ndr *nd)
 		if (!strcmp(st, cp_cmp_status_name(i)))
 			nd->status = i;
 	get_stat(v, "reps", &nd->reps);
-	return 0;
+	get_str(v, "limit_why", nd->limit_why, sizeof(nd->limit_why));
+	return get_limit(v, "limit", &nd->limit, true);
 }
 
 static int result_parse(json_t *o, struct cp_cmp_result *x, char *err,
@@ -241,6 +370,7 @@ static int result_parse(json_t *o, struct cp_cmp_result *x, char *err,
 {
 	json_t *mrr = json_object_get(o, "mrr");
 	char lim[32];
+	unsigned int nt;
 	double v;
 	int l;
 
@@ -278,7 +408,8 @@ static int result_parse(json_t *o, struct cp_cmp_result *x, char *err,
 #undef STAT_GET
 	x->searched = json_is_true(json_object_get(o, "searched"));
 	if (get_ndr(o, "ndr", &x->ndr) || get_ndr(o, "pdr", &x->pdr)) {
-		snprintf(err, errlen, "results[%u]: ndr/pdr missing", idx);
+		snprintf(err, errlen, "results[%u]: ndr/pdr missing or bad",
+			 idx);
 		return -EINVAL;
 	}
 	get_str(o, "limit", lim, sizeof(lim));
@@ -291,6 +422,12 @@ static int result_parse(json_t *o, struct cp_cmp_result *x, char *err,
 	x->limit = l;
 	get_str(o, "limit_why", x->limit_why, sizeof(x->limit_why));
 	get_str(o, "method", x->method, sizeof(x->method));
+	if (get_trials(o, "mrr_trials", x->mrr_trials, CP_CMP_REPS_MAX, &nt) ||
+	    get_trials(o, "search_trials", x->search_trials, CP_CMP_TRIALS_MAX,
+		       &x->n_search_trials)) {
+		snprintf(err, errlen, "results[%u]: bad trials list", idx);
+		return -EINVAL;
+	}
 	return 0;
 }
 

@@ -33,14 +33,17 @@ struct cp_cmp_run {
 	enum run_state st;
 	bool waiting; /* a TRIAL step is out */
 	struct cp_cmp_step pending;
-	/* MRR */
+	/* MRR: the samples as the driver gave them (limit_why is made from
+	 * the representative one) */
 	unsigned int rep;
-	struct cp_cmp_metrics mrr[CP_CMP_REPS_MAX];
-	enum cp_cmp_limit lim[CP_CMP_REPS_MAX];
-	/* searches */
+	struct cp_cmp_sample msamp[CP_CMP_REPS_MAX];
+	/* searches: every repetition's trials, so that the reported one
+	 * (the median) can list its own */
 	unsigned int srep;
 	struct cp_cmp_search search;
 	struct cp_cmp_sample ss[CP_CMP_TRIALS_MAX];
+	struct cp_cmp_trial_rec srec[CP_CMP_REPS_MAX][CP_CMP_TRIALS_MAX];
+	unsigned int n_srec[CP_CMP_REPS_MAX];
 	struct cp_cmp_ndr nd[CP_CMP_TARGETS][CP_CMP_REPS_MAX];
 	unsigned int search_trials;
 	/* progress */
@@ -234,23 +237,192 @@ void cp_cmp_metrics_of(struct cp_cmp_metrics *m, const struct cp_cmp_sample *s)
 	m->lat_p99_us = s->lat_p99_ns / 1e3;
 }
 
-enum cp_cmp_limit cp_cmp_limit_of(double rate, const struct cp_cmp_sample *s)
+static void pct(char *buf, size_t len, double v)
+{
+	if (isnan(v))
+		snprintf(buf, len, "unknown");
+	else
+		snprintf(buf, len, "%.0f%%", 100 * v);
+}
+
+enum cp_cmp_limit cp_cmp_limit_explain(double rate,
+				       const struct cp_cmp_sample *s, char *why,
+				       size_t whylen)
 {
 	struct cp_cmp_metrics m;
-	uint64_t lost;
+	char nowhy[8], busy[16], gen[128] = "";
+	uint64_t lost = s->tx > s->rx ? s->tx - s->rx : 0;
+	uint64_t in, out, sent;
+	double offered_pps = s->duration > 0 ? s->tx / s->duration : 0;
+	bool short_gen = offered_pps < (1 - CP_CMP_GEN_TOL) * rate;
+	bool hot;
 
+	if (!why) {
+		why = nowhy;
+		whylen = sizeof(nowhy);
+	}
 	cp_cmp_metrics_of(&m, s);
-	lost = s->tx > s->rx ? s->tx - s->rx : 0;
-	if (lost == 0)
-		return m.offered_mpps * 1e6 < 0.97 * rate ? CP_CMP_LIM_GENERATOR
-							  : CP_CMP_LIM_NONE;
-	if (!isnan(m.cpu_busy) && m.cpu_busy >= 0.9)
+	hot = !isnan(m.cpu_busy) && m.cpu_busy >= 0.9;
+	pct(busy, sizeof(busy), m.cpu_busy);
+	if (short_gen)
+		snprintf(gen, sizeof(gen),
+			 "; the generator offered %.3f of the %.3f Mpps asked",
+			 offered_pps / 1e6, rate / 1e6);
+	if (lost == 0) {
+		if (short_gen) {
+			snprintf(why, whylen,
+				 "no loss, DUT core busy %s%s: the DUT was "
+				 "not loaded to its limit",
+				 busy, gen);
+			return CP_CMP_LIM_GENERATOR;
+		}
+		snprintf(why, whylen,
+			 "no loss at %.3f Mpps offered, DUT core busy %s",
+			 offered_pps / 1e6, busy);
+		return CP_CMP_LIM_NONE;
+	}
+	if (!s->have_cycles) {
+		/* no DUT packet count: the counters alone */
+		if (s->have_drops && s->tx_full && s->tx_full * 2 >= lost) {
+			snprintf(why, whylen,
+				 "loss %.2f%%: %lu of %lu lost packets "
+				 "dropped for a full TX ring (counter)%s",
+				 100 * m.loss, (unsigned long)s->tx_full,
+				 (unsigned long)lost, gen);
+			return CP_CMP_LIM_TX_RING;
+		}
+		if (s->have_drops && s->ring_drops &&
+		    s->ring_drops * 2 >= lost) {
+			snprintf(why, whylen,
+				 "loss %.2f%%: %lu of %lu lost packets "
+				 "counted as RX ring/socket drops%s",
+				 100 * m.loss, (unsigned long)s->ring_drops,
+				 (unsigned long)lost, gen);
+			return CP_CMP_LIM_RINGS;
+		}
+		snprintf(why, whylen,
+			 "loss %.2f%%: undecidable, the backend reports "
+			 "neither the packets its core handled nor a drop "
+			 "counter that covers the loss%s",
+			 100 * m.loss, gen);
+		return CP_CMP_LIM_UNKNOWN;
+	}
+	/* Place the loss by the packet counts: before the DUT's core
+	 * (offered - received) or after it (received - forwarded). */
+	sent = s->have_dut_tx		  ? s->dut_tx
+	       : s->dut_pkts > s->tx_full ? s->dut_pkts - s->tx_full
+					  : 0;
+	in = s->tx > s->dut_pkts ? s->tx - s->dut_pkts : 0;
+	out = s->dut_pkts > s->rx ? s->dut_pkts - s->rx : 0;
+	if (out > in) {
+		uint64_t kept = s->dut_pkts > sent ? s->dut_pkts - sent : 0;
+
+		if (s->tx_full * 2 >= out || kept * 2 >= out) {
+			snprintf(why, whylen,
+				 "loss %.2f%%: the DUT received %lu of %lu "
+				 "offered and sent %lu, %lu dropped for a full "
+				 "TX ring (counter)%s",
+				 100 * m.loss, (unsigned long)s->dut_pkts,
+				 (unsigned long)s->tx, (unsigned long)sent,
+				 (unsigned long)s->tx_full, gen);
+			return CP_CMP_LIM_TX_RING;
+		}
+		snprintf(why, whylen,
+			 "loss %.2f%%: the DUT received %lu of %lu offered "
+			 "and sent %lu%s, the sink got %lu: lost after the "
+			 "DUT (sink side; placed by packet counts)%s",
+			 100 * m.loss, (unsigned long)s->dut_pkts,
+			 (unsigned long)s->tx, (unsigned long)sent,
+			 s->have_dut_tx ? "" : " (received - tx_full)",
+			 (unsigned long)s->rx, gen);
+		return CP_CMP_LIM_SINK;
+	}
+	if (hot) {
+		snprintf(why, whylen,
+			 "loss %.2f%%: the DUT received %lu of %lu offered "
+			 "with its core busy %s (TSC)%s",
+			 100 * m.loss, (unsigned long)s->dut_pkts,
+			 (unsigned long)s->tx, busy, gen);
 		return CP_CMP_LIM_DUT_CORE;
-	if (s->have_drops && s->tx_full * 2 >= lost)
-		return CP_CMP_LIM_TX_RING;
-	if (s->have_drops && s->ring_drops * 2 >= lost)
+	}
+	if (s->have_drops && s->ring_drops && s->ring_drops * 2 >= in) {
+		snprintf(why, whylen,
+			 "loss %.2f%%: the DUT received %lu of %lu offered, "
+			 "%lu counted as RX ring/socket drops, core busy "
+			 "%s%s",
+			 100 * m.loss, (unsigned long)s->dut_pkts,
+			 (unsigned long)s->tx, (unsigned long)s->ring_drops,
+			 busy, gen);
 		return CP_CMP_LIM_RINGS;
-	return CP_CMP_LIM_UNKNOWN;
+	}
+	snprintf(why, whylen,
+		 "loss %.2f%%: the DUT received %lu of %lu offered with its "
+		 "core busy only %s: the rest overflowed its RX ring or socket "
+		 "buffer before the core took them (inferred from packet "
+		 "counts; no drop counter covers them)%s",
+		 100 * m.loss, (unsigned long)s->dut_pkts, (unsigned long)s->tx,
+		 busy, gen);
+	return CP_CMP_LIM_RINGS;
+}
+
+enum cp_cmp_limit cp_cmp_limit_of(double rate, const struct cp_cmp_sample *s)
+{
+	return cp_cmp_limit_explain(rate, s, NULL, 0);
+}
+
+/* DPDK drivers whose RX/TX bursts make system calls DPDK does not count:
+ * their syscalls/packet is not known; every other PMD polls in user space
+ * (0 by construction). */
+static const char *const dpdk_syscall_pmds[] = {"net_af_packet", "net_af_xdp",
+						"net_tap", "net_pcap", NULL};
+
+/* 1: the DPDK driver in desc ("dpdk/<driver> ...", as the ctl driver
+ * describes a port) makes no syscalls; 0: it does or desc does not say. */
+static bool dpdk_syscall_free(const struct cp_cmp_result *x)
+{
+	const char *d = x->mode_desc;
+	size_t n;
+
+	if (strcmp(x->mode.backend, "dpdk") || strncmp(d, "dpdk/", 5))
+		return false;
+	d += 5;
+	n = strcspn(d, " ,/");
+	if (n == 0)
+		return false;
+	for (int i = 0; dpdk_syscall_pmds[i]; i++)
+		if (strlen(dpdk_syscall_pmds[i]) == n &&
+		    !strncmp(d, dpdk_syscall_pmds[i], n))
+			return false;
+	return true;
+}
+
+static void record_of(struct cp_cmp_trial_rec *t, const struct cp_cmp_result *x,
+		      const struct cp_cmp_trial_req *q,
+		      const struct cp_cmp_sample *s)
+{
+	struct cp_cmp_sample z = *s;
+
+	if (!z.have_syscalls && dpdk_syscall_free(x)) {
+		z.have_syscalls = true;
+		z.syscalls = 0;
+	}
+	*t = (struct cp_cmp_trial_rec){
+		.rate = q->rate,
+		.duration = q->duration,
+		.meas_s = s->duration,
+		.tx = s->tx,
+		.rx = s->rx,
+		.dut_pkts = s->dut_pkts,
+		.dut_tx = s->dut_tx,
+		.ring_drops = s->ring_drops,
+		.tx_full = s->tx_full,
+		.syscalls = z.syscalls,
+		.have_dut_pkts = s->have_cycles,
+		.have_dut_tx = s->have_dut_tx,
+		.have_drops = s->have_drops,
+	};
+	cp_cmp_metrics_of(&t->m, &z);
+	t->limit = cp_cmp_limit_explain(q->rate, s, NULL, 0);
 }
 
 static void fail_cur(struct cp_cmp_run *r, const char *what, int rc,
@@ -268,11 +440,13 @@ static void summarise_mrr(struct cp_cmp_run *r)
 	struct cp_cmp_result *x = cur(r);
 	double v[CP_CMP_REPS_MAX];
 	unsigned int n = r->rep, votes[CP_CMP_LIM__COUNT] = {0}, best = 0;
+	unsigned int pick = 0;
+	bool picked = false;
 
 #define STAT(field)                                                            \
 	do {                                                                   \
 		for (unsigned int i = 0; i < n; i++)                           \
-			v[i] = r->mrr[i].field;                                \
+			v[i] = x->mrr_trials[i].m.field;                       \
 		cp_cmp_stat_of(&x->field, v, n);                               \
 	} while (0)
 	STAT(offered_mpps);
@@ -286,26 +460,49 @@ static void summarise_mrr(struct cp_cmp_run *r)
 #undef STAT
 	x->reps = n;
 	for (unsigned int i = 0; i < n; i++)
-		votes[r->lim[i]]++;
+		votes[x->mrr_trials[i].limit]++;
 	for (unsigned int l = 0; l < CP_CMP_LIM__COUNT; l++)
 		if (votes[l] > votes[best])
 			best = l;
 	x->limit = best;
-	switch (x->limit) {
-	case CP_CMP_LIM_GENERATOR:
-	case CP_CMP_LIM_NONE:
-		snprintf(x->limit_why, sizeof(x->limit_why),
-			 "no loss; offered %.3f of %.3f Mpps asked (%.0f%%)",
-			 x->offered_mpps.med, r->c.sc.max_rate / 1e6,
-			 100 * x->offered_mpps.med * 1e6 / r->c.sc.max_rate);
-		break;
-	default:
-		snprintf(x->limit_why, sizeof(x->limit_why),
-			 "loss %.2f%%, DUT core busy %.0f%%: %s",
-			 100 * x->loss.med, 100 * x->cpu_busy.med,
-			 cp_cmp_limit_desc(x->limit));
-		break;
+	/* the why of the repetition with that limit nearest the median */
+	for (unsigned int i = 0; i < n; i++) {
+		double d = fabs(x->mrr_trials[i].m.forwarded_mpps -
+				x->forwarded_mpps.med);
+
+		if (x->mrr_trials[i].limit != x->limit)
+			continue;
+		if (!picked || d < fabs(x->mrr_trials[pick].m.forwarded_mpps -
+					x->forwarded_mpps.med))
+			pick = i;
+		picked = true;
 	}
+	if (n)
+		cp_cmp_limit_explain(x->mrr_trials[pick].rate, &r->msamp[pick],
+				     x->limit_why, sizeof(x->limit_why));
+}
+
+/* Why the search could not go above the bound: the upper-bound trial. */
+static void search_limit(struct cp_cmp_run *r, const struct cp_cmp_bound *b,
+			 struct cp_cmp_ndr *nd)
+{
+	if (b->status == CP_CMP_ST_AT_MAX) {
+		nd->limit = CP_CMP_LIM_SEARCH_MAX;
+		snprintf(nd->limit_why, sizeof(nd->limit_why),
+			 "%.3f Mpps, the search's maximum, passed: the DUT's "
+			 "limit is higher",
+			 r->c.sc.max_rate / 1e6);
+		return;
+	}
+	if (b->ub_meas < 0 || b->ub_meas >= CP_CMP_TRIALS_MAX) {
+		nd->limit = CP_CMP_LIM_NONE;
+		snprintf(nd->limit_why, sizeof(nd->limit_why),
+			 "no trial failed (%s)", cp_cmp_status_name(b->status));
+		return;
+	}
+	nd->limit = cp_cmp_limit_explain(r->search.meas[b->ub_meas].rate,
+					 &r->ss[b->ub_meas], nd->limit_why,
+					 sizeof(nd->limit_why));
 }
 
 static void record_search(struct cp_cmp_run *r)
@@ -317,7 +514,7 @@ static void record_search(struct cp_cmp_run *r)
 					   NAN, NAN, NAN, NAN};
 
 		if (b->lb_meas >= 0)
-			cp_cmp_metrics_of(&m, &r->ss[b->lb_meas]);
+			m = r->srec[r->srep][b->lb_meas].m;
 		*nd = (struct cp_cmp_ndr){
 			.mpps = b->rate / 1e6,
 			.offered_mpps = m.offered_mpps,
@@ -330,55 +527,78 @@ static void record_search(struct cp_cmp_run *r)
 			.trials = r->search.n_meas,
 			.status = b->status,
 		};
+		search_limit(r, b, nd);
 	}
 	r->search_trials += r->search.n_meas;
 }
 
-/* The reported bound is the repetition with the median rate; reps holds
- * the spread of all of them. */
+/* Per target: the bound is the median over the search repetitions (per
+ * repetition NDR <= PDR, so their medians keep the order), the trial
+ * details (offered, forwarded, cycles, latency, bounds, status, limit) come
+ * from the repetition nearest that median, and reps holds the spread.
+ * results.json lists the trials of NDR's repetition. */
 static void summarise_search(struct cp_cmp_run *r)
 {
 	struct cp_cmp_result *x = cur(r);
-	unsigned int n = r->srep;
+	unsigned int n = r->srep, pick[CP_CMP_TARGETS] = {0};
+	double v[CP_CMP_REPS_MAX];
 
+	if (n == 0)
+		return;
 	for (int t = 0; t < CP_CMP_TARGETS; t++) {
 		struct cp_cmp_ndr *out = t == CP_CMP_NDR ? &x->ndr : &x->pdr;
 		struct cp_cmp_stat st;
-		double v[CP_CMP_REPS_MAX];
-		unsigned int pick = 0;
 
-		if (n == 0)
-			continue;
 		for (unsigned int i = 0; i < n; i++)
 			v[i] = r->nd[t][i].mpps;
 		cp_cmp_stat_of(&st, v, n);
 		for (unsigned int i = 1; i < n; i++)
-			if (fabs(v[i] - st.med) < fabs(v[pick] - st.med))
-				pick = i;
-		*out = r->nd[t][pick];
+			if (fabs(v[i] - st.med) < fabs(v[pick[t]] - st.med))
+				pick[t] = i;
+		*out = r->nd[t][pick[t]];
+		out->mpps = st.med;
 		out->reps = st;
 	}
-	x->searched = n > 0;
+	x->n_search_trials = r->n_srec[pick[CP_CMP_NDR]];
+	memcpy(x->search_trials, r->srec[pick[CP_CMP_NDR]],
+	       x->n_search_trials * sizeof(x->search_trials[0]));
+	x->searched = true;
 }
 
 static void describe_method(struct cp_cmp_run *r)
 {
 	struct cp_cmp_result *x = cur(r);
 	const struct cp_cmp_search_conf *sc = &r->c.sc;
-	int len;
+	size_t len, cap = sizeof(x->method);
 
-	len = snprintf(x->method, sizeof(x->method),
-		       "MRR: median of %u x %.2f s at %.3f Mpps", x->reps,
-		       r->c.trial_s, sc->max_rate / 1e6);
-	if (r->c.search && len > 0 && (size_t)len < sizeof(x->method))
-		snprintf(x->method + len, sizeof(x->method) - len,
-			 "; NDR/PDR: MLRsearch-like bisection x%u, %u phases "
-			 "%.2f-%.2f s, goal %.2f%% width, loss <= %g/%g, "
-			 "%u trials (max %u/search), %.3f-%.3f Mpps",
-			 r->srep, r->search.n_phases, sc->initial_trial_s,
-			 sc->trial_s, 100 * sc->precision, sc->ndr_loss,
-			 sc->pdr_loss, r->search_trials, sc->max_trials,
-			 sc->min_rate / 1e6, sc->max_rate / 1e6);
+	len = (size_t)snprintf(x->method, cap,
+			       "MRR: median of %u x %.2f s at %.3f Mpps",
+			       x->reps, r->c.trial_s, sc->max_rate / 1e6);
+	if (r->c.search && len < cap)
+		len += (size_t)snprintf(
+			x->method + len, cap - len,
+			"; NDR/PDR: MLRsearch-like bisection x%u (median "
+			"reported), %u phases %.2f-%.2f s, goal %.2f%% width, "
+			"loss <= %g/%g, %u trials (max %u/search), "
+			"%.3f-%.3f Mpps, a generator short by > %.0f%% fails "
+			"the trial",
+			r->srep, r->search.n_phases, sc->initial_trial_s,
+			sc->trial_s, 100 * sc->precision, sc->ndr_loss,
+			sc->pdr_loss, r->search_trials, sc->max_trials,
+			sc->min_rate / 1e6, sc->max_rate / 1e6,
+			100 * CP_CMP_GEN_TOL);
+	if (len < cap)
+		len += (size_t)snprintf(
+			x->method + len, cap - len,
+			"; limit: loss placed before/after the DUT by packet "
+			"counts (offered, DUT rx/tx, sink), then drop counters "
+			"and DUT busy (TSC)");
+	if (len < cap && !strcmp(x->mode.backend, "dpdk") &&
+	    isnan(x->syscalls_per_pkt.med))
+		snprintf(x->method + len, cap - len,
+			 "; syscalls: not counted (%s: its PMD calls the "
+			 "kernel per burst, DPDK has no counter)",
+			 x->mode_desc[0] ? x->mode_desc : "driver unknown");
 }
 
 static void start_combo(struct cp_cmp_run *r)
@@ -386,6 +606,7 @@ static void start_combo(struct cp_cmp_run *r)
 	r->rep = 0;
 	r->srep = 0;
 	r->search_trials = 0;
+	memset(r->n_srec, 0, sizeof(r->n_srec));
 	r->st = RS_MRR;
 }
 
@@ -540,21 +761,35 @@ void cp_cmp_run_feed_trial(struct cp_cmp_run *r, int rc,
 			r->done += r->c.reps - r->rep - 1;
 			return;
 		}
-		cp_cmp_metrics_of(&r->mrr[r->rep], s);
-		r->lim[r->rep] = cp_cmp_limit_of(q->rate, s);
+		r->msamp[r->rep] = *s;
+		record_of(&cur(r)->mrr_trials[r->rep], cur(r), q, s);
 		r->rep++;
 		return;
 	}
 	if (r->st == RS_SEARCH) {
+		unsigned int i = r->search.n_meas;
+		double tx = (double)s->tx, rx = (double)s->rx;
+
 		if (rc) {
 			fail_cur(r, "search trial", rc, err);
 			cp_cmp_search_fail(&r->search);
 			return;
 		}
-		if (r->search.n_meas < CP_CMP_TRIALS_MAX)
-			r->ss[r->search.n_meas] = *s;
-		cp_cmp_search_feed(&r->search, q->rate, q->duration, s->tx,
-				   s->rx);
+		if (i < CP_CMP_TRIALS_MAX) {
+			r->ss[i] = *s;
+			record_of(&r->srec[r->srep][i], cur(r), q, s);
+			r->n_srec[r->srep] = i + 1;
+		}
+		/* A driver that sends a fixed count and lets the trial
+		 * stretch (exec.c) measured a longer duration: scale to the
+		 * one asked, so that the search sees the rate fall short. */
+		if (s->duration > q->duration * (1 + 1e-6)) {
+			tx *= q->duration / s->duration;
+			rx *= q->duration / s->duration;
+		}
+		cp_cmp_search_feed(&r->search, q->rate, q->duration,
+				   (uint64_t)llround(tx),
+				   (uint64_t)llround(rx));
 	}
 }
 

@@ -6,7 +6,9 @@
  * from the list of measurements at the current phase's duration every time,
  * pessimistically: the upper bound is the lowest failing rate, the lower
  * bound the highest passing rate below it, so noise that makes a higher rate
- * pass after a lower one failed never raises a result.
+ * pass after a lower one failed never raises a result. A trial whose
+ * generator fell short of the rate (CP_CMP_GEN_TOL) fails: its unsent
+ * packets count as lost, so the bounds never exceed what was offered.
  */
 #include <errno.h>
 #include <math.h>
@@ -87,8 +89,10 @@ int cp_cmp_search_init(struct cp_cmp_search *s,
 	     d /= 2)
 		s->n_phases++;
 	for (int t = 0; t < CP_CMP_TARGETS; t++)
-		s->res[t] = (struct cp_cmp_bound){
-			.lb_meas = -1, .status = CP_CMP_ST_MAX_TRIALS};
+		s->res[t] =
+			(struct cp_cmp_bound){.lb_meas = -1,
+					      .ub_meas = -1,
+					      .status = CP_CMP_ST_MAX_TRIALS};
 	return 0;
 }
 
@@ -121,19 +125,22 @@ static bool passes(const struct cp_cmp_meas *m, double tol)
 
 /* Bounds of target t from the measurements at duration d. */
 static void bounds(const struct cp_cmp_search *s, int t, double d, double *lb,
-		   int *lb_i, double *ub)
+		   int *lb_i, double *ub, int *ub_i)
 {
 	double tol = tol_of(s, t);
 
 	*ub = INFINITY;
 	*lb = -1;
 	*lb_i = -1;
+	*ub_i = -1;
 	for (unsigned int i = 0; i < s->n_meas; i++) {
 		const struct cp_cmp_meas *m = &s->meas[i];
 
 		if (same_dur(m->duration, d) && !passes(m, tol) &&
-		    m->rate < *ub)
+		    m->rate < *ub) {
 			*ub = m->rate;
+			*ub_i = (int)i;
+		}
 	}
 	for (unsigned int i = 0; i < s->n_meas; i++) {
 		const struct cp_cmp_meas *m = &s->meas[i];
@@ -177,14 +184,15 @@ static int decide(struct cp_cmp_search *s, int t, double *rate)
 	double d = phase_dur(s, s->phase), goal = phase_goal(s, s->phase);
 	struct cp_cmp_bound *r = &s->res[t];
 	double lb, ub;
-	int lb_i;
+	int lb_i, ub_i;
 
-	bounds(s, t, d, &lb, &lb_i, &ub);
+	bounds(s, t, d, &lb, &lb_i, &ub, &ub_i);
 	if (lb >= s->c.max_rate * (1 - EPS)) {
 		*r = (struct cp_cmp_bound){.rate = s->c.max_rate,
 					   .lower = s->c.max_rate,
 					   .upper = s->c.max_rate,
 					   .lb_meas = lb_i,
+					   .ub_meas = -1,
 					   .status = CP_CMP_ST_AT_MAX};
 		return 0;
 	}
@@ -193,6 +201,7 @@ static int decide(struct cp_cmp_search *s, int t, double *rate)
 					   .lower = 0,
 					   .upper = ub,
 					   .lb_meas = -1,
+					   .ub_meas = ub_i,
 					   .status = CP_CMP_ST_BELOW_MIN};
 		return 0;
 	}
@@ -202,6 +211,7 @@ static int decide(struct cp_cmp_search *s, int t, double *rate)
 						   .lower = lb,
 						   .upper = ub,
 						   .lb_meas = lb_i,
+						   .ub_meas = ub_i,
 						   .status =
 							   CP_CMP_ST_CONVERGED};
 			return 0;
@@ -265,14 +275,15 @@ static void finish_loose(struct cp_cmp_search *s, enum cp_cmp_status st)
 
 	for (int t = 0; t < CP_CMP_TARGETS; t++) {
 		double lb, ub;
-		int lb_i;
+		int lb_i, ub_i;
 
-		bounds(s, t, d, &lb, &lb_i, &ub);
+		bounds(s, t, d, &lb, &lb_i, &ub, &ub_i);
 		s->res[t] = (struct cp_cmp_bound){
 			.rate = lb > 0 ? lb : 0,
 			.lower = lb > 0 ? lb : 0,
 			.upper = isfinite(ub) ? ub : s->c.max_rate,
 			.lb_meas = lb_i,
+			.ub_meas = ub_i,
 			.status = st,
 		};
 	}
@@ -327,6 +338,7 @@ void cp_cmp_search_feed(struct cp_cmp_search *s, double rate, double duration,
 			uint64_t tx, uint64_t rx)
 {
 	struct cp_cmp_meas *m;
+	double want = rate * duration, base;
 
 	if (s->finished || s->n_meas >= CP_CMP_TRIALS_MAX)
 		return;
@@ -336,7 +348,12 @@ void cp_cmp_search_feed(struct cp_cmp_search *s, double rate, double duration,
 	m->duration = duration;
 	m->tx = tx;
 	m->rx = rx;
-	m->loss = tx == 0 ? 1.0 : rx >= tx ? 0.0 : (double)(tx - rx) / tx;
+	m->gen_short = (double)tx < (1 - CP_CMP_GEN_TOL) * want;
+	/* short generator: what it did not send is lost too */
+	base = m->gen_short ? want : (double)tx;
+	m->loss = base <= 0 || tx == 0 ? 1.0
+		  : (double)rx >= base ? 0.0
+				       : (base - (double)rx) / base;
 	if (s->n_meas == 1) {
 		/* The maximum receive rate is the first guess of both bounds.
 		 */

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* The terminal table: one line per mode x frame x flows, medians with the
- * min-max spread of the forwarded rate, NDR/PDR and the limit. */
+ * min-max spread of the forwarded rate, NDR/PDR and the limit; then per
+ * result why the MRR, NDR and PDR stopped where they did. */
 #include <math.h>
 #include <stdio.h>
 
@@ -51,5 +52,23 @@ void cp_cmp_table_print(FILE *f, const struct cp_cmp_result *res,
 			x->mode.name, x->frame, x->flows, off, fwd, loss, cyc,
 			sys, busy, p50, p99, ndr, pdr,
 			cp_cmp_limit_name(x->limit));
+	}
+	/* what limited each result, with the numbers that say so */
+	for (unsigned int i = 0; i < n; i++) {
+		const struct cp_cmp_result *x = &res[i];
+
+		if (!x->ok)
+			continue;
+		fprintf(f, "%s %uB %u flows: MRR %s: %s\n", x->mode.name,
+			x->frame, x->flows, cp_cmp_limit_name(x->limit),
+			x->limit_why);
+		if (x->searched)
+			fprintf(f, "  NDR %s (%s): %s\n  PDR %s (%s): %s\n",
+				cp_cmp_limit_name(x->ndr.limit),
+				cp_cmp_status_name(x->ndr.status),
+				x->ndr.limit_why,
+				cp_cmp_limit_name(x->pdr.limit),
+				cp_cmp_status_name(x->pdr.status),
+				x->pdr.limit_why);
 	}
 }

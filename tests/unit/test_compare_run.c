@@ -164,6 +164,27 @@ static void test_numbers_sane(void **state)
 				 r->frame, r->ndr.mpps, limit);
 		assert_true(near(r->forwarded_mpps.med, limit, 0.002));
 		assert_int_equal(r->ndr.status, CP_CMP_ST_CONVERGED);
+		/* the rate above the bound failed for the DUT core */
+		assert_int_equal(r->ndr.limit, CP_CMP_LIM_DUT_CORE);
+		assert_int_equal(r->pdr.limit, CP_CMP_LIM_DUT_CORE);
+		assert_non_null(strstr(r->ndr.limit_why, "busy"));
+		/* every trial is listed with the counters its numbers come
+		 * from, latency included in every repetition */
+		for (unsigned int k = 0; k < r->reps; k++) {
+			const struct cp_cmp_trial_rec *t = &r->mrr_trials[k];
+
+			assert_true(t->rx <= t->tx && t->tx > 0);
+			assert_true(near(t->m.loss,
+					 (double)(t->tx - t->rx) / t->tx,
+					 1e-9));
+			assert_true(near(t->m.offered_mpps,
+					 t->tx / t->meas_s / 1e6, 1e-9));
+			assert_true(t->m.lat_p50_us > 0 &&
+				    t->m.lat_p99_us >= t->m.lat_p50_us);
+		}
+		assert_int_equal(r->lat_p50_us.n, r->reps);
+		assert_int_equal(r->n_search_trials, r->ndr.trials);
+		assert_true(r->search_trials[0].rate == x->c.sc.max_rate);
 		assert_non_null(strstr(r->method, "MLRsearch"));
 		assert_non_null(strstr(r->method, "median of 5"));
 		/* syscalls only in the kernel modes */
@@ -175,32 +196,127 @@ static void test_numbers_sane(void **state)
 }
 
 /* Generator-bound: the generator cannot offer what was asked and nothing
- * is lost. Ring-bound: loss while the core had spare time. */
+ * is lost. With loss, the packet counts place it before the DUT (rings,
+ * or the DUT core when it was busy) or after it (TX ring, or the sink);
+ * without a DUT packet count only the drop counters can say, and nothing
+ * at all is "unknown". */
 static void test_limit_attribution(void **state)
 {
-	struct cp_cmp_sample s = {.duration = 1,
-				  .tx = 500000,
-				  .rx = 500000,
-				  .dut_pkts = 500000,
-				  .dut_busy_cyc = 100,
-				  .dut_total_cyc = 1000,
-				  .have_cycles = true,
-				  .have_drops = true};
+	const struct cp_cmp_sample base = {.duration = 1,
+					   .tx = 500000,
+					   .rx = 500000,
+					   .dut_pkts = 500000,
+					   .dut_busy_cyc = 100,
+					   .dut_total_cyc = 1000,
+					   .have_cycles = true,
+					   .have_drops = true};
+	struct cp_cmp_sample s = base;
+	char why[CP_CMP_ERR_MAX];
 
-	assert_int_equal(cp_cmp_limit_of(1e6, &s), CP_CMP_LIM_GENERATOR);
+	assert_int_equal(cp_cmp_limit_explain(1e6, &s, why, sizeof(why)),
+			 CP_CMP_LIM_GENERATOR);
+	assert_non_null(strstr(why, "offered 0.500 of the 1.000 Mpps"));
+	/* within CP_CMP_GEN_TOL of the rate is the rate */
+	assert_int_equal(cp_cmp_limit_of(0.5e6 / (1 - CP_CMP_GEN_TOL / 2), &s),
+			 CP_CMP_LIM_NONE);
 	assert_int_equal(cp_cmp_limit_of(0.5e6, &s), CP_CMP_LIM_NONE);
+	/* the DUT received everything: lost after it */
 	s.rx = 400000;
-	s.ring_drops = 100000;
-	assert_int_equal(cp_cmp_limit_of(0.5e6, &s), CP_CMP_LIM_RINGS);
-	s.ring_drops = 0;
 	s.tx_full = 100000;
 	assert_int_equal(cp_cmp_limit_of(0.5e6, &s), CP_CMP_LIM_TX_RING);
 	s.tx_full = 0;
-	assert_int_equal(cp_cmp_limit_of(0.5e6, &s), CP_CMP_LIM_UNKNOWN);
+	assert_int_equal(cp_cmp_limit_explain(0.5e6, &s, why, sizeof(why)),
+			 CP_CMP_LIM_SINK);
+	assert_non_null(strstr(why, "received 500000 of 500000"));
+	assert_non_null(strstr(why, "sink got 400000"));
+	s.have_dut_tx = true;
+	s.dut_tx = 480000;
+	assert_int_equal(cp_cmp_limit_explain(0.5e6, &s, why, sizeof(why)),
+			 CP_CMP_LIM_SINK);
+	assert_non_null(strstr(why, "sent 480000"));
+	/* a busy core does not take the blame for what it forwarded */
 	s.dut_busy_cyc = 950;
-	assert_int_equal(cp_cmp_limit_of(0.5e6, &s), CP_CMP_LIM_DUT_CORE);
+	assert_int_equal(cp_cmp_limit_of(0.5e6, &s), CP_CMP_LIM_SINK);
+	/* the DUT never got them */
+	s = base;
+	s.rx = s.dut_pkts = 400000;
+	s.ring_drops = 100000;
+	assert_int_equal(cp_cmp_limit_explain(0.5e6, &s, why, sizeof(why)),
+			 CP_CMP_LIM_RINGS);
+	assert_non_null(strstr(why, "100000 counted"));
+	s.ring_drops = 0;
+	assert_int_equal(cp_cmp_limit_explain(0.5e6, &s, why, sizeof(why)),
+			 CP_CMP_LIM_RINGS);
+	assert_non_null(strstr(why, "inferred"));
+	assert_non_null(strstr(why, "busy only 10%"));
+	s.dut_busy_cyc = 950;
+	assert_int_equal(cp_cmp_limit_explain(0.5e6, &s, why, sizeof(why)),
+			 CP_CMP_LIM_DUT_CORE);
+	assert_non_null(strstr(why, "busy 95%"));
+	/* generator short and loss: the loss decides, the why says both */
+	assert_int_equal(cp_cmp_limit_explain(1e6, &s, why, sizeof(why)),
+			 CP_CMP_LIM_DUT_CORE);
+	assert_non_null(strstr(why, "generator offered 0.500"));
+	/* no DUT packet count: only the counters */
+	s = base;
+	s.rx = 400000;
+	s.have_cycles = false;
+	s.ring_drops = 60000;
+	assert_int_equal(cp_cmp_limit_of(0.5e6, &s), CP_CMP_LIM_RINGS);
+	s.ring_drops = 0;
+	s.tx_full = 60000;
+	assert_int_equal(cp_cmp_limit_of(0.5e6, &s), CP_CMP_LIM_TX_RING);
+	s.tx_full = 0;
+	s.have_drops = false;
+	assert_int_equal(cp_cmp_limit_explain(0.5e6, &s, why, sizeof(why)),
+			 CP_CMP_LIM_UNKNOWN);
+	assert_non_null(strstr(why, "undecidable"));
 	assert_int_equal(cp_cmp_limit_parse("rings"), CP_CMP_LIM_RINGS);
+	assert_int_equal(cp_cmp_limit_parse("sink"), CP_CMP_LIM_SINK);
 	assert_int_equal(cp_cmp_limit_parse("bogus"), -1);
+}
+
+/* A generator that cannot offer what the DUT takes: the MRR, NDR and PDR
+ * all name the generator, and the bounds stay at what it could offer. */
+static void test_generator_bound(void **state)
+{
+	struct cp_cmp_conf c;
+	struct cp_cmp_fake f;
+	struct cp_cmp_driver d;
+	struct cp_cmp_run *r;
+	const struct cp_cmp_result *res;
+	char err[CP_CMP_ERR_MAX];
+	unsigned int n;
+
+	cp_cmp_conf_default(&c);
+	c.nb_modes = 0;
+	assert_int_equal(cp_cmp_modes_parse("dpdk", c.modes, &c.nb_modes, 4,
+					    err, sizeof(err)),
+			 0);
+	c.reps = 3;
+	c.search_reps = 3;
+	cp_cmp_fake_init(&f, CP_CMP_FAKE_HARD, 5e6, 7);
+	f.gen_max = 1e6;
+	cp_cmp_fake_driver(&f, &d);
+	assert_int_equal(cp_cmp_run_new(&r, &c, err, sizeof(err)), 0);
+	assert_int_equal(cp_compare_run(r, &d, NULL), 0);
+	res = cp_cmp_run_results(r, &n);
+	assert_int_equal(n, 1);
+	assert_true(res[0].ok);
+	assert_int_equal(res[0].limit, CP_CMP_LIM_GENERATOR);
+	assert_non_null(strstr(res[0].limit_why, "generator offered 1.000"));
+	assert_true(res[0].loss.med == 0);
+	for (int t = 0; t < CP_CMP_TARGETS; t++) {
+		const struct cp_cmp_ndr *nd = t ? &res[0].pdr : &res[0].ndr;
+
+		assert_int_equal(nd->limit, CP_CMP_LIM_GENERATOR);
+		assert_int_equal(nd->reps.n, 3);
+		assert_true(nd->mpps <= 1 / (1 - CP_CMP_GEN_TOL) + 1e-9);
+		assert_true(nd->mpps >= 1 * (1 - c.sc.precision));
+		assert_true(nd->offered_mpps <= 1 + 1e-9);
+	}
+	assert_non_null(strstr(res[0].method, "x3 (median reported)"));
+	cp_cmp_run_free(r);
 }
 
 /* The step interface: asking twice repeats, feeding a step that was not
@@ -339,6 +455,23 @@ static void test_json_roundtrip(void **state)
 		assert_int_equal(a->pdr.trials, b->pdr.trials);
 		assert_int_equal(a->limit, b->limit);
 		assert_string_equal(a->method, b->method);
+		assert_int_equal(a->ndr.limit, b->ndr.limit);
+		assert_string_equal(a->pdr.limit_why, b->pdr.limit_why);
+		assert_int_equal(a->n_search_trials, b->n_search_trials);
+		for (unsigned int k = 0; k < a->reps; k++) {
+			const struct cp_cmp_trial_rec *ta = &a->mrr_trials[k];
+			const struct cp_cmp_trial_rec *tb = &b->mrr_trials[k];
+
+			assert_true(ta->tx == tb->tx && ta->rx == tb->rx);
+			assert_true(ta->dut_pkts == tb->dut_pkts);
+			assert_int_equal(ta->have_dut_tx, tb->have_dut_tx);
+			assert_int_equal(ta->limit, tb->limit);
+			assert_true(
+				near(ta->m.lat_p99_us, tb->m.lat_p99_us, 1e-9));
+		}
+		for (unsigned int k = 0; k < a->n_search_trials; k++)
+			assert_true(near(a->search_trials[k].rate,
+					 b->search_trials[k].rate, 1e-9));
 	}
 	free(back);
 
@@ -553,6 +686,7 @@ int main(void)
 		cmocka_unit_test(test_failed_mode_reported),
 		cmocka_unit_test(test_numbers_sane),
 		cmocka_unit_test(test_limit_attribution),
+		cmocka_unit_test(test_generator_bound),
 		cmocka_unit_test(test_step_protocol),
 		cmocka_unit_test(test_json_roundtrip),
 		cmocka_unit_test(test_csv_parse_back),

@@ -30,7 +30,8 @@ struct search_case {
 
 /* Known answers: a hard cap at L loses (r - L) / r above L, so NDR = L and
  * PDR = L / 0.995; a ramp of 0.05 * (r/L - 1) reaches 0.5% at 1.1 L; a
- * floor of 0.1% never meets NDR, and meets PDR up to L * 0.999 / 0.995. */
+ * floor of 0.1% never meets NDR, and meets PDR up to L * 0.999 / 0.995; a
+ * generator that offers at most G passes up to G / (1 - CP_CMP_GEN_TOL). */
 static const struct search_case cases[] = {
 	{"hard 1M", CP_CMP_FAKE_HARD, 1e6, 0, 0, 1, 10e6, 0.005, 1e6,
 	 1e6 / 0.995, CP_CMP_ST_CONVERGED, CP_CMP_ST_CONVERGED},
@@ -46,8 +47,14 @@ static const struct search_case cases[] = {
 	 1.5e6 * 0.999 / 0.995, CP_CMP_ST_BELOW_MIN, CP_CMP_ST_CONVERGED},
 	{"above max", CP_CMP_FAKE_HARD, 20e6, 0, 0, 1, 10e6, 0.005, 10e6, 10e6,
 	 CP_CMP_ST_AT_MAX, CP_CMP_ST_AT_MAX},
+	/* the generator cannot offer more than 4M: a trial it falls short
+	 * in by more than CP_CMP_GEN_TOL fails, so both bounds stop at what
+	 * it can offer (never at the 10M it was asked and did not send) */
 	{"generator ceiling", CP_CMP_FAKE_HARD, 20e6, 4e6, 0, 1, 10e6, 0.005,
-	 10e6, 10e6, CP_CMP_ST_AT_MAX, CP_CMP_ST_AT_MAX},
+	 4e6 / (1 - CP_CMP_GEN_TOL), 4e6 / (1 - CP_CMP_GEN_TOL),
+	 CP_CMP_ST_CONVERGED, CP_CMP_ST_CONVERGED},
+	{"generator above DUT", CP_CMP_FAKE_HARD, 1e6, 4e6, 0, 1, 10e6, 0.005,
+	 1e6, 1e6 / 0.995, CP_CMP_ST_CONVERGED, CP_CMP_ST_CONVERGED},
 	{"below min", CP_CMP_FAKE_HARD, 5e3, 0, 0, 1, 10e6, 0.005, 0, 0,
 	 CP_CMP_ST_BELOW_MIN, CP_CMP_ST_BELOW_MIN},
 	{"noise 0.2% seed 7", CP_CMP_FAKE_HARD, 3e6, 0, 0.002, 7, 10e6, 0.005,
