@@ -11,8 +11,17 @@ write what they transmit to pcaps (tx_pcap). The run must end with each
 port's output byte-identical to dp_pcaps/CASE_<port>.pcap (as a multiset
 where flooding may reorder), no output on other ports, the drop counters
 by reason exactly as in cases.json, ACL per-rule hits, and port a's RX
-count equal to the input. Fixtures: dp_make_pcaps.py. Needs root (DPDK);
-exits 77 when it cannot run here.
+count equal to the input. Fixtures: dp_make_pcaps.py.
+
+l2learn then checks the control thread's part of learning in the daemon:
+port a (net_ring, it receives what it sends) runs a generator, 1000
+frames/s for 3 s, from a's MAC to a's MAC. The worker queues "a's MAC
+behind a" at once, but only the control thread's housekeeping (about once
+a second) puts it in the table: the first frames (at least one) are
+flooded to b and c, byte-identical on both, in sequence from the first;
+every later one is dropped as l2_same_port (at least one); flooded plus
+dropped is what a received. Needs root (DPDK); exits 77 when it cannot
+run here.
 """
 import json
 import os
@@ -127,6 +136,93 @@ def config(case, conf, tmp):
     return "\n".join(y) + "\n"
 
 
+L2DRAIN_CONF = """
+ports:
+  - name: a
+    dev: net_ring0
+    mac: 02:00:00:00:0a:01
+    mode: l2
+    generator:
+      ip_version: 4
+      frame_size: 64
+      flows: 1
+      rate_pps: 1000
+      count: 3000
+      dst_mac: 02:00:00:00:0a:01
+  - {name: b, dev: "net_pcap1,tx_pcap=%(tmp)s/b2.pcap", mode: l2, rx: drop}
+  - {name: c, dev: "net_pcap2,tx_pcap=%(tmp)s/c2.pcap", mode: l2, rx: drop}
+workers:
+  - {core: %(core)d, ports: [a]}
+l2: {learning: true, flood: true}
+"""
+
+
+def final_lines(out):
+    final = {}
+    for line in out.splitlines():
+        w = line.split()
+        if len(w) < 2 or w[0] != "final":
+            continue
+        key = w[1].split("=")[-1] if "=" in w[1] else w[1]
+        final[key] = dict(x.split("=", 1) for x in w[1:] if "=" in x)
+    return final
+
+
+def l2_drain(linerated, tmp):
+    """The generator phase of l2learn (see the description)."""
+    cfg = os.path.join(tmp, "drain.yaml")
+    with open(cfg, "w") as f:
+        f.write(L2DRAIN_CONF % {"tmp": tmp, "core": os.cpu_count() - 1})
+    cmd = [linerated, "-q", "--no-control", "--no-huge", "-c", cfg, "-d", "4.5",
+           "--summary", "--file-prefix", "lr-l2-drain-%d" % os.getpid()]
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    sys.stdout.write(r.stdout)
+    sys.stderr.write(r.stderr)
+    if r.returncode != 0:
+        return ["drain phase: linerated exited %d" % r.returncode]
+    final = final_lines(r.stdout)
+    b = read_pcap(os.path.join(tmp, "b2.pcap"))
+    c = read_pcap(os.path.join(tmp, "c2.pcap"))
+    same = int(final.get("drops", {}).get("l2_same_port", 0))
+    rx = int(final.get("a", {}).get("rx_pkts", -1))
+    errors = []
+    if b != c:
+        errors.append("drain phase: b got %d frames, c %d, not the same" %
+                      (len(b), len(c)))
+    mac = bytes.fromhex("02000000" "0a01")
+    seqs = []
+    for f in b:
+        # Ethernet, IPv4 (20), UDP (8), then the generator's payload:
+        # magic (0x4c52), flow, seq, little-endian.
+        if f[:6] != mac or f[6:12] != mac or len(f) < 14 + 28 + 8:
+            errors.append("drain phase: unexpected frame %s" % f.hex())
+            break
+        magic, _, seq = struct.unpack("<HHI", f[42:50])
+        if magic != 0x4c52:
+            errors.append("drain phase: no generator payload in %s" % f.hex())
+            break
+        seqs.append(seq)
+    if seqs != list(range(len(seqs))):
+        errors.append("drain phase: flooded frames are not the first ones "
+                      "in order: %s" % seqs[:20])
+    if not b:
+        errors.append("drain phase: nothing flooded before the drain")
+    if same < 1:
+        errors.append("drain phase: no frame dropped as l2_same_port after "
+                      "the drain (the MAC was never learned)")
+    if len(b) + same != rx:
+        errors.append("drain phase: flooded %d + same-port %d != received %d"
+                      % (len(b), same, rx))
+    drops = {k: v for k, v in final.get("drops", {}).items()
+             if k != "l2_same_port"}
+    if drops:
+        errors.append("drain phase: other drops %s" % drops)
+    if not errors:
+        print("ok: drain phase: %d flooded before the drain, %d dropped as "
+              "same-port after it" % (len(b), same))
+    return errors
+
+
 def main():
     if len(sys.argv) != 3:
         print(__doc__)
@@ -187,6 +283,8 @@ def main():
                     for i in range(len(meta["acl_hits"]))]
             if hits != meta["acl_hits"]:
                 errors.append("acl hits %s, expected %s" % (hits, meta["acl_hits"]))
+        if case == "l2learn" and not errors:
+            errors = l2_drain(linerated, tmp)
         if errors:
             print("FAIL: " + "\n".join(errors))
             return 1
