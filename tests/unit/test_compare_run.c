@@ -22,6 +22,7 @@
 #include <cmocka.h>
 
 #include "compare.h"
+#include "ctl.h"
 
 #define LIMIT 2e6
 
@@ -317,6 +318,78 @@ static void test_generator_bound(void **state)
 	}
 	assert_non_null(strstr(res[0].method, "x3 (median reported)"));
 	cp_cmp_run_free(r);
+}
+
+/* The one-shot driver reads linerated's --summary lines: offered from the
+ * generator, forwarded from the sink, DUT rx/tx/cycles from the DUT worker,
+ * syscalls from the DUT ports, latency from the sink; a loss the DUT's own
+ * counts place at its TX is named tx-ring. A stand-in for linerated prints
+ * the lines. */
+static void test_exec_driver(void **state)
+{
+	struct fixture *x = *state;
+	static struct cp_cmp_exec ex;
+	struct cp_cmp_mode m = {.name = "kernel:mmsg", .backend = "kernel"};
+	struct cp_cmp_trial_req q = {
+		.rate = 1000, .duration = 1, .frame = 64, .flows = 1};
+	struct cp_cmp_sample s;
+	struct cp_cmp_driver d;
+	char path[128], desc[128], err[CP_CMP_ERR_MAX];
+	FILE *f;
+
+	mkdir(x->dir, 0755);
+	snprintf(path, sizeof(path), "%s/kernel-mmsg.yaml", x->dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fprintf(f, "rate: @RATE@\ncount: @COUNT@\nprefix: @PREFIX@\n");
+	fclose(f);
+	snprintf(path, sizeof(path), "%s/fake-linerated", x->dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fprintf(f,
+		"#!/bin/sh\n"
+		"case \"$*\" in *--check*) exit 0;; esac\n"
+		"grep -q 'count: 1000$' \"$2\" || exit 3\n"
+		"echo 'final worker=0 rx_pkts=900 tx_pkts=1000 gen_pkts=1000 "
+		"busy_cycles=1000 idle_cycles=1000'\n"
+		"echo 'final worker=1 rx_pkts=1000 tx_pkts=950 gen_pkts=0 "
+		"busy_cycles=500 idle_cycles=1500'\n"
+		"echo 'final port=gen rx_pkts=0 tx_pkts=1000 dev_opackets=1000'\n"
+		"echo 'final port=dut0 rx_pkts=1000 tx_pkts=0 dev_syscalls=40 "
+		"dev_kernel_drops=0'\n"
+		"echo 'final port=dut1 rx_pkts=0 tx_pkts=950 dev_syscalls=30'\n"
+		"echo 'final drops tx_full=50'\n"
+		"echo 'final gen pkts=1000 bytes=60000 no_buf=0 tx_full=0'\n"
+		"echo 'final sink pkts=900 bytes=54000 foreign=0 lost=100 "
+		"reordered=0 dup=0 lat_p50_ns=2000 lat_p99_ns=9000'\n");
+	fclose(f);
+	chmod(path, 0755);
+	cp_cmp_exec_init(&ex);
+	snprintf(ex.linerated, sizeof(ex.linerated), "%s", path);
+	snprintf(ex.tmpl_dir, sizeof(ex.tmpl_dir), "%s", x->dir);
+	cp_cmp_exec_driver(&ex, &d);
+	if (d.set_mode(d.ctx, &m, desc, sizeof(desc), err, sizeof(err)))
+		fail_msg("set_mode: %s", err);
+	assert_non_null(strstr(desc, "kernel-mmsg.yaml"));
+	if (d.trial(d.ctx, &q, &s, err, sizeof(err)))
+		fail_msg("trial: %s", err);
+	assert_int_equal(s.tx, 1000);
+	assert_int_equal(s.rx, 900);
+	assert_int_equal(s.dut_pkts, 1000);
+	assert_true(s.have_dut_tx && s.dut_tx == 950);
+	assert_true(s.have_cycles && s.dut_busy_cyc == 500 &&
+		    s.dut_total_cyc == 2000);
+	assert_true(s.have_syscalls && s.syscalls == 70);
+	assert_int_equal(s.tx_full, 50);
+	assert_true(s.lat_p50_ns == 2000 && s.lat_p99_ns == 9000);
+	assert_true(s.duration == 1);
+	assert_int_equal(cp_cmp_limit_of(q.rate, &s), CP_CMP_LIM_TX_RING);
+	/* another mode without a template is refused, naming the file */
+	m = (struct cp_cmp_mode){.name = "dpdk", .backend = "dpdk"};
+	assert_int_not_equal(
+		d.set_mode(d.ctx, &m, desc, sizeof(desc), err, sizeof(err)), 0);
+	assert_non_null(strstr(err, "dpdk.yaml"));
+	cp_cmp_exec_fini(&ex);
 }
 
 /* The step interface: asking twice repeats, feeding a step that was not
@@ -687,6 +760,7 @@ int main(void)
 		cmocka_unit_test(test_numbers_sane),
 		cmocka_unit_test(test_limit_attribution),
 		cmocka_unit_test(test_generator_bound),
+		cmocka_unit_test(test_exec_driver),
 		cmocka_unit_test(test_step_protocol),
 		cmocka_unit_test(test_json_roundtrip),
 		cmocka_unit_test(test_csv_parse_back),
