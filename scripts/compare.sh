@@ -28,9 +28,15 @@
 #   dut1 [mode under test] -> lrcf-d1 == lrcf-s0 -> sink (DPDK net_af_packet)
 #
 # Trials go over linerated's control socket (gen set/start/stop, stats
-# clear, show stats). linerated cannot switch a port's backend at run time
-# yet, so the mode hook ($tmp/switch.sh, written below) restarts it with the
-# next mode's config; see README "Compare".
+# clear, show stats). One linerated runs the whole comparison: it starts
+# with the DUT ports on kernel/poll, and linerate-compare switches both DUT
+# ports to each mode in turn with one `port backend dut0,dut1 ...` batch
+# (dpdk net_af_packet, afxdp native/skb, copy/zero-copy, every kernel
+# model), without a restart; see README "Compare". A mode the lab cannot
+# run (zero-copy on veth) is refused by the daemon and reported, the ports
+# keep their previous mode. (--mode-hook, a restart per mode, is still an
+# option of linerate-compare for other daemons; compare.sh needs none.)
+# --oneshot starts one linerated per trial from the per-mode configs.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -53,7 +59,7 @@ while [ $# -gt 0 ]; do
 	--oneshot) oneshot=1 ;;
 	--desc-csv) desc=$2; shift ;;
 	--) shift; args=("$@"); break ;;
-	-h|--help) sed -n "3,33p" "$0"; exit 0 ;;
+	-h|--help) sed -n "3,39p" "$0"; exit 0 ;;
 	*) echo "compare.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
 	esac
 	shift
@@ -79,9 +85,9 @@ cleanup() {
 
 	trap - EXIT INT TERM
 	if [ -n "$child" ] && kill -0 "$child" 2>/dev/null; then
-		# the whole group: a mode hook running now (and the linerated
-		# it starts) would otherwise outlive linerate-compare and
-		# write into $tmp after it is removed
+		# the whole group: what it started (a --oneshot linerated)
+		# would otherwise outlive linerate-compare and write into
+		# $tmp after it is removed
 		kill -TERM -- "-$child" 2>/dev/null ||
 			kill -TERM "$child" 2>/dev/null || true
 		wait "$child" 2>/dev/null || true
@@ -104,8 +110,9 @@ cleanup() {
 	# kills what is left of it
 	"$here/scripts/lab.sh" down || true
 	rm -rf "$tmp"
-	# DPDK files of this run's linerated processes (prefixes lr-cf-$$-*
-	# from the hook, lr-cf-<linerate-compare pid>-* from --oneshot)
+	# DPDK files of this run's linerated processes (prefix lr-cf-$$-0
+	# of the socket driver's, lr-cf-<linerate-compare pid>-* from
+	# --oneshot)
 	for p in "lr-cf-$$-" ${child:+"lr-cf-$child-"}; do
 		rm -f /dev/hugepages/"$p"* 2>/dev/null || true
 		rm -rf /var/run/dpdk/"$p"* 2>/dev/null || true
@@ -197,53 +204,40 @@ fi
 descargs=()
 [ -n "$desc" ] && descargs=(--desc-csv "$desc")
 
-# The mode hook: stop the running linerated, start it on MODE's config
-# with the generator stopped, wait for its control socket.
-cat > "$tmp/switch.sh" <<HOOK
-#!/usr/bin/env bash
-set -u
-mode=\$1
-f="$tmp/tmpl/\${mode//:/-}.yaml"
-[ -f "\$f" ] || { echo "no config template for \$mode"; exit 1; }
-if [ -f "$tmp/linerated.pid" ]; then
-	pid=\$(cat "$tmp/linerated.pid")
-	kill -TERM "\$pid" 2>/dev/null
-	for _ in \$(seq 100); do kill -0 "\$pid" 2>/dev/null || break; sleep 0.1; done
-	kill -KILL "\$pid" 2>/dev/null
-	rm -f "$tmp/linerated.pid"
-fi
-sed -e 's/@RATE@/1000/; s/@COUNT@/0/; s/@SIZE@/64/; s/@FLOWS@/1/' \
-    -e "s/@PREFIX@/lr-cf-$$-\$\$/; s/autostart: true/autostart: false/" \
-    "\$f" > "$tmp/run.yaml"
-rm -f "$tmp/ctl.sock"
-ip netns exec "$ns" "$build/controlplane/linerated" -c "$tmp/run.yaml" \
-	--socket "$tmp/ctl.sock" -q > "$tmp/linerated.log" 2>&1 < /dev/null &
-pid=\$!
-echo "\$pid" > "$tmp/linerated.pid"
-for _ in \$(seq 150); do
-	[ -S "$tmp/ctl.sock" ] && exit 0
-	kill -0 "\$pid" 2>/dev/null || break
-	sleep 0.1
-done
-echo "linerated did not come up in \$mode: \$(grep -v '^TELEMETRY' "$tmp/linerated.log" | tail -n 1)"
-exit 1
-HOOK
-chmod +x "$tmp/switch.sh"
+# The socket driver's linerated: the DUT ports on kernel/poll to begin
+# with (linerate-compare switches them), the generator stopped.
+start_lrd() {
+	sed -e 's/@RATE@/1000/; s/@COUNT@/0/; s/@SIZE@/64/; s/@FLOWS@/1/' \
+	    -e "s/@PREFIX@/lr-cf-$$-0/; s/autostart: true/autostart: false/" \
+	    "$tmp/tmpl/kernel-poll.yaml" > "$tmp/run.yaml"
+	rm -f "$tmp/ctl.sock"
+	ip netns exec "$ns" "$build/controlplane/linerated" -c "$tmp/run.yaml" \
+		--socket "$tmp/ctl.sock" -q > "$tmp/linerated.log" 2>&1 < /dev/null &
+	echo "$!" > "$tmp/linerated.pid"
+	for _ in $(seq 150); do
+		[ -S "$tmp/ctl.sock" ] && return 0
+		kill -0 "$(cat "$tmp/linerated.pid")" 2>/dev/null || break
+		sleep 0.1
+	done
+	echo "compare.sh: linerated did not come up: $(grep -v '^TELEMETRY' "$tmp/linerated.log" | tail -n 1)" >&2
+	return 1
+}
 
 if [ "$oneshot" = 1 ]; then
 	driver=(--exec "$tmp/tmpl"
 		--linerated "ip netns exec $ns $build/controlplane/linerated"
 		--dut-workers 1)
 else
-	driver=(--socket "$tmp/ctl.sock" --mode-hook "$tmp/switch.sh")
+	driver=(--socket "$tmp/ctl.sock")
 fi
 
 "$here/scripts/lab.sh" up
+[ "$oneshot" = 1 ] || start_lrd
 mkdir -p "$out"
 # In the background and waited for, so that INT/TERM are handled at once
 # (bash runs traps only between foreground commands).
 # its own process group (setsid), so that clean-up can stop it with every
-# process it started (mode hooks, their linerated)
+# process it started (a --oneshot linerated)
 setsid --wait "$build/controlplane/compare/linerate-compare" \
 	"${driver[@]}" --gen-port gen --dut-ports dut0,dut1 \
 	--max-mpps 2 --out "$out" \

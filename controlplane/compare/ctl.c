@@ -14,10 +14,12 @@
  * "rx_missed_errors", "rx_nombuf", AF_XDP's "xsk_rx_dropped",
  * "xsk_rx_ring_full", "xdp_redirect_err") when `show ports` carries them.
  *
- * Mode switch: the `port backend` verb when the daemon has it; else a
- * hook command (restarts linerated with the mode's config, e.g.
- * scripts/compare.sh) after which the driver reconnects; else only the
- * mode the DUT port already runs is accepted.
+ * Mode switch: one `port backend` request naming every DUT port (the
+ * daemon switches them as one batch, all or nothing, any backend: dpdk,
+ * afxdp, every kernel model); when the daemon has no such verb or refuses
+ * the switch, a hook command if one was given (--mode-hook: restarts the
+ * daemon with the mode's config) after which the driver reconnects; else
+ * only the mode the DUT ports already run is accepted.
  */
 #include <errno.h>
 #include <jansson.h>
@@ -36,6 +38,10 @@
 #include "ctl.h"
 
 #define CTL_TIMEOUT_MS 10000
+/* A backend switch closes and opens sockets, XDP programs and DPDK
+ * devices; closing waits for kernel RCU grace periods, which take seconds
+ * on a machine whose CPUs are all busy polling. */
+#define CTL_SWITCH_TIMEOUT_MS 120000
 #define DRAIN_STEP_S   0.05
 #define DRAIN_MAX      60 /* 3 s at most */
 /* A generator reprogrammed by `gen set` takes its time base then; a worker
@@ -103,7 +109,8 @@ static json_t *ctl_call(struct cp_cmp_ctl *c, const char *cmd, json_t *args,
 	json_t *req, *resp = NULL, *res = NULL;
 	char *line;
 	size_t len, off = 0;
-	int rc;
+	int rc, tmo = strcmp(cmd, "port backend") ? CTL_TIMEOUT_MS
+						  : CTL_SWITCH_TIMEOUT_MS;
 
 	if (code)
 		code[0] = '\0';
@@ -170,10 +177,10 @@ static json_t *ctl_call(struct cp_cmp_ctl *c, const char *cmd, json_t *args,
 			ctl_close(c);
 			goto out_args;
 		}
-		rc = poll(&pfd, 1, CTL_TIMEOUT_MS);
+		rc = poll(&pfd, 1, tmo);
 		if (rc == 0) {
 			snprintf(err, errlen, "ctl: %s: no reply in %d ms", cmd,
-				 CTL_TIMEOUT_MS);
+				 tmo);
 			ctl_close(c);
 			goto out_args;
 		}
@@ -340,41 +347,31 @@ static int ctl_set_mode(void *ctx, const struct cp_cmp_mode *m, char *desc,
 	json_t *r;
 	int rc;
 
-	/* 1. the daemon switches the backend itself */
-	for (const char *p = c->dut_ports; *p;) {
-		const char *e = strchr(p, ',');
-		char port[64];
+	/* 1. the daemon switches every DUT port in one `port backend` batch
+	 * (all or nothing). No dev: each port keeps its interface, carried
+	 * across backends by the daemon; a mode's own devargs (dpdk:DEV)
+	 * give one device per DUT port, ';'-separated. */
+	if (c->fd >= 0 || !ctl_connect(c, err, errlen)) {
+		json_t *args = json_pack("{s:s, s:s, s:s, s:b, s:b}", "port",
+					 c->dut_ports, "backend", m->backend,
+					 "io_model", m->io_model, "xdp_skb",
+					 m->xdp_skb, "zerocopy", m->zerocopy);
 
-		snprintf(port, sizeof(port), "%.*s",
-			 (int)(e ? (size_t)(e - p) : strlen(p)), p);
-		if (c->fd < 0 && ctl_connect(c, err, errlen)) {
-			if (c->mode_hook[0])
-				break; /* nothing running yet: the hook starts
-					  it */
-			return -ECONNREFUSED;
-		}
-		r = ctl_call(c, "port backend",
-			     json_pack("{s:s, s:s, s:s, s:s, s:b, s:b}", "port",
-				       port, "backend", m->backend, "dev",
-				       m->dev, "io_model", m->io_model,
-				       "xdp_skb", m->xdp_skb, "zerocopy",
-				       m->zerocopy),
-			     code, sizeof(code), err, errlen);
-		if (!r && strcmp(code, "unknown_command")) {
-			/* The daemon has the verb but refused this switch
-			 * (a backend it cannot reopen, a device the new
-			 * backend cannot use): a hook can still restart it
-			 * on the mode's own configuration. */
-			if (!c->mode_hook[0])
-				return -EIO;
-			break;
-		}
-		if (!r)
-			break;
-		json_decref(r);
-		p = e ? e + 1 : "";
-		if (!*p)
+		if (m->dev[0])
+			json_object_set_new(args, "dev", json_string(m->dev));
+		r = ctl_call(c, "port backend", args, code, sizeof(code), err,
+			     errlen);
+		if (r) {
+			json_decref(r);
 			goto switched;
+		}
+		/* Refused (a device the new backend cannot use ...): the
+		 * ports run their old backends; a hook can still restart
+		 * linerated on the mode's own configuration. */
+		if (strcmp(code, "unknown_command") && !c->mode_hook[0])
+			return -EIO;
+	} else if (!c->mode_hook[0]) {
+		return -ECONNREFUSED; /* nothing running, no hook to start it */
 	}
 	/* 2. a hook restarts linerated with the mode's configuration */
 	if (c->mode_hook[0]) {
