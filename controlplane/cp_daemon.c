@@ -21,6 +21,11 @@
 #include "log.h"
 #include "metrics.h"
 
+/* Housekeeping period: the dataplane drains the workers' L2 learn rings on
+ * every call (a new MAC is learned within this time) and ages once a
+ * second. */
+#define CP_HK_MS 50
+
 struct daemon {
 	const struct cp_daemon_conf *conf;
 	const struct cp_daemon_hooks *hooks;
@@ -463,7 +468,7 @@ static void on_hk(struct cp_timer *t)
 	struct daemon *d = t->data;
 
 	d->hooks->housekeeping(d->hooks->arg);
-	cp_timer_start(t, 1000);
+	cp_timer_start(t, CP_HK_MS);
 }
 
 static void on_stop_poll(struct cp_timer *t)
@@ -555,7 +560,7 @@ int cp_daemon_run(const struct cp_daemon_conf *c, const struct cp_dp_ops *ops,
 	if (hooks->stats && hooks->stats_interval_ms)
 		cp_timer_start(&d.t_stats, hooks->stats_interval_ms);
 	if (hooks->housekeeping)
-		cp_timer_start(&d.t_hk, 1000);
+		cp_timer_start(&d.t_hk, CP_HK_MS);
 	if (hooks->stop)
 		cp_timer_start(&d.t_stop, 100);
 	if (hooks->duration_ms)

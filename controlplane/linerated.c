@@ -302,6 +302,8 @@ static void print_summary(struct dp *dp)
 		if (tot.drops[r])
 			printf(" %s=%lu", lr_reason_name(r), tot.drops[r]);
 	printf("\n");
+	printf("final l2 learn_events=%lu learn_drops=%lu\n",
+	       tot.l2_learn_events, tot.l2_learn_drops);
 	printf("final gen pkts=%lu bytes=%lu no_buf=%lu tx_full=%lu\n",
 	       tot.gen.pkts, tot.gen.bytes, tot.gen.no_buf, tot.gen.tx_full);
 	printf("final sink pkts=%lu bytes=%lu foreign=%lu lost=%lu "

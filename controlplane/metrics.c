@@ -140,6 +140,10 @@ int cp_metrics_render(struct cp_cmds *cmds, const struct cp_server *srv,
 	WORKER_COUNTER("empty_polls", empty_polls,
 		       "RX polls that found nothing.");
 	WORKER_COUNTER("rx_bursts", rx_bursts, "Non-empty RX bursts.");
+	WORKER_COUNTER("l2_learn_events", l2_learn_events,
+		       "L2 learn events queued to the control thread.");
+	WORKER_COUNTER("l2_learn_drops", l2_learn_drops,
+		       "L2 learn events lost: the worker's learn ring was full.");
 	WORKER_COUNTER("gen_packets", gen.pkts, "Packets the generator sent.");
 	WORKER_COUNTER("gen_no_buf", gen.no_buf,
 		       "Generator bursts without buffers.");
