@@ -145,6 +145,15 @@ int cp_cmp_conf_check(const struct cp_cmp_conf *c, char *err, size_t errlen)
 			 c->search_reps, CP_CMP_REPS_MAX);
 		return -EINVAL;
 	}
+	if (!c->search) {
+		/* MRR only: the search's floor and durations do not apply */
+		if (!(c->sc.max_rate >= 1.0 && isfinite(c->sc.max_rate))) {
+			snprintf(err, errlen,
+				 "max rate must be finite and >= 1 pps");
+			return -EINVAL;
+		}
+		return 0;
+	}
 	return cp_cmp_search_init(&s, &c->sc, err, errlen);
 }
 

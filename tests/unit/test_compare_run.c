@@ -455,6 +455,19 @@ static void test_step_protocol(void **state)
 	c.frames[0] = 20;
 	assert_int_equal(cp_cmp_run_new(&r, &c, err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "frame size 20"));
+	/* MRR only: a max rate below the search's floor is fine, none is
+	 * not */
+	c.frames[0] = 64;
+	c.sc.max_rate = c.sc.min_rate / 2;
+	assert_int_equal(cp_cmp_run_new(&r, &c, err, sizeof(err)), 0);
+	cp_cmp_run_free(r);
+	c.sc.max_rate = 0;
+	assert_int_equal(cp_cmp_run_new(&r, &c, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "max rate"));
+	c.search = true;
+	c.sc.max_rate = c.sc.min_rate / 2;
+	assert_int_equal(cp_cmp_run_new(&r, &c, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "max_rate"));
 }
 
 static void compare_stat(const struct cp_cmp_stat *a,
