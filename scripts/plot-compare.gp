@@ -5,8 +5,11 @@
 #   gnuplot -e "csv='results.csv'; outdir='out'; desc='desc.csv'" plot-compare.gp
 #
 # Writes, as PNG (pngcairo when gnuplot has it, else png) and SVG:
-#   mpps.*          forwarded Mpps per mode (median, min-max bar), NDR, PDR
-#   cycles.*        DUT cycles per packet per mode (median, min-max bar)
+#   mpps.*          forwarded Mpps per mode (median, min-max bar), offered,
+#                   what the DUT received (its rate when the sink limits),
+#                   NDR, PDR
+#   cycles.*        DUT cycles per packet per mode (median, min-max bar,
+#                   log scale), and at the NDR
 #   desc-scaling.*  only when desc names a file: the kernel models'
 #                   descriptor-scaling CSV, either as scripts/fdscale.sh
 #                   writes it (long: model,sockets,...,cpu_ns_per_pkt,
@@ -60,19 +63,27 @@ do for [fmt in "png svg"] {
 	     '' using 0:(column("forwarded_mpps")):(column("forwarded_min")):(column("forwarded_max")) \
 		with yerrorbars pt -1 lc rgb 'black' notitle, \
 	     '' using 0:(column("offered_mpps")) with points pt 6 ps 1.2 lc rgb '#666666' title 'offered', \
+	     '' using 0:(column("dut_rx_mpps")) with points pt 4 ps 1.2 lc rgb '#000088' title 'DUT received', \
 	     '' using 0:(column("ndr_mpps")) with points pt 7 ps 1.3 lc rgb '#228833' title 'NDR', \
 	     '' using 0:(column("pdr_mpps")) with points pt 9 ps 1.3 lc rgb '#ee6677' title 'PDR (0.5% loss)', \
 	     '' using 0:(0) with dots lc rgb '#ffffffff' notitle
 
+	# log scale: the modes differ by orders of magnitude (a collapsed
+	# model costs 1e8 cycles a packet, a bypass one 1e2), and a linear
+	# axis would show one bar and a row of zeros
 	set output outdir . '/cycles.' . fmt
-	set title 'DUT cycles per packet per mode (median, bar = min..max)'
+	set title 'DUT cycles per packet per mode (median, bar = min..max; log scale)'
 	set ylabel 'TSC cycles / packet'
+	set logscale y 10
+	set yrange [*:*]
 	plot csv using 0:(column("cycles_per_pkt")):xtic(label(0)) \
 		with boxes lc rgb '#aa3377' title 'at max offered rate', \
 	     '' using 0:(column("cycles_per_pkt")):(column("cycles_min")):(column("cycles_max")) \
 		with yerrorbars pt -1 lc rgb 'black' notitle, \
 	     '' using 0:(column("ndr_cycles_per_pkt")) with points pt 7 ps 1.3 lc rgb '#228833' title 'at NDR', \
-	     '' using 0:(0) with dots lc rgb '#ffffffff' notitle
+	     '' using 0:(1) with dots lc rgb '#ffffffff' notitle
+	unset logscale y
+	set yrange [0:*]
 	unset output
 }
 

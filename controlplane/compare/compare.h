@@ -259,6 +259,8 @@ int cp_cmp_limit_parse(const char *name);
 /* Per-trial derived metrics (NAN where the sample lacks the counter). */
 struct cp_cmp_metrics {
 	double offered_mpps, forwarded_mpps, loss;
+	double dut_rx_mpps; /* what the DUT core(s) received: its throughput
+			     * when the lab's sink is what limits forwarded */
 	double cycles_per_pkt, syscalls_per_pkt, cpu_busy;
 	double lat_p50_us, lat_p99_us;
 };
@@ -321,7 +323,7 @@ struct cp_cmp_result {
 	char mode_desc[CP_CMP_NAME_MAX]; /* what the backend says it runs */
 	unsigned int reps;
 	/* MRR: trials at max_rate, median and spread over reps */
-	struct cp_cmp_stat offered_mpps, forwarded_mpps, loss;
+	struct cp_cmp_stat offered_mpps, forwarded_mpps, loss, dut_rx_mpps;
 	struct cp_cmp_stat cycles_per_pkt, syscalls_per_pkt, cpu_busy;
 	struct cp_cmp_stat lat_p50_us, lat_p99_us;
 	struct cp_cmp_ndr ndr, pdr; /* ok && search: bounds */

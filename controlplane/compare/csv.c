@@ -7,7 +7,9 @@
  * the columns by name.
  *
  * MRR columns are medians over the repetitions, the _min, _max, _q1, _q3
- * columns their spread, lat_n how many repetitions measured latency.
+ * columns their spread, lat_n how many repetitions measured latency;
+ * dut_rx_mpps is what the DUT core received (its throughput when the sink
+ * limits forwarded_mpps).
  * ndr_mpps/pdr_mpps are medians over the search repetitions (ndr_min/ndr_max
  * their spread); the other ndr_ and pdr_ columns come from the repetition
  * nearest the median. limit is the MRR's, ndr_limit/pdr_limit why the rate
@@ -35,7 +37,7 @@ const char cp_cmp_csv_header[] =
 	"lat_p50_min,lat_p50_max,lat_p99_min,lat_p99_max,lat_n,"
 	"ndr_min,ndr_max,ndr_offered_mpps,ndr_limit,ndr_limit_why,"
 	"pdr_min,pdr_max,pdr_offered_mpps,pdr_cycles_per_pkt,pdr_limit,"
-	"pdr_limit_why";
+	"pdr_limit_why,dut_rx_mpps,dut_rx_min,dut_rx_max";
 
 static void put_num(FILE *f, double v)
 {
@@ -140,6 +142,9 @@ int cp_cmp_csv_write(const char *path, const struct cp_cmp_result *res,
 		fprintf(f, ",%u", x->ok ? x->lat_p50_us.n : 0);
 		put_bound(f, x, &x->ndr, false);
 		put_bound(f, x, &x->pdr, true);
+		put_num(f, x->dut_rx_mpps.med);
+		put_num(f, x->dut_rx_mpps.min);
+		put_num(f, x->dut_rx_mpps.max);
 		fputc('\n', f);
 	}
 	if (ferror(f))

@@ -22,6 +22,7 @@
 	_(offered_mpps)                                                        \
 	_(forwarded_mpps)                                                      \
 	_(loss)                                                                \
+	_(dut_rx_mpps)                                                         \
 	_(cycles_per_pkt)                                                      \
 	_(syscalls_per_pkt)                                                    \
 	_(cpu_busy)                                                            \
@@ -43,6 +44,7 @@
 	_(offered_mpps)                                                        \
 	_(forwarded_mpps)                                                      \
 	_(loss)                                                                \
+	_(dut_rx_mpps)                                                         \
 	_(cycles_per_pkt)                                                      \
 	_(syscalls_per_pkt)                                                    \
 	_(cpu_busy)                                                            \

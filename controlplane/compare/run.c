@@ -182,9 +182,9 @@ int cp_cmp_run_new(struct cp_cmp_run **out, const struct cp_cmp_conf *c,
 		x->frame = c->frames[k / c->nb_flows];
 		x->flows = c->flows[k % c->nb_flows];
 		cp_cmp_stat_of(&x->offered_mpps, NULL, 0);
-		x->forwarded_mpps = x->loss = x->cycles_per_pkt =
-			x->syscalls_per_pkt = x->cpu_busy = x->lat_p50_us =
-				x->lat_p99_us = x->offered_mpps;
+		x->forwarded_mpps = x->loss = x->dut_rx_mpps =
+			x->cycles_per_pkt = x->syscalls_per_pkt = x->cpu_busy =
+				x->lat_p50_us = x->lat_p99_us = x->offered_mpps;
 		x->ndr = (struct cp_cmp_ndr){NAN,
 					     NAN,
 					     NAN,
@@ -230,6 +230,7 @@ void cp_cmp_metrics_of(struct cp_cmp_metrics *m, const struct cp_cmp_sample *s)
 
 	m->offered_mpps = s->tx / d / 1e6;
 	m->forwarded_mpps = s->rx / d / 1e6;
+	m->dut_rx_mpps = s->have_cycles ? s->dut_pkts / d / 1e6 : NAN;
 	m->loss = s->tx == 0	   ? NAN
 		  : s->rx >= s->tx ? 0
 				   : (double)(s->tx - s->rx) / s->tx;
@@ -449,6 +450,7 @@ static void summarise_mrr(struct cp_cmp_run *r)
 	struct cp_cmp_result *x = cur(r);
 	double v[CP_CMP_REPS_MAX];
 	unsigned int n = r->rep, votes[CP_CMP_LIM__COUNT] = {0}, best = 0;
+	double worst[CP_CMP_LIM__COUNT];
 	unsigned int pick = 0;
 	bool picked = false;
 
@@ -461,6 +463,7 @@ static void summarise_mrr(struct cp_cmp_run *r)
 	STAT(offered_mpps);
 	STAT(forwarded_mpps);
 	STAT(loss);
+	STAT(dut_rx_mpps);
 	STAT(cycles_per_pkt);
 	STAT(syscalls_per_pkt);
 	STAT(cpu_busy);
@@ -468,10 +471,21 @@ static void summarise_mrr(struct cp_cmp_run *r)
 	STAT(lat_p99_us);
 #undef STAT
 	x->reps = n;
-	for (unsigned int i = 0; i < n; i++)
-		votes[x->mrr_trials[i].limit]++;
+	/* the limit most repetitions name; a tie goes to the one whose
+	 * repetition lost the most (never "no loss" beside a lossy one) */
 	for (unsigned int l = 0; l < CP_CMP_LIM__COUNT; l++)
-		if (votes[l] > votes[best])
+		worst[l] = -1;
+	for (unsigned int i = 0; i < n; i++) {
+		const struct cp_cmp_trial_rec *t = &x->mrr_trials[i];
+		double loss = isnan(t->m.loss) ? 0 : t->m.loss;
+
+		votes[t->limit]++;
+		if (loss > worst[t->limit])
+			worst[t->limit] = loss;
+	}
+	for (unsigned int l = 0; l < CP_CMP_LIM__COUNT; l++)
+		if (votes[l] > votes[best] ||
+		    (votes[l] == votes[best] && worst[l] > worst[best]))
 			best = l;
 	x->limit = best;
 	/* the why of the repetition with that limit nearest the median */
@@ -519,7 +533,7 @@ static void record_search(struct cp_cmp_run *r)
 	for (int t = 0; t < CP_CMP_TARGETS; t++) {
 		const struct cp_cmp_bound *b = &r->search.res[t];
 		struct cp_cmp_ndr *nd = &r->nd[t][r->srep];
-		struct cp_cmp_metrics m = {NAN, NAN, NAN, NAN,
+		struct cp_cmp_metrics m = {NAN, NAN, NAN, NAN, NAN,
 					   NAN, NAN, NAN, NAN};
 
 		if (b->lb_meas >= 0)

@@ -18,13 +18,15 @@ static void cell(char *buf, size_t len, const char *fmt, double v)
 void cp_cmp_table_print(FILE *f, const struct cp_cmp_result *res,
 			unsigned int n)
 {
-	fprintf(f, "%-22s %5s %6s %8s %20s %7s %8s %7s %5s %15s %8s %8s  %s\n",
-		"mode", "frame", "flows", "offered", "forwarded Mpps", "loss%",
-		"cyc/pkt", "sys/pkt", "busy%", "lat p50/p99 us", "NDR", "PDR",
-		"limit");
+	fprintf(f,
+		"%-22s %5s %6s %8s %7s %20s %7s %8s %7s %5s %15s %8s %8s  %s\n",
+		"mode", "frame", "flows", "offered", "DUT rx", "forwarded Mpps",
+		"loss%", "cyc/pkt", "sys/pkt", "busy%", "lat p50/p99 us", "NDR",
+		"PDR", "limit");
 	for (unsigned int i = 0; i < n; i++) {
 		const struct cp_cmp_result *x = &res[i];
-		char off[16], fwd[32], loss[16], cyc[16], sys[16], busy[16];
+		char off[16], drx[16], fwd[32], loss[16], cyc[16], sys[16];
+		char busy[16];
 		char p50[16], p99[16], ndr[16], pdr[16];
 
 		if (!x->ok) {
@@ -33,6 +35,7 @@ void cp_cmp_table_print(FILE *f, const struct cp_cmp_result *res,
 			continue;
 		}
 		cell(off, sizeof(off), "%.3f", x->offered_mpps.med);
+		cell(drx, sizeof(drx), "%.3f", x->dut_rx_mpps.med);
 		if (isfinite(x->forwarded_mpps.med))
 			snprintf(fwd, sizeof(fwd), "%.3f [%.3f-%.3f]",
 				 x->forwarded_mpps.med, x->forwarded_mpps.min,
@@ -48,9 +51,9 @@ void cp_cmp_table_print(FILE *f, const struct cp_cmp_result *res,
 		cell(ndr, sizeof(ndr), "%.3f", x->searched ? x->ndr.mpps : NAN);
 		cell(pdr, sizeof(pdr), "%.3f", x->searched ? x->pdr.mpps : NAN);
 		fprintf(f,
-			"%-22s %5u %6u %8s %20s %7s %8s %7s %5s %7s/%-7s %8s %8s  %s\n",
-			x->mode.name, x->frame, x->flows, off, fwd, loss, cyc,
-			sys, busy, p50, p99, ndr, pdr,
+			"%-22s %5u %6u %8s %7s %20s %7s %8s %7s %5s %7s/%-7s %8s %8s  %s\n",
+			x->mode.name, x->frame, x->flows, off, drx, fwd, loss,
+			cyc, sys, busy, p50, p99, ndr, pdr,
 			cp_cmp_limit_name(x->limit));
 	}
 	/* what limited each result, with the numbers that say so */

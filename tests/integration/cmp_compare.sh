@@ -114,8 +114,8 @@ for r, c in zip(res, rows):
         f"{r['mode']}: the DUT runs {r['mode_desc']}"
     m = r["mrr"]
     assert r["reps"] == reps and len(r["mrr_trials"]) == reps, r["mode"]
-    for k in ("offered_mpps", "forwarded_mpps", "loss", "cycles_per_pkt",
-              "cpu_busy", "lat_p50_us", "lat_p99_us"):
+    for k in ("offered_mpps", "forwarded_mpps", "loss", "dut_rx_mpps",
+              "cycles_per_pkt", "cpu_busy", "lat_p50_us", "lat_p99_us"):
         assert m[k]["n"] == reps, f"{r['mode']}: {k} in {m[k]['n']} of {reps} repetitions"
         s = m[k]
         assert s["min"] <= s["q1"] <= s["median"] <= s["q3"] <= s["max"], (k, s)

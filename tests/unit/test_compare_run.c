@@ -184,6 +184,8 @@ static void test_numbers_sane(void **state)
 				    t->m.lat_p99_us >= t->m.lat_p50_us);
 		}
 		assert_int_equal(r->lat_p50_us.n, r->reps);
+		assert_int_equal(r->dut_rx_mpps.n, r->reps);
+		assert_true(r->forwarded_mpps.med <= r->dut_rx_mpps.med);
 		assert_int_equal(r->n_search_trials, r->ndr.trials);
 		assert_true(r->search_trials[0].rate == x->c.sc.max_rate);
 		assert_non_null(strstr(r->method, "MLRsearch"));
@@ -390,6 +392,54 @@ static void test_exec_driver(void **state)
 		d.set_mode(d.ctx, &m, desc, sizeof(desc), err, sizeof(err)), 0);
 	assert_non_null(strstr(err, "dpdk.yaml"));
 	cp_cmp_exec_fini(&ex);
+}
+
+/* Two repetitions that disagree: the lossy one names the limit, and the
+ * why is its own. */
+static void test_limit_tie(void **state)
+{
+	struct cp_cmp_conf c;
+	struct cp_cmp_run *r;
+	struct cp_cmp_step st;
+	const struct cp_cmp_sample ok = {.duration = 1,
+					 .tx = 100000,
+					 .rx = 100000,
+					 .dut_pkts = 100000,
+					 .dut_busy_cyc = 10,
+					 .dut_total_cyc = 100,
+					 .have_cycles = true,
+					 .lat_p50_ns = 1000,
+					 .lat_p99_ns = 2000};
+	struct cp_cmp_sample lossy = ok;
+	const struct cp_cmp_result *res;
+	char err[CP_CMP_ERR_MAX];
+	unsigned int n, k = 0;
+
+	lossy.rx = 80000;
+	cp_cmp_conf_default(&c);
+	c.nb_modes = 0;
+	assert_int_equal(cp_cmp_modes_parse("dpdk", c.modes, &c.nb_modes, 4,
+					    err, sizeof(err)),
+			 0);
+	c.reps = 2;
+	c.search = false;
+	c.sc.max_rate = 0.1e6;
+	assert_int_equal(cp_cmp_run_new(&r, &c, err, sizeof(err)), 0);
+	for (cp_cmp_run_next(r, &st); st.kind != CP_CMP_STEP_DONE;
+	     cp_cmp_run_next(r, &st)) {
+		if (st.kind == CP_CMP_STEP_MODE)
+			cp_cmp_run_feed_mode(r, 0, "dpdk/net_null", NULL);
+		else
+			cp_cmp_run_feed_trial(r, 0, k++ ? &lossy : &ok, NULL);
+	}
+	res = cp_cmp_run_results(r, &n);
+	assert_int_equal(k, 2);
+	assert_int_equal(res[0].limit, CP_CMP_LIM_SINK);
+	assert_non_null(strstr(res[0].limit_why, "sink got 80000"));
+	/* net_null polls in user space: 0 syscalls, not "not counted" */
+	assert_true(res[0].syscalls_per_pkt.med == 0);
+	assert_null(strstr(res[0].method, "syscalls: not counted"));
+	cp_cmp_run_free(r);
 }
 
 /* The step interface: asking twice repeats, feeding a step that was not
@@ -773,6 +823,7 @@ int main(void)
 		cmocka_unit_test(test_numbers_sane),
 		cmocka_unit_test(test_limit_attribution),
 		cmocka_unit_test(test_generator_bound),
+		cmocka_unit_test(test_limit_tie),
 		cmocka_unit_test(test_exec_driver),
 		cmocka_unit_test(test_step_protocol),
 		cmocka_unit_test(test_json_roundtrip),
