@@ -236,7 +236,8 @@ struct cp_cmp_sample {
 	  "the generator could not offer the rate asked")                      \
 	_(DUT_CORE, "dut-core", "the DUT core was busy all the time")          \
 	_(RINGS, "rings",                                                      \
-	  "ring or socket buffer overflows while the core had spare time")     \
+	  "lost on the way into the DUT (ring, socket buffer, link backlog) "  \
+	  "while its core had spare time")                                     \
 	_(TX_RING, "tx-ring", "TX ring full")                                  \
 	_(SINK, "sink",                                                        \
 	  "lost after the DUT sent them: the sink side of the lab")            \
@@ -275,7 +276,8 @@ void cp_cmp_metrics_of(struct cp_cmp_metrics *m, const struct cp_cmp_sample *s);
  *   after:  TX_RING when tx_full explains half of it, else SINK;
  *   before: DUT_CORE when the core was >= 90% busy, else RINGS (counted
  *           when ring_drops explain half of it, else inferred: the packets
- *           never reached a core that had time for them).
+ *           never reached a core that had time for them: an RX ring, a
+ *           socket buffer or, on veth, the sender's backlog overflowed).
  * Without a DUT packet count the drop counters alone decide (tx_full,
  * ring_drops, busy >= 90%); UNKNOWN only when nothing does. why (may be
  * NULL) gets one line naming the numbers and the method.
