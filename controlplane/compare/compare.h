@@ -446,6 +446,9 @@ struct cp_cmp_machine {
 	char kernel[128];
 	bool virtualised;
 	char hypervisor[64];
+	/* /proc/loadavg when probed (the end of a run): 1, 5, 15 minutes;
+	 * other work on the machine moves every number a run reports */
+	double load[3];
 };
 
 void cp_cmp_machine_probe(struct cp_cmp_machine *m);

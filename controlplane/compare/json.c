@@ -171,10 +171,14 @@ static json_t *doc_json(const struct cp_cmp_conf *c,
 	if (m)
 		json_object_set_new(
 			doc, "machine",
-			json_pack("{s:s,s:i,s:o,s:s,s:b,s:s}", "cpu", m->cpu,
-				  "cores", (int)m->cores, "mhz", num(m->mhz),
-				  "kernel", m->kernel, "virtualised",
-				  m->virtualised, "hypervisor", m->hypervisor));
+			json_pack("{s:s,s:i,s:o,s:s,s:b,s:s,s:[o,o,o]}", "cpu",
+				  m->cpu, "cores", (int)m->cores, "mhz",
+				  num(m->mhz), "kernel", m->kernel,
+				  "virtualised", m->virtualised, "hypervisor",
+				  m->hypervisor, "loadavg",
+				  num(m->load[0] >= 0 ? m->load[0] : NAN),
+				  num(m->load[1] >= 0 ? m->load[1] : NAN),
+				  num(m->load[2] >= 0 ? m->load[2] : NAN)));
 	if (c) {
 		conf = json_object();
 		a = json_array();
@@ -488,6 +492,14 @@ int cp_cmp_json_parse(const char *text, struct cp_cmp_result **res,
 				json_object_get(mach, "cores"));
 			m->virtualised = json_is_true(
 				json_object_get(mach, "virtualised"));
+			for (int k = 0; k < 3; k++) {
+				json_t *l = json_array_get(
+					json_object_get(mach, "loadavg"), k);
+
+				m->load[k] = json_is_number(l)
+						     ? json_number_value(l)
+						     : -1;
+			}
 		}
 	}
 	*res = out;

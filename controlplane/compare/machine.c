@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
-/* The machine the numbers came from: CPU model, cores, clock, kernel, and
- * whether it runs under a hypervisor (the "hypervisor" CPU flag). */
+/* The machine the numbers came from: CPU model, cores, clock, kernel,
+ * whether it runs under a hypervisor (the "hypervisor" CPU flag), and how
+ * busy it was (load average). */
 #include <stdio.h>
 #include <string.h>
 #include <sys/utsname.h>
@@ -67,4 +68,12 @@ void cp_cmp_machine_probe(struct cp_cmp_machine *m)
 	}
 	if (f)
 		fclose(f);
+	m->load[0] = m->load[1] = m->load[2] = -1;
+	f = fopen("/proc/loadavg", "r");
+	if (f) {
+		if (fscanf(f, "%lf %lf %lf", &m->load[0], &m->load[1],
+			   &m->load[2]) != 3)
+			m->load[0] = m->load[1] = m->load[2] = -1;
+		fclose(f);
+	}
 }

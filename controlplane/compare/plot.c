@@ -181,6 +181,11 @@ int cp_cmp_write_all(const char *outdir, const struct cp_cmp_conf *c,
 	fprintf(f, "# %s, %u cores at %.0f MHz, %s%s%s\n", m.cpu, m.cores,
 		m.mhz, m.kernel, m.virtualised ? ", virtualised " : "",
 		m.hypervisor);
+	if (m.load[0] >= 0)
+		fprintf(f,
+			"# load average %.2f %.2f %.2f (1, 5, 15 min) at the "
+			"end of the run\n",
+			m.load[0], m.load[1], m.load[2]);
 	cp_cmp_table_print(f, res, n);
 	if (fclose(f)) {
 		rc = -errno;

@@ -569,6 +569,7 @@ static void test_json_roundtrip(void **state)
 	assert_int_equal(n, x->n);
 	assert_int_equal(m2.cores, m.cores);
 	assert_string_equal(m2.kernel, m.kernel);
+	assert_true(m.load[2] >= 0 && near(m2.load[2], m.load[2], 1e-9));
 	for (unsigned int i = 0; i < n; i++) {
 		const struct cp_cmp_result *a = &x->res[i];
 		const struct cp_cmp_result *b = &back[i];
