@@ -205,7 +205,8 @@ static void on_watch_tick(struct cp_timer *t)
 	struct cp_error e = {0};
 	json_t *r, *j;
 
-	cp_timer_start(&w->timer, w->interval_ms);
+	/* From the deadline, not from now: updates keep their period. */
+	cp_timer_again(&w->timer, w->interval_ms);
 	/* Behind: the update waiting (or being written) is enough. */
 	if (cl->out_head) {
 		w->coalesced++;
@@ -501,9 +502,17 @@ static void on_accept(struct cp_io *io, int fd);
 static void on_accept_retry(struct cp_timer *t)
 {
 	struct listener *ls = t->data;
+	int ret;
 
-	if (ls->open && cp_io_accept(&ls->io, on_accept) < 0)
-		cp_err("control: cannot re-arm accept");
+	if (!ls->open)
+		return;
+	ret = cp_io_accept(&ls->io, on_accept);
+	if (ret < 0 && ret != -EBUSY) {
+		/* Never give up on accepting: try again in a second. */
+		cp_err("control: cannot re-arm accept: %s: retrying in 1 s",
+		       strerror(-ret));
+		cp_timer_start(&ls->retry, 1000);
+	}
 }
 
 static void on_accept(struct cp_io *io, int fd)
