@@ -7,11 +7,16 @@
  * script can read the daemon's memory.
  *
  *   cp_load --socket PATH [--clients N] [--requests R] [--cmd VERB]
- *           [--duration MS] [--hold MS] [--timeout MS]
+ *           [--duration MS] [--hold MS] [--timeout MS] [--watch MS]
  *
  * --duration: each client goes on sending (closed loop) until MS have
  * passed, whatever --requests says.
+ * --watch MS: each client subscribes (`stats watch` every MS) and reads the
+ * stream for --duration; rps is then stream updates received per second.
  *
+ * Once every client is connected and its first request sent, prints
+ * "running clients=N" (flushed), so a script can time a window of the
+ * steady load.
  * Prints one line: clients=N answered=A errors=E requests=T secs=S
  * rps=X p50_us=Y p99_us=Z connect_secs=C. Exit 0 when every request got an
  * "ok" answer, 1 otherwise. One thread, epoll, non-blocking sockets.
@@ -34,6 +39,8 @@ struct client {
 	int waiting; /* a request is out */
 	double sent_at;
 	size_t inlen;
+	int skipping; /* an oversize line: dropping to its newline */
+	int skip_ok; /* ... whose start said "ok":true */
 	char in[2048];
 };
 
@@ -56,7 +63,7 @@ int main(int argc, char **argv)
 {
 	const char *path = NULL, *cmd = "status";
 	long nclients = 1, nreq = 1, hold_ms = 0, timeout_ms = 60000;
-	long duration_ms = 0;
+	long duration_ms = 0, watch_ms = 0;
 	double stop_at = 0;
 	struct sockaddr_un a = {.sun_family = AF_UNIX};
 	struct client *cl;
@@ -82,6 +89,8 @@ int main(int argc, char **argv)
 			duration_ms = atol(argv[i + 1]);
 		else if (!strcmp(argv[i], "--timeout"))
 			timeout_ms = atol(argv[i + 1]);
+		else if (!strcmp(argv[i], "--watch"))
+			watch_ms = atol(argv[i + 1]);
 		else {
 			fprintf(stderr, "cp_load: unknown option %s\n",
 				argv[i]);
@@ -100,7 +109,18 @@ int main(int argc, char **argv)
 		rl.rlim_cur = rl.rlim_max;
 		setrlimit(RLIMIT_NOFILE, &rl);
 	}
-	reqlen = snprintf(req, sizeof(req), "{\"id\":1,\"cmd\":\"%s\"}\n", cmd);
+	if (watch_ms > 0 && duration_ms <= 0) {
+		fprintf(stderr, "cp_load: --watch needs --duration\n");
+		return 2;
+	}
+	if (watch_ms > 0)
+		reqlen = snprintf(req, sizeof(req),
+				  "{\"id\":1,\"cmd\":\"stats watch\","
+				  "\"args\":{\"interval\":%ld}}\n",
+				  watch_ms);
+	else
+		reqlen = snprintf(req, sizeof(req),
+				  "{\"id\":1,\"cmd\":\"%s\"}\n", cmd);
 	if (duration_ms > 0)
 		nreq = 1000000000L / nclients; /* bounded by the deadline */
 	total = nclients * nreq;
@@ -149,6 +169,8 @@ int main(int argc, char **argv)
 		cl[i].waiting = 1;
 		cl[i].left--;
 	}
+	printf("running clients=%ld\n", nclients);
+	fflush(stdout);
 	while (done < nclients && now() < deadline) {
 		int n = epoll_wait(ep, evs, 512, 100);
 
@@ -171,8 +193,35 @@ int main(int argc, char **argv)
 			c->inlen += (size_t)r;
 			while ((nl = memchr(c->in, '\n', c->inlen))) {
 				size_t l = (size_t)(nl - c->in) + 1;
+				int ok = c->skipping
+						 ? c->skip_ok
+						 : !!memmem(c->in, l,
+							    "\"ok\":true", 9);
 
-				if (!memmem(c->in, l, "\"ok\":true", 9))
+				c->skipping = 0;
+				if (watch_ms > 0 &&
+				    memmem(c->in, l, "\"event\":", 8)) {
+					/* a stream update */
+					answered++;
+					memmove(c->in, c->in + l, c->inlen - l);
+					c->inlen -= l;
+					if (now() >= stop_at) {
+						epoll_ctl(ep, EPOLL_CTL_DEL,
+							  c->fd, NULL);
+						done++;
+						break;
+					}
+					continue;
+				}
+				if (watch_ms > 0) {
+					/* the subscription's answer */
+					errors += !ok;
+					memmove(c->in, c->in + l, c->inlen - l);
+					c->inlen -= l;
+					c->waiting = 0;
+					continue;
+				}
+				if (!ok)
 					errors++;
 				else if (answered < (4L << 20))
 					lat[answered++] = now() - c->sent_at;
@@ -194,8 +243,15 @@ int main(int argc, char **argv)
 					done++;
 				}
 			}
-			if (c->inlen == sizeof(c->in))
-				c->inlen = 0; /* oversize answer: drop */
+			if (c->inlen == sizeof(c->in)) {
+				/* oversize answer: keep whether its start
+				 * said ok, drop the rest up to its newline */
+				if (!c->skipping)
+					c->skip_ok = !!memmem(c->in, c->inlen,
+							      "\"ok\":true", 9);
+				c->skipping = 1;
+				c->inlen = 0;
+			}
 		}
 	}
 	t1 = now();
@@ -213,6 +269,8 @@ int main(int argc, char **argv)
 	}
 	if (duration_ms > 0)
 		total = answered + errors;
+	if (watch_ms > 0)
+		p50 = p99 = 0; /* no request latencies in a stream */
 	printf("clients=%ld answered=%ld errors=%ld requests=%ld secs=%.3f "
 	       "rps=%.0f p50_us=%.1f p99_us=%.1f connect_secs=%.3f\n",
 	       nclients, answered, errors, total, t1 - t0,
