@@ -14,7 +14,9 @@
  * naming the port and the device; the old device runs again and traffic
  * flows), an afxdp backend on an interface that does not exist (refused
  * naming the port and the interface, the old device runs again) and
- * another name (refused). Throughout, per flow, sequence numbers at out only grow (a
+ * another name (refused), and a worker stuck in src's rx_burst (the
+ * switch fails after its 2 s bound naming the port and the worker, src
+ * keeps running; once the worker is back the switch works). Throughout, per flow, sequence numbers at out only grow (a
  * reopen may lose packets, never duplicate or reorder them), and at the
  * end out received exactly what the worker counted as sent to it. ASan
  * (developer builds) catches any use of a closed port's memory. Needs
@@ -60,6 +62,27 @@ static uint16_t out_port;
 static struct dp *g_dp; /* for the counters a failure prints */
 
 static int kern_fd = -1;
+
+/* A worker that does not come back: src's rx_burst stalls when asked until
+ * the test lets it go (a stand-in for a worker stuck in a syscall or
+ * starved). */
+static const struct dp_port_ops *stall_orig;
+static struct dp_port_ops stall_ops;
+static _Atomic int stall; /* 1: stall next call, 2: stalling, 3: let go */
+
+static uint16_t stall_rx(struct dp_port *p, uint16_t q, struct dp_burst *b)
+{
+	int one = 1;
+
+	if (atomic_compare_exchange_strong(&stall, &one, 2)) {
+		struct timespec ts = { 0, 1000 * 1000 };
+
+		while (atomic_load(&stall) == 2)
+			nanosleep(&ts, NULL);
+		atomic_store(&stall, 0);
+	}
+	return stall_orig->rx_burst(p, q, b);
+}
 
 static void drain_one(const uint8_t *f, size_t len)
 {
@@ -396,6 +419,38 @@ int main(int argc, char **argv)
 		bad = 1;
 	}
 	bad |= !flows("refusals");
+
+	/* A worker stuck in src's rx_burst: the switch gives up after its
+	 * bound, naming the port and the worker, and src keeps running; once
+	 * the worker is back the same switch works (and drops the stall). */
+	dp_port_stop(dp, 0);
+	stall_orig = dp_port_get(dp, 0)->ops;
+	stall_ops = *stall_orig;
+	stall_ops.rx_burst = stall_rx;
+	((struct dp_port *)dp_port_get(dp, 0))->ops = &stall_ops;
+	dp_port_start(dp, 0, err, sizeof(err));
+	atomic_store(&stall, 1);
+	for (k = 0; k < 1000 && atomic_load(&stall) != 2; k++)
+		sleep_ms(1);
+	pc = dp_config(dp)->ports[0].conf;
+	r = dp_port_reopen(dp, 0, &pc, err, sizeof(err));
+	printf("stuck worker: %d '%s'\n", r, err);
+	if (r != -ETIMEDOUT || !strstr(err, "port src: worker 0 did not "
+					  "quiesce within")) {
+		printf("FAIL: a stuck worker\n");
+		bad = 1;
+	}
+	atomic_store(&stall, 3);
+	while (atomic_load(&stall))
+		sleep_ms(10);
+	bad |= !flows("after a stuck worker");
+	r = dp_port_reopen(dp, 0, &pc, err, sizeof(err));
+	if (r != 0 || dp_port_get(dp, 0)->ops == &stall_ops) {
+		printf("FAIL: reopen after the worker came back: %d '%s'\n",
+		       r, err);
+		bad = 1;
+	}
+	bad |= !flows("reopen after a stuck worker");
 
 	/* Generator off; out gets all the worker sent it. */
 	dp_gen_stop(dp, 0);
