@@ -72,6 +72,13 @@ _linerate()
 		;;
 	esac
 	case "$cur" in
+	port=*)
+		local names pre=${cur#port=}
+		pre=${pre%"${pre##*,}"}
+		names=$(linerate show ports 2>/dev/null | awk 'NR > 1 {print $2}')
+		COMPREPLY=($(compgen -P "port=$pre" -W "$names" -- "${cur##*[=,]}"))
+		return
+		;;
 	action=*)
 		COMPREPLY=($(compgen -P "action=" -W "permit deny " -- "${cur#*=}"))
 		return

@@ -201,6 +201,16 @@ static void completion(FILE *f)
 	}
 	fprintf(f, "\t*)\n\t\tverb=\"${COMP_WORDS[1]}\"\n\t\t;;\n\tesac\n"
 		   "\tcase \"$cur\" in\n");
+	/* Port names from the running daemon (its socket from
+	 * LINERATE_SOCKET); after a comma (port backend a,b) the next one. */
+	fprintf(f, "\tport=*)\n"
+		   "\t\tlocal names pre=${cur#port=}\n"
+		   "\t\tpre=${pre%%\"${pre##*,}\"}\n"
+		   "\t\tnames=$(linerate show ports 2>/dev/null | "
+		   "awk 'NR > 1 {print $2}')\n"
+		   "\t\tCOMPREPLY=($(compgen -P \"port=$pre\" -W \"$names\" "
+		   "-- \"${cur##*[=,]}\"))\n"
+		   "\t\treturn\n\t\t;;\n");
 	/* Values of enumerated types after name= */
 	for (int i = 0; i < CP_CMD__COUNT; i++) {
 		struct cp_arg_spec a[16];
