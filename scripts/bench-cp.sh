@@ -23,7 +23,10 @@
 #      control plane costs the dataplane beyond any busy process on the
 #      control CPU.
 # Prints one table; timings are noisy on a shared 2-core VM, so compare the
-# two backends within one run.
+# two backends within one run. scripts/bench-cp-dp.sh measures the
+# dataplane side more carefully (net_null worker alone on the last CPU,
+# status / show stats / stats watch loads, idle-vs-idle noise floor, and
+# the worker's on-CPU rate, which the scheduler's sharing does not move).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
