@@ -29,7 +29,10 @@
  * (so its queue sits in that thread's waiter; the first worker sends to
  * out on a TX-only socket), drained by an AF_PACKET
  * socket on IF_PEER: out is reopened through every I/O model under
- * traffic, and an unknown io_model is refused and reverted.
+ * traffic, an unknown io_model is refused and reverted, and afxdp is
+ * refused where the config's rules would be broken (out as the io peer
+ * of a worker that does not poll it; src and out on afxdp with their
+ * queue 0 polled by two workers), naming the ports, nothing touched.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -215,7 +218,7 @@ static int kern_cycle(struct dp *dp)
 	};
 	struct dp_port_conf pc;
 	struct timespec t0, t1;
-	char err[512];
+	char err[512], err2[256];
 	unsigned int i;
 	int r, bad = 0;
 
@@ -247,6 +250,42 @@ static int kern_cycle(struct dp *dp)
 		bad = 1;
 	}
 	bad |= !flows("revert of out");
+
+	/* The config's afxdp rules, checked before anything is touched:
+	 * worker 0 forwards src to out (io) without polling out, so out
+	 * cannot be an afxdp port; src and out on afxdp would have their
+	 * queue 0 (one UMEM pool) polled by two workers. */
+	pc = dp_config(dp)->ports[1].conf;
+	snprintf(pc.backend, sizeof(pc.backend), "afxdp");
+	r = dp_port_reopen(dp, 1, &pc, err, sizeof(err));
+	printf("afxdp io peer: %d '%s'\n", r, err);
+	if (r != -EINVAL || !strstr(err, "port out") ||
+	    !strstr(err, "worker 0 forwards src") ||
+	    strcmp(dp_config(dp)->ports[1].conf.backend, "kernel")) {
+		printf("FAIL: an afxdp io peer its sender does not poll\n");
+		bad = 1;
+	}
+	{
+		struct dp_port_conf two[2];
+		uint16_t ids[2] = { 0, 1 };
+
+		two[0] = dp_config(dp)->ports[0].conf;
+		two[1] = dp_config(dp)->ports[1].conf;
+		snprintf(two[0].backend, sizeof(two[0].backend), "afxdp");
+		snprintf(two[1].backend, sizeof(two[1].backend), "afxdp");
+		dp_port_set_mode(dp, 0, DP_FWD_MACSWAP, err, sizeof(err));
+		r = dp_ports_reopen(dp, 2, ids, two, err, sizeof(err));
+		dp_port_set_mode(dp, 0, DP_FWD_IO, err2, sizeof(err2));
+		printf("afxdp pool rule: %d '%s'\n", r, err);
+		if (r != -EINVAL || !strstr(err, "queue 0 would be polled by "
+						 "workers 0 and 1") ||
+		    strcmp(dp_config(dp)->ports[0].conf.backend, "dpdk") ||
+		    strcmp(dp_config(dp)->ports[1].conf.backend, "kernel")) {
+			printf("FAIL: the afxdp pool rule\n");
+			bad = 1;
+		}
+	}
+	bad |= !flows("afxdp rules");
 	printf("reopened out through %zu I/O models under traffic\n",
 	       sizeof(models) / sizeof(models[0]));
 	return bad;
