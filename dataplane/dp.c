@@ -16,6 +16,14 @@
  * a UMEM of its own or break the one-thread-per-pool rule): a worker sends
  * on an afxdp port only when it polls it, else its packets for it count as
  * PORT_DOWN (dp_create logs a warning naming the worker and port).
+ *
+ * Run-time backend switch (dp_ports_reopen, at the end of the ports part):
+ * a batch of ports goes admin down, each running worker flushes its TX
+ * buffers and lets go of their queues in its own thread, a grace period
+ * follows (every wait bounded by DP_QUIESCE_MS, an error naming the worker
+ * past it); then all are closed and all opened with the new confs, or all
+ * with their old ones again. An afxdp port never joins or leaves alone:
+ * the other afxdp ports (one UMEM pool per queue index) come along.
  */
 #include <dirent.h>
 #include <errno.h>
