@@ -305,6 +305,12 @@ struct cp_cmp_ndr {
 	double offered_mpps; /* measured at that trial */
 	double forwarded_mpps;
 	double lower_mpps, upper_mpps;
+	/* the highest rate the generator really offered (tx over the
+	 * measured seconds) in any trial of the search that met the loss
+	 * target, 0 when none did: a lower bound on the DUT's NDR/PDR that
+	 * holds even when the generator could not keep the rate asked
+	 * (trials with rx > tx, late packets of an earlier trial, skipped) */
+	double met_mpps;
 	double cycles_per_pkt; /* at the bound's trial */
 	double lat_p50_us, lat_p99_us;
 	unsigned int trials;

@@ -9,7 +9,8 @@
  * MRR columns are medians over the repetitions, the _min, _max, _q1, _q3
  * columns their spread, lat_n how many repetitions measured latency;
  * dut_rx_mpps is what the DUT core received (its throughput when the sink
- * limits forwarded_mpps).
+ * limits forwarded_mpps); ndr_met_mpps/pdr_met_mpps the highest rate the
+ * generator really offered in a search trial that met the target.
  * ndr_mpps/pdr_mpps are medians over the search repetitions (ndr_min/ndr_max
  * their spread); the other ndr_ and pdr_ columns come from the repetition
  * nearest the median. limit is the MRR's, ndr_limit/pdr_limit why the rate
@@ -37,7 +38,8 @@ const char cp_cmp_csv_header[] =
 	"lat_p50_min,lat_p50_max,lat_p99_min,lat_p99_max,lat_n,"
 	"ndr_min,ndr_max,ndr_offered_mpps,ndr_limit,ndr_limit_why,"
 	"pdr_min,pdr_max,pdr_offered_mpps,pdr_cycles_per_pkt,pdr_limit,"
-	"pdr_limit_why,dut_rx_mpps,dut_rx_min,dut_rx_max";
+	"pdr_limit_why,dut_rx_mpps,dut_rx_min,dut_rx_max,ndr_met_mpps,"
+	"pdr_met_mpps";
 
 static void put_num(FILE *f, double v)
 {
@@ -145,6 +147,8 @@ int cp_cmp_csv_write(const char *path, const struct cp_cmp_result *res,
 		put_num(f, x->dut_rx_mpps.med);
 		put_num(f, x->dut_rx_mpps.min);
 		put_num(f, x->dut_rx_mpps.max);
+		put_num(f, x->ok && x->searched ? x->ndr.met_mpps : NAN);
+		put_num(f, x->ok && x->searched ? x->pdr.met_mpps : NAN);
 		fputc('\n', f);
 	}
 	if (ferror(f))

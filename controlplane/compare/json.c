@@ -35,6 +35,7 @@
 	_(forwarded_mpps)                                                      \
 	_(lower_mpps)                                                          \
 	_(upper_mpps)                                                          \
+	_(met_mpps)                                                            \
 	_(cycles_per_pkt)                                                      \
 	_(lat_p50_us)                                                          \
 	_(lat_p99_us)

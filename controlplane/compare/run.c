@@ -185,17 +185,20 @@ int cp_cmp_run_new(struct cp_cmp_run **out, const struct cp_cmp_conf *c,
 		x->forwarded_mpps = x->loss = x->dut_rx_mpps =
 			x->cycles_per_pkt = x->syscalls_per_pkt = x->cpu_busy =
 				x->lat_p50_us = x->lat_p99_us = x->offered_mpps;
-		x->ndr = (struct cp_cmp_ndr){NAN,
-					     NAN,
-					     NAN,
-					     NAN,
-					     NAN,
-					     NAN,
-					     NAN,
-					     NAN,
-					     0,
-					     CP_CMP_ST_ERROR,
-					     x->offered_mpps};
+		x->ndr = (struct cp_cmp_ndr){
+			.mpps = NAN,
+			.offered_mpps = NAN,
+			.forwarded_mpps = NAN,
+			.lower_mpps = NAN,
+			.upper_mpps = NAN,
+			.met_mpps = NAN,
+			.cycles_per_pkt = NAN,
+			.lat_p50_us = NAN,
+			.lat_p99_us = NAN,
+			.status = CP_CMP_ST_ERROR,
+			.reps = x->offered_mpps,
+			.limit = CP_CMP_LIM_UNKNOWN,
+		};
 		x->pdr = x->ndr;
 	}
 	r->total =
@@ -536,14 +539,28 @@ static void record_search(struct cp_cmp_run *r)
 		struct cp_cmp_metrics m = {NAN, NAN, NAN, NAN, NAN,
 					   NAN, NAN, NAN, NAN};
 
+		double met = 0;
+
 		if (b->lb_meas >= 0)
 			m = r->srec[r->srep][b->lb_meas].m;
+		for (unsigned int i = 0; i < r->n_srec[r->srep]; i++) {
+			const struct cp_cmp_trial_rec *tr =
+				&r->srec[r->srep][i];
+			double tol = t == CP_CMP_NDR ? r->c.sc.ndr_loss
+						     : r->c.sc.pdr_loss;
+
+			if (tr->tx && tr->rx <= tr->tx &&
+			    tr->m.loss <= tol + 1e-12 &&
+			    tr->m.offered_mpps > met)
+				met = tr->m.offered_mpps;
+		}
 		*nd = (struct cp_cmp_ndr){
 			.mpps = b->rate / 1e6,
 			.offered_mpps = m.offered_mpps,
 			.forwarded_mpps = m.forwarded_mpps,
 			.lower_mpps = b->lower / 1e6,
 			.upper_mpps = b->upper / 1e6,
+			.met_mpps = met,
 			.cycles_per_pkt = m.cycles_per_pkt,
 			.lat_p50_us = m.lat_p50_us,
 			.lat_p99_us = m.lat_p99_us,

@@ -66,12 +66,14 @@ void cp_cmp_table_print(FILE *f, const struct cp_cmp_result *res,
 			x->frame, x->flows, cp_cmp_limit_name(x->limit),
 			x->limit_why);
 		if (x->searched)
-			fprintf(f, "  NDR %s (%s): %s\n  PDR %s (%s): %s\n",
+			fprintf(f,
+				"  NDR %s (%s; met at %.3f Mpps offered): %s\n"
+				"  PDR %s (%s; met at %.3f Mpps offered): %s\n",
 				cp_cmp_limit_name(x->ndr.limit),
 				cp_cmp_status_name(x->ndr.status),
-				x->ndr.limit_why,
+				x->ndr.met_mpps, x->ndr.limit_why,
 				cp_cmp_limit_name(x->pdr.limit),
 				cp_cmp_status_name(x->pdr.status),
-				x->pdr.limit_why);
+				x->pdr.met_mpps, x->pdr.limit_why);
 	}
 }

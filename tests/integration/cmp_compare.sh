@@ -140,14 +140,17 @@ for r, c in zip(res, rows):
     assert 1 <= ndr["trials"] <= max_trials and len(r["search_trials"]) == ndr["trials"]
     for i, t in enumerate(r["search_trials"]):
         check_trial(r, t, f"search trial {i}", False)
-    for nd in (ndr, pdr):
+    for nd, tol in ((ndr, 0), (pdr, 0.005)):
+        met = max([t["offered_mpps"] for t in r["search_trials"]
+                   if t["rx"] <= t["tx"] and t["loss"] <= tol + 1e-12] or [0])
+        assert close(nd["met_mpps"], met), (nd, met)
         assert nd["limit"] in LIMITS and nd["limit"] != "unknown" and nd["limit_why"], nd
         if nd["mpps"] > 0:
             assert nd["offered_mpps"] >= 0.97 * nd["mpps"] * (1 - 1e-6), nd
             assert nd["lat_p50_us"] is not None, f"{r['mode']}: latency at the bound {nd}"
     assert abs(float(c["ndr_mpps"]) - ndr["mpps"]) <= 1e-5 * max(1, ndr["mpps"])
     assert c["ndr_limit"] == ndr["limit"] and c["pdr_limit"] == pdr["limit"]
-    print(line + f" NDR {ndr['mpps']:.3f} ({ndr['limit']}) PDR {pdr['mpps']:.3f} ({pdr['limit']})")
+    print(line + f" NDR {ndr['mpps']:.3f} ({ndr['limit']}, met at {ndr['met_mpps']:.3f}) PDR {pdr['mpps']:.3f} ({pdr['limit']})")
 PY
 
 python3 "$out/check.py" "$out/r" "$modes" 2 0.5 4 0 || {

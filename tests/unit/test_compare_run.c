@@ -187,6 +187,10 @@ static void test_numbers_sane(void **state)
 		assert_int_equal(r->dut_rx_mpps.n, r->reps);
 		assert_true(r->forwarded_mpps.med <= r->dut_rx_mpps.med);
 		assert_int_equal(r->n_search_trials, r->ndr.trials);
+		/* the best lossless trial is the bound's, or one above it */
+		assert_true(r->ndr.met_mpps >= r->ndr.offered_mpps - 1e-9);
+		assert_true(near(r->ndr.met_mpps, r->ndr.mpps, 0.005 + 0.002));
+		assert_true(r->pdr.met_mpps >= r->ndr.met_mpps);
 		assert_true(r->search_trials[0].rate == x->c.sc.max_rate);
 		assert_non_null(strstr(r->method, "MLRsearch"));
 		assert_non_null(strstr(r->method, "median of 5"));
@@ -317,6 +321,8 @@ static void test_generator_bound(void **state)
 		assert_true(nd->mpps <= 1 / (1 - CP_CMP_GEN_TOL) + 1e-9);
 		assert_true(nd->mpps >= 1 * (1 - c.sc.precision));
 		assert_true(nd->offered_mpps <= 1 + 1e-9);
+		/* what the generator did offer, losslessly: all it had */
+		assert_true(near(nd->met_mpps, 1, 1e-6));
 	}
 	assert_non_null(strstr(res[0].method, "x3 (median reported)"));
 	cp_cmp_run_free(r);
