@@ -282,16 +282,23 @@ enum cp_cmp_limit cp_cmp_limit_explain(double rate,
 			 "; the generator offered %.3f of the %.3f Mpps asked",
 			 offered_pps / 1e6, rate / 1e6);
 	if (lost == 0) {
+		char late[128] = "";
+
+		if (s->rx > s->tx)
+			snprintf(late, sizeof(late),
+				 " (the sink got %lu more than offered: late "
+				 "packets of an earlier trial)",
+				 (unsigned long)(s->rx - s->tx));
 		if (short_gen) {
 			snprintf(why, whylen,
-				 "no loss, DUT core busy %s%s: the DUT was "
+				 "no loss%s, DUT core busy %s%s: the DUT was "
 				 "not loaded to its limit",
-				 busy, gen);
+				 late, busy, gen);
 			return CP_CMP_LIM_GENERATOR;
 		}
 		snprintf(why, whylen,
-			 "no loss at %.3f Mpps offered, DUT core busy %s",
-			 offered_pps / 1e6, busy);
+			 "no loss%s at %.3f Mpps offered, DUT core busy %s",
+			 late, offered_pps / 1e6, busy);
 		return CP_CMP_LIM_NONE;
 	}
 	if (!s->have_cycles) {

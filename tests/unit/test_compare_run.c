@@ -227,6 +227,11 @@ static void test_limit_attribution(void **state)
 	assert_int_equal(cp_cmp_limit_of(0.5e6 / (1 - CP_CMP_GEN_TOL / 2), &s),
 			 CP_CMP_LIM_NONE);
 	assert_int_equal(cp_cmp_limit_of(0.5e6, &s), CP_CMP_LIM_NONE);
+	/* more than offered: late packets, said */
+	s.rx = 500100;
+	assert_int_equal(cp_cmp_limit_explain(0.5e6, &s, why, sizeof(why)),
+			 CP_CMP_LIM_NONE);
+	assert_non_null(strstr(why, "100 more than offered"));
 	/* the DUT received everything: lost after it */
 	s.rx = 400000;
 	s.tx_full = 100000;
