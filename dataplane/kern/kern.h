@@ -55,6 +55,8 @@
  * counted apart, in samples: getrusage and PACKET_STATISTICS).
  * tx_unfinished is a level, not a count: uring sends whose completion had
  * not come UR_STOP_MS after the last stop (accepted, fate unknown).
+ * sq_wakeups: io_uring_enter calls that woke a sleeping SQPOLL thread
+ * (each also counted in syscalls).
  *
  * _(field, "xstat name")
  */
@@ -81,7 +83,8 @@
 	_(no_buf, "rx_no_buffer")                                              \
 	_(port_down, "port_down_events")                                       \
 	_(kdrops, "kernel_drops")                                              \
-	_(tx_unfinished, "tx_unfinished")
+	_(tx_unfinished, "tx_unfinished")                                      \
+	_(sq_wakeups, "sqpoll_wakeups")
 
 struct kern_stats {
 #define KERN_STAT_FIELD(f, name) uint64_t f;
@@ -235,6 +238,11 @@ bool kern_wait_ready(struct kern_queue *q, enum kern_wait_kind kind);
 void kern_waiter_leave(struct kern_queue *q);
 /* True when another live queue of q's thread is marked ready. */
 bool kern_others_ready(const struct kern_queue *q);
+/* True when other is a queue of q's waiter (thread) and its port is up;
+ * other may point to a queue that has since left (never dereferenced
+ * then). */
+bool kern_waiter_peer_up(const struct kern_queue *q,
+			 const struct kern_queue *other);
 
 /* Shared building blocks the models combine. */
 uint16_t kern_rx_recv_loop(struct kern_queue *q, struct dp_burst *b,

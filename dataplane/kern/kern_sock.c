@@ -322,6 +322,22 @@ bool kern_others_ready(const struct kern_queue *q)
 	return false;
 }
 
+bool kern_waiter_peer_up(const struct kern_queue *q,
+			 const struct kern_queue *other)
+{
+	const struct kern_waiter *w = q->w;
+	int i;
+
+	if (!w || !other)
+		return false;
+	/* Compared as a pointer first: other may be a queue that left (its
+	 * port closed); only a member of the waiter is dereferenced. */
+	for (i = 0; i < w->n; i++)
+		if (w->q[i] == other)
+			return other->kp->p->up;
+	return false;
+}
+
 bool kern_wait_ready(struct kern_queue *q, enum kern_wait_kind kind)
 {
 	struct kern_waiter *w;

@@ -13,10 +13,15 @@
  *   syscall moves two bursts. TX SQEs are held back (up to two bursts, for
  *   at most UR_TX_DEFER_MAX rx_bursts) while another queue of the thread
  *   has work, and flushed before any wait.
- * uring-sqpoll: the same with IORING_SETUP_SQPOLL (the SQ thread pinned to
- *   conf->sqpoll_cpu when >= 0): submitting is a store to the SQ tail, a
- *   syscall only when the SQ thread went idle and needs a wakeup. All
- *   SQPOLL rings with the same CPU setting share one SQ thread.
+ * uring-sqpoll: IORING_SETUP_SQPOLL (the SQ thread pinned to
+ *   conf->sqpoll_cpu when >= 0; all SQPOLL rings with the same CPU setting
+ *   share one SQ thread). Submitting is a store to the SQ tail, a syscall
+ *   only when the SQ thread slept and needs a wakeup, so reads are
+ *   re-armed as they are used (up to 8 bursts on a port that receives)
+ *   and sends are pushed at once. The worker reaps without waiting while
+ *   any queue of its thread has completions and otherwise sleeps until a
+ *   whole burst is ready (one io_uring_enter per burst under load); see
+ *   ur_rx_sq.
  * uring-multishot: one multishot recv with a provided buffer ring (built by
  *   hand: liburing 2.3 has no io_uring_setup_buf_ring) posts a CQE per
  *   packet until the ring runs out of buffers; a CQE without
@@ -27,9 +32,9 @@
  * (the caller frees them when tx_burst returns, the SQE may run later), our
  * own are kept until their completion. Stop submits what is held back and
  * waits (bounded) for every send's completion, so the TX counters are final
- * and no accepted frame vanishes with the ring. Waiting: when nothing
- * completed, the ring's fd waits in the thread's poll() with the other
- * queues.
+ * and no accepted frame vanishes with the ring. Waiting (uring,
+ * multishot, and an idle uring-sqpoll thread): when nothing completed,
+ * the ring's fd waits in the thread's poll() with the other queues.
  * CQ overflow is checked every burst and counted, never silent.
  * Features are probed at open (SQPOLL, registered files/buffers, buffer
  * rings) and every fallback is logged.
@@ -54,6 +59,10 @@
 #define UR_SQ_IDLE_MS 50
 #define UR_SQ_SHARE_MAX 64
 #define UR_ARM (2 * DP_BURST)   /* single-shot reads kept armed */
+#define UR_ARM_SQ (8 * DP_BURST) /* SQPOLL: reads kept armed, at most */
+#define UR_ARM_SQ_MIN 8          /* SQPOLL: ... and at first */
+#define UR_BURST_WAIT_NS 200000 /* SQPOLL: longest wait for a burst */
+#define UR_IDLE_NS 2000000      /* SQPOLL: no completion this long: idle */
 #define UR_TX_BATCH (2 * DP_BURST) /* TX SQEs held back while busy */
 #define UR_TX_DEFER_MAX 4 /* rx_bursts TX may be held back for */
 #define UR_STOP_MS 500    /* stop waits this long for send completions */
@@ -70,6 +79,11 @@ struct ur {
 	bool ms_armed;
 	bool ms_enobufs;   /* the last multishot ended with ENOBUFS */
 	unsigned int armed; /* single-shot reads outstanding */
+	unsigned int arm_max; /* reads to keep armed */
+	unsigned int arm_cur; /* SQPOLL: reads to keep armed now */
+	unsigned int seen;  /* CQEs the last reap retired */
+	unsigned int want;  /* SQPOLL: completions a wait asks for */
+	bool ext_arg;       /* IORING_FEAT_EXT_ARG: waits with a timeout */
 	unsigned int pending; /* SQEs prepared, not submitted */
 	unsigned int defer;   /* rx_bursts that held pending TX back */
 	unsigned int tx_out;  /* sends accepted, completion not reaped */
@@ -161,15 +175,48 @@ static void ur_br_publish(struct ur *u)
 	}
 }
 
-static void ur_submit(struct kern_queue *q, struct ur *u)
+/*
+ * SQPOLL: hand the prepared SQEs to the SQ thread. Publishing them is a
+ * release store of the SQ tail (what io_uring_submit does first); the only
+ * syscall is the wakeup of an SQ thread that went to sleep after
+ * sq_thread_idle (IORING_SQ_NEED_WAKEUP), made here rather than inside
+ * liburing so that every enter is the one counted. Overflowed CQEs are
+ * flushed by ur_check_overflow, not here.
+ */
+static void ur_sq_push(struct kern_queue *q, struct ur *u)
 {
-	unsigned int kf = IO_URING_READ_ONCE(*u->ring.sq.kflags);
+	struct io_uring_sq *sq = &u->ring.sq;
 	int r;
 
-	/* liburing enters the kernel unless SQPOLL runs and is awake and no
-	 * overflowed CQEs wait to be flushed: count the same way. */
-	if (!u->sqpoll || (kf & (IORING_SQ_NEED_WAKEUP | IORING_SQ_CQ_OVERFLOW)))
-		q->st.syscalls++;
+	if (sq->sqe_head != sq->sqe_tail) {
+		sq->sqe_head = sq->sqe_tail;
+		io_uring_smp_store_release(sq->ktail, sq->sqe_tail);
+	}
+	u->pending = 0;
+	u->defer = 0;
+	/* The kernel must see the tail before we read its flag (pairs
+	 * with the SQ thread's barrier between setting NEED_WAKEUP and
+	 * its last look at the tail). */
+	io_uring_smp_mb();
+	if (!(IO_URING_READ_ONCE(*sq->kflags) & IORING_SQ_NEED_WAKEUP))
+		return;
+	q->st.syscalls++;
+	q->st.sq_wakeups++;
+	r = io_uring_enter((unsigned int)u->ring.ring_fd, 0, 0,
+			   IORING_ENTER_SQ_WAKEUP, NULL);
+	if (r < 0 && r != -EINTR && r != -EAGAIN && r != -EBUSY)
+		q->st.rx_err++;
+}
+
+static void ur_submit(struct kern_queue *q, struct ur *u)
+{
+	int r;
+
+	if (u->sqpoll) {
+		ur_sq_push(q, u);
+		return;
+	}
+	q->st.syscalls++;
 	r = io_uring_submit(&u->ring);
 	/* -EAGAIN/-EBUSY: no memory or a CQ backlog, -EINTR: a signal;
 	 * the SQEs stay in the SQ: pending stays set, so the next flush
@@ -252,10 +299,19 @@ static unsigned int ur_arm(struct kern_queue *q, struct ur *u)
 		return 1;
 	}
 	/* Refill in batches: 2 bursts armed, topped up when half are used,
-	 * so one enter re-arms (and, under load, completes) two bursts. */
-	if (u->armed > UR_ARM / 2)
+	 * so one enter re-arms (and, under load, completes) two bursts.
+	 * SQPOLL: arming costs no syscall, so every read used is re-armed at
+	 * once and up to arm_max (8 bursts) stay in flight: the SQ thread
+	 * always has reads to issue while the worker handles the last burst.
+	 * How many is arm_cur: from UR_ARM_SQ_MIN, doubled whenever one reap
+	 * took half of them. Every read waiting for data is an entry on the
+	 * socket's wait queue, and every frame the socket sends walks that
+	 * queue (sock_wfree -> sock_def_write_space): with 256 reads armed on
+	 * a port that mostly transmits, that walk was 55% of the SQ thread's
+	 * time (perf, cpu-clock). Only a port that receives arms deep. */
+	if (!u->sqpoll && u->armed > u->arm_max / 2)
 		return 0;
-	while (u->armed < UR_ARM) {
+	while (u->armed < (u->sqpoll ? u->arm_cur : u->arm_max)) {
 		if (!kern_slot_get(q, &s)) {
 			q->st.no_buf++;
 			break;
@@ -346,29 +402,132 @@ static uint16_t ur_reap(struct kern_queue *q, struct ur *u, struct dp_burst *b)
 	io_uring_cq_advance(&u->ring, seen);
 	ur_br_publish(u);
 	q->st.rx_pkts += n;
+	u->seen = seen;
 	return n;
 }
 
-#define UR_SPIN_NS 50000
+/*
+ * SQPOLL waiting. Submitting is a store, and the SQ thread does the socket
+ * work, so the worker has nothing to do between bursts but wait for it. It
+ * never waits while completions are there: an rx_burst that reaps nothing
+ * returns at once while another queue of the thread is ready. The thread's
+ * "hot" queue (the last one that received) waits for a whole burst in one
+ * io_uring_enter (min_complete, with an IORING_ENTER_EXT_ARG timeout of
+ * UR_BURST_WAIT_NS, no timeout SQE): the SQ thread works through the reads
+ * still armed meanwhile, so under load that is one syscall and one wakeup
+ * per burst. Spinning instead would burn a second core to save that
+ * syscall, and on a shared core it takes the SQ thread's time (measured:
+ * scripts/bench-kern.sh). Other queues of the thread reap without waiting.
+ * min_complete adapts: halved when a wait timed out short of it while
+ * the SQ thread had consumed every SQE (traffic slower than a burst per
+ * UR_BURST_WAIT_NS), doubled up to a burst when reached. After
+ * UR_IDLE_NS without a completion on any SQPOLL queue of the thread, it is
+ * idle: the queues wait in the thread's poll() as the other models do (any
+ * completion wakes it). Per thread: thread-local.
+ */
+static __thread uint64_t ur_idle_since; /* 0: a completion came lately */
+/* The queue that received last; may dangle (its port closed): only
+ * compared, or looked up in the thread's waiter. */
+static __thread const struct kern_queue *ur_hot;
 
-/* Spin up to UR_SPIN_NS for a completion (vDSO clock, no syscall). */
-static bool ur_spin_cq(struct ur *u)
+static uint64_t ur_now_ns(void)
 {
-	struct timespec t0, t;
-	unsigned int i = 0;
+	struct timespec t;
 
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	for (;;) {
-		if (io_uring_cq_ready(&u->ring))
-			return true;
-		if (++i % 64 == 0) {
-			clock_gettime(CLOCK_MONOTONIC, &t);
-			if ((t.tv_sec - t0.tv_sec) * 1000000000L +
-				    (t.tv_nsec - t0.tv_nsec) > UR_SPIN_NS)
-				return false;
-		}
-		__builtin_ia32_pause();
+	clock_gettime(CLOCK_MONOTONIC, &t); /* vDSO: no syscall */
+	return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
+/* Sleep until u->want completions are in the CQ or UR_BURST_WAIT_NS. */
+static void ur_wait_burst(struct kern_queue *q, struct ur *u, unsigned int want)
+{
+	struct __kernel_timespec ts = { .tv_nsec = UR_BURST_WAIT_NS };
+	struct io_uring_getevents_arg arg = {
+		.ts = (uint64_t)(uintptr_t)&ts,
+	};
+	unsigned int got;
+	int r;
+
+	q->st.syscalls++;
+	q->st.waits++;
+	r = io_uring_enter2((unsigned int)u->ring.ring_fd, 0, want,
+			    IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG,
+			    (sigset_t *)&arg, sizeof(arg));
+	if (r < 0 && r != -ETIME && r != -EINTR && r != -EAGAIN &&
+	    r != -EBUSY)
+		q->st.rx_err++;
+	got = io_uring_cq_ready(&u->ring);
+	if (got)
+		q->st.wakeups++;
+	/* Short of it with the SQ consumed: the reads wait for traffic,
+	 * ask for fewer. With SQEs still queued the SQ thread was late
+	 * (preempted), which says nothing about the traffic. */
+	if (got >= want) {
+		if (u->want < DP_BURST)
+			u->want *= 2;
+	} else if (u->want > 1 &&
+		   io_uring_smp_load_acquire(u->ring.sq.khead) ==
+			   *u->ring.sq.ktail) {
+		u->want /= 2;
 	}
+}
+
+/* Reap; a reap that took half the reads armed doubles arm_cur. */
+static uint16_t ur_reap_sq(struct kern_queue *q, struct ur *u,
+			   struct dp_burst *b)
+{
+	uint16_t n = ur_reap(q, u, b);
+
+	if (n >= u->arm_cur / 2 && u->arm_cur < u->arm_max)
+		u->arm_cur = u->arm_cur * 2 < u->arm_max ? u->arm_cur * 2
+							 : u->arm_max;
+	return n;
+}
+
+static uint16_t ur_rx_sq(struct kern_queue *q, struct ur *u,
+			 struct dp_burst *b)
+{
+	unsigned int inflight;
+	uint64_t now;
+	uint16_t n;
+
+	n = ur_reap_sq(q, u, b);
+	ur_arm(q, u);
+	if (u->pending)
+		ur_sq_push(q, u);
+	if (n)
+		ur_hot = q;
+	if (u->seen) {
+		ur_idle_since = 0;
+		return n;
+	}
+	if (kern_others_ready(q) ||
+	    (ur_hot != q && kern_waiter_peer_up(q, ur_hot)))
+		return 0;
+	now = ur_now_ns();
+	if (!ur_idle_since)
+		ur_idle_since = now;
+	inflight = u->armed + u->tx_out;
+	if (now - ur_idle_since < UR_IDLE_NS && inflight && u->ext_arg) {
+		ur_wait_burst(q, u, u->want < inflight ? u->want : inflight);
+		n = ur_reap_sq(q, u, b);
+	} else {
+		/* Idle: any queue's completion wakes the thread. */
+		ur_hot = NULL;
+		q->ready = false;
+		if (kern_wait_ready(q, KERN_WAIT_POLL)) {
+			q->ready = false;
+			n = ur_reap_sq(q, u, b);
+		}
+	}
+	ur_arm(q, u);
+	if (u->pending)
+		ur_sq_push(q, u);
+	if (u->seen)
+		ur_idle_since = 0;
+	if (n)
+		ur_hot = q;
+	return n;
 }
 
 static uint16_t ur_rx(struct dp_port *p, uint16_t qid, struct dp_burst *b)
@@ -382,6 +541,10 @@ static uint16_t ur_rx(struct dp_port *p, uint16_t qid, struct dp_burst *b)
 		return 0;
 	kern_sample(q);
 	ur_check_overflow(q, u);
+	if (u->sqpoll) {
+		n = ur_rx_sq(q, u, b);
+		goto out;
+	}
 	n = ur_reap(q, u, b);
 	if (ur_arm(q, u) || u->pending >= UR_TX_BATCH)
 		ur_submit(q, u);
@@ -394,8 +557,8 @@ static uint16_t ur_rx(struct dp_port *p, uint16_t qid, struct dp_burst *b)
 		 * false unless completions came meanwhile. Returning with
 		 * a stale ready flag let two queues each defer to the
 		 * other's flag forever: neither flushed its TX nor waited
-		 * (uring-sqpoll, where CQEs arrive between bursts, held
-		 * up to 63 frames of a surviving port that way). */
+		 * (CQEs that arrive between bursts left ready set; up to
+		 * 63 frames of a surviving port were held that way). */
 		if (kern_others_ready(q)) {
 			if (u->pending && ++u->defer >= UR_TX_DEFER_MAX)
 				ur_submit(q, u);
@@ -403,14 +566,6 @@ static uint16_t ur_rx(struct dp_port *p, uint16_t qid, struct dp_burst *b)
 		}
 		if (u->pending)
 			ur_submit(q, u);
-		/* SQPOLL: the SQ thread is still issuing the reads we
-		 * just re-armed; sleeping in poll() now would cost a
-		 * context switch per burst. Spin on the CQ a little first
-		 * (only while this queue is receiving). */
-		if (u->sqpoll && u->armed < UR_ARM && ur_spin_cq(u)) {
-			n = ur_reap(q, u, b);
-			goto out;
-		}
 		q->ready = false;
 		if (kern_wait_ready(q, KERN_WAIT_POLL)) {
 			q->ready = false;
@@ -487,6 +642,10 @@ static uint16_t ur_tx(struct dp_port *p, uint16_t qid, uint8_t *const *data,
 		io_uring_sqe_set_data64(sqe, UR_UD(UR_TX, s));
 		u->tx_out++;
 	}
+	/* SQPOLL: the SQ thread starts on the sends now (a store, no
+	 * syscall while it is awake), not at the next rx_burst. */
+	if (u->sqpoll && u->pending)
+		ur_sq_push(q, u);
 	return i;
 }
 
@@ -497,8 +656,10 @@ static void ur_tx_flush(struct dp_port *p, uint16_t qid)
 
 	/* A queue some thread rx-polls (it joined a waiter) is flushed by
 	 * that rx_burst before it waits: keep TX batched up to
-	 * UR_TX_BATCH. A queue nobody rx-polls is submitted now. */
-	if (p->up && u->pending && (!q->w || u->pending >= UR_TX_BATCH))
+	 * UR_TX_BATCH. A queue nobody rx-polls is submitted now, and so is
+	 * every SQPOLL queue (normally nothing is left: ur_tx pushes). */
+	if (p->up && u->pending &&
+	    (u->sqpoll || !q->w || u->pending >= UR_TX_BATCH))
 		ur_submit(q, u);
 }
 
@@ -748,7 +909,8 @@ __attribute__((cold)) static int ur_init(struct kern_queue *q, char *err,
 {
 	struct kern_port *kp = q->kp;
 	struct io_uring_params par = { 0 };
-	unsigned int entries = UR_ARM + UR_TX_BATCH + kp->tx_ring;
+	unsigned int arm = v == UR_SQPOLL ? UR_ARM_SQ : UR_ARM;
+	unsigned int entries;
 	struct iovec iov = { q->slab, q->slab_len };
 	unsigned int cq;
 	struct ur *u;
@@ -760,6 +922,13 @@ __attribute__((cold)) static int ur_init(struct kern_queue *q, char *err,
 		return -ENOMEM;
 	}
 	q->model = u;
+	/* At most half the slab in armed reads: the rest carries bursts
+	 * in the worker and TX copies. */
+	if (arm > q->nslots / 2)
+		arm = q->nslots / 2 > UR_ARM ? q->nslots / 2 : UR_ARM;
+	u->arm_max = arm;
+	u->arm_cur = arm < UR_ARM_SQ_MIN ? arm : UR_ARM_SQ_MIN;
+	entries = arm + UR_TX_BATCH + kp->tx_ring;
 	/* The CQ holds every completion that can be outstanding at once:
 	 * reads, TX, and with multishot one per provided buffer. */
 	cq = 4 * entries + (v == UR_MULTISHOT ? ur_br_entries(q) : 0);
@@ -802,6 +971,7 @@ __attribute__((cold)) static int ur_init(struct kern_queue *q, char *err,
 		par.flags = IORING_SETUP_CQSIZE;
 		par.cq_entries = cq;
 		ret = io_uring_queue_init_params(entries, &u->ring, &par);
+		u->arm_max = UR_ARM;
 	} else if (ret == 0 && v == UR_SQPOLL) {
 		u->sqpoll = true;
 		ur_sq_register(u, true);
@@ -813,6 +983,8 @@ __attribute__((cold)) static int ur_init(struct kern_queue *q, char *err,
 			 kp->p->name, strerror(-ret));
 		return ret;
 	}
+	u->ext_arg = par.features & IORING_FEAT_EXT_ARG;
+	u->want = DP_BURST;
 	if (!(par.features & IORING_FEAT_NODROP))
 		fprintf(stderr,
 			"kern: port %s: kernel may drop CQEs on overflow (no IORING_FEAT_NODROP); drops are counted\n",

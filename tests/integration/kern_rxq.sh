@@ -22,8 +22,14 @@
 set -euo pipefail
 bin=$1/tests/integration/kern_rxq
 case_=$2
-ns="lrk2$3"
-a="lrk2$3a" b="lrk2$3b"
+# Names: lrk2<tag>..., or $KERN_LAB_PREFIX<tag>... (as kern_lab.sh).
+pfx=${KERN_LAB_PREFIX:-lrk2}
+if [ ${#pfx} -gt 4 ] || ! [[ $pfx =~ ^[a-z0-9]+$ ]]; then
+	echo "kern_rxq: KERN_LAB_PREFIX '$pfx': 1 to 4 of [a-z0-9]" >&2
+	exit 1
+fi
+ns="$pfx$3"
+a="$pfx$3a" b="$pfx$3b"
 if [ "$(id -u)" != 0 ]; then
 	echo "SKIP: needs root (network namespaces, AF_PACKET)"
 	exit 77
