@@ -237,7 +237,7 @@ struct cp_cmp_sample {
 	_(DUT_CORE, "dut-core", "the DUT core was busy all the time")          \
 	_(RINGS, "rings",                                                      \
 	  "lost on the way into the DUT (ring, socket buffer, link backlog) "  \
-	  "while its core had spare time")                                     \
+	  "while its worker was not busy (idle or preempted)")                 \
 	_(TX_RING, "tx-ring", "TX ring full")                                  \
 	_(SINK, "sink",                                                        \
 	  "lost after the DUT sent them: the sink side of the lab")            \

@@ -377,9 +377,10 @@ enum cp_cmp_limit cp_cmp_limit_explain(double rate,
 	}
 	snprintf(why, whylen,
 		 "loss %.2f%%: the DUT received %lu of %lu offered with its "
-		 "core busy only %s: the rest was lost on the way in (link "
-		 "backlog, RX ring or socket buffer) while the core had time "
-		 "(inferred from packet counts; no drop counter covers it)%s",
+		 "core busy only %s of the time: the rest was lost on the way "
+		 "in (link backlog, RX ring or socket buffer) while its worker "
+		 "idled or was preempted (the TSC cannot tell which; inferred "
+		 "from packet counts, no drop counter covers it)%s",
 		 100 * m.loss, (unsigned long)s->dut_pkts, (unsigned long)s->tx,
 		 busy, gen);
 	return CP_CMP_LIM_RINGS;
