@@ -61,7 +61,8 @@ int dp_start(struct dp *dp, char *err, size_t errlen);
 /* Stop workers (join), flush their TX buffers, stop ports. Idempotent. */
 void dp_stop(struct dp *dp);
 void dp_destroy(struct dp *dp);
-/* Periodic work on the control thread, about once a second: L2 aging.
+/* Periodic work on the control thread (linerated: every 50 ms): drains the
+ * workers' L2 learn rings on every call, ages L2 entries once a second.
  * Cheap when there is nothing to do. */
 void dp_housekeeping(struct dp *dp);
 /* True once every worker's generator has sent its configured count
