@@ -4,9 +4,10 @@
  * socket driven through an io_uring (liburing 2.3). Variants of one model,
  * so one file: they share the ring, the completion reaping and TX.
  *
- * uring: two bursts of reads stay armed on the socket (READ_FIXED into
- *   slots of the queue's slab, registered once as a fixed buffer; the socket
- *   is a registered file). rx_burst reaps completions and, when half the
+ * uring: up to two bursts of reads stay armed on the socket (READ_FIXED
+ *   into slots of the queue's slab, registered once as a fixed buffer; the
+ *   socket is a registered file; 8 at first, more as the port receives:
+ *   see ur_arm). rx_burst reaps completions and, when half the
  *   reads are used, re-arms them and submits them together with the TX SQEs
  *   queued since: one io_uring_enter per two bursts. Reads issued while
  *   packets are queued complete inline during that enter, so under load each
@@ -60,7 +61,7 @@
 #define UR_SQ_SHARE_MAX 64
 #define UR_ARM (2 * DP_BURST)   /* single-shot reads kept armed */
 #define UR_ARM_SQ (8 * DP_BURST) /* SQPOLL: reads kept armed, at most */
-#define UR_ARM_SQ_MIN 8          /* SQPOLL: ... and at first */
+#define UR_ARM_MIN 8             /* single-shot reads armed at first */
 #define UR_BURST_WAIT_NS 200000 /* SQPOLL: longest wait for a burst */
 #define UR_IDLE_NS 2000000      /* SQPOLL: no completion this long: idle */
 #define UR_TX_BATCH (2 * DP_BURST) /* TX SQEs held back while busy */
@@ -80,7 +81,7 @@ struct ur {
 	bool ms_enobufs;   /* the last multishot ended with ENOBUFS */
 	unsigned int armed; /* single-shot reads outstanding */
 	unsigned int arm_max; /* reads to keep armed */
-	unsigned int arm_cur; /* SQPOLL: reads to keep armed now */
+	unsigned int arm_cur; /* reads to keep armed now (<= arm_max) */
 	unsigned int seen;  /* CQEs the last reap retired */
 	unsigned int want;  /* SQPOLL: completions a wait asks for */
 	bool ext_arg;       /* IORING_FEAT_EXT_ARG: waits with a timeout */
@@ -298,20 +299,23 @@ static unsigned int ur_arm(struct kern_queue *q, struct ur *u)
 		u->ms_enobufs = false;
 		return 1;
 	}
-	/* Refill in batches: 2 bursts armed, topped up when half are used,
-	 * so one enter re-arms (and, under load, completes) two bursts.
-	 * SQPOLL: arming costs no syscall, so every read used is re-armed at
-	 * once and up to arm_max (8 bursts) stay in flight: the SQ thread
+	/* Refill in batches: up to 2 bursts armed, topped up when half are
+	 * used, so one enter re-arms (and, under load, completes) two
+	 * bursts. SQPOLL: arming costs no syscall, so every read used is
+	 * re-armed at once and up to 8 bursts stay in flight: the SQ thread
 	 * always has reads to issue while the worker handles the last burst.
-	 * How many is arm_cur: from UR_ARM_SQ_MIN, doubled whenever one reap
-	 * took half of them. Every read waiting for data is an entry on the
-	 * socket's wait queue, and every frame the socket sends walks that
-	 * queue (sock_wfree -> sock_def_write_space): with 256 reads armed on
-	 * a port that mostly transmits, that walk was 55% of the SQ thread's
-	 * time (perf, cpu-clock). Only a port that receives arms deep. */
-	if (!u->sqpoll && u->armed > u->arm_max / 2)
+	 * How many (arm_cur, up to arm_max): UR_ARM_MIN at first, doubled
+	 * whenever one reap took half of them (ur_reap_grow). Every read
+	 * waiting for data is an entry on the socket's wait queue, and every
+	 * frame the socket sends walks that queue (sock_wfree ->
+	 * sock_def_write_space): with 256 reads armed on a port that only
+	 * transmits, that walk was 55% of the SQ thread's time (perf,
+	 * cpu-clock); plain uring forwarded 39% more per core once the
+	 * sending port no longer kept 64 armed. Only a port that receives
+	 * arms deep. */
+	if (!u->sqpoll && u->armed > u->arm_cur / 2)
 		return 0;
-	while (u->armed < (u->sqpoll ? u->arm_cur : u->arm_max)) {
+	while (u->armed < u->arm_cur) {
 		if (!kern_slot_get(q, &s)) {
 			q->st.no_buf++;
 			break;
@@ -473,7 +477,7 @@ static void ur_wait_burst(struct kern_queue *q, struct ur *u, unsigned int want)
 }
 
 /* Reap; a reap that took half the reads armed doubles arm_cur. */
-static uint16_t ur_reap_sq(struct kern_queue *q, struct ur *u,
+static uint16_t ur_reap_grow(struct kern_queue *q, struct ur *u,
 			   struct dp_burst *b)
 {
 	uint16_t n = ur_reap(q, u, b);
@@ -491,7 +495,7 @@ static uint16_t ur_rx_sq(struct kern_queue *q, struct ur *u,
 	uint64_t now;
 	uint16_t n;
 
-	n = ur_reap_sq(q, u, b);
+	n = ur_reap_grow(q, u, b);
 	ur_arm(q, u);
 	if (u->pending)
 		ur_sq_push(q, u);
@@ -510,14 +514,14 @@ static uint16_t ur_rx_sq(struct kern_queue *q, struct ur *u,
 	inflight = u->armed + u->tx_out;
 	if (now - ur_idle_since < UR_IDLE_NS && inflight && u->ext_arg) {
 		ur_wait_burst(q, u, u->want < inflight ? u->want : inflight);
-		n = ur_reap_sq(q, u, b);
+		n = ur_reap_grow(q, u, b);
 	} else {
 		/* Idle: any queue's completion wakes the thread. */
 		ur_hot = NULL;
 		q->ready = false;
 		if (kern_wait_ready(q, KERN_WAIT_POLL)) {
 			q->ready = false;
-			n = ur_reap_sq(q, u, b);
+			n = ur_reap_grow(q, u, b);
 		}
 	}
 	ur_arm(q, u);
@@ -545,7 +549,7 @@ static uint16_t ur_rx(struct dp_port *p, uint16_t qid, struct dp_burst *b)
 		n = ur_rx_sq(q, u, b);
 		goto out;
 	}
-	n = ur_reap(q, u, b);
+	n = ur_reap_grow(q, u, b);
 	if (ur_arm(q, u) || u->pending >= UR_TX_BATCH)
 		ur_submit(q, u);
 	if (n == 0) {
@@ -569,7 +573,7 @@ static uint16_t ur_rx(struct dp_port *p, uint16_t qid, struct dp_burst *b)
 		q->ready = false;
 		if (kern_wait_ready(q, KERN_WAIT_POLL)) {
 			q->ready = false;
-			n = ur_reap(q, u, b);
+			n = ur_reap_grow(q, u, b);
 		}
 	}
 out:
@@ -927,7 +931,7 @@ __attribute__((cold)) static int ur_init(struct kern_queue *q, char *err,
 	if (arm > q->nslots / 2)
 		arm = q->nslots / 2 > UR_ARM ? q->nslots / 2 : UR_ARM;
 	u->arm_max = arm;
-	u->arm_cur = arm < UR_ARM_SQ_MIN ? arm : UR_ARM_SQ_MIN;
+	u->arm_cur = arm < UR_ARM_MIN ? arm : UR_ARM_MIN;
 	entries = arm + UR_TX_BATCH + kp->tx_ring;
 	/* The CQ holds every completion that can be outstanding at once:
 	 * reads, TX, and with multishot one per provided buffer. */
@@ -972,6 +976,7 @@ __attribute__((cold)) static int ur_init(struct kern_queue *q, char *err,
 		par.cq_entries = cq;
 		ret = io_uring_queue_init_params(entries, &u->ring, &par);
 		u->arm_max = UR_ARM;
+		u->arm_cur = UR_ARM_MIN;
 	} else if (ret == 0 && v == UR_SQPOLL) {
 		u->sqpoll = true;
 		ur_sq_register(u, true);
