@@ -10,13 +10,17 @@
  * owning port's free_bufs. The pipeline writes headers in place and decides
  * out[i] (an output port id, or DP_OUT_DROP with reason[i]).
  *
- * Burst contract (as DPDK's): tx_burst returns how many of the n packets it
- * took; the caller owns the rest and frees them with the *owning* port's
- * free_bufs, counting them as LR_R_TX_FULL. When the buffers belong to
- * another buffer domain (a packet received on an AF_XDP port sent to a DPDK
- * port, say) the caller passes foreign = true: the backend copies the bytes
- * into its own buffers and never keeps the handles; the caller then frees
- * every one of the n buffers to their owner, counting the unsent as above.
+ * Lazy bursts (optional: backends that set fill_meta). The worker sets
+ * b->lazy before rx_burst when nothing will read the packets (io without
+ * the ACL, a port whose RX is dropped); such a backend then fills only n,
+ * buf[] and bytes, leaving data[]/len[] unfilled (testpmd's iofwd never
+ * looks at an mbuf either), and fills all of them when lazy is clear. If
+ * the burst must be read after all (a small burst buffered for TX, a copy
+ * into another buffer domain, a partial send), the worker calls fill_meta
+ * and clears lazy. bytes is the sum of the len[] the backend fills or
+ * would fill, so byte counters do not depend on the path a burst took.
+ * Backends without fill_meta fill n, buf[], data[] and len[] in every
+ * rx_burst and leave lazy and bytes alone (the worker sums len[]).
  */
 #ifndef DP_PORT_H
 #define DP_PORT_H
@@ -40,7 +44,9 @@ struct dp_burst {
 	uint16_t n;
 	uint16_t port;  /* input port id */
 	uint16_t queue; /* input queue */
-	uint16_t _pad;
+	uint8_t lazy;   /* data[]/len[] not filled (lazy bursts, above) */
+	uint8_t _pad;
+	uint32_t bytes; /* lazy backends: the sum of len[] */
 	uint8_t *data[DP_BURST];
 	uint16_t len[DP_BURST];
 	uint16_t out[DP_BURST];  /* output port id or DP_OUT_DROP */
@@ -71,6 +77,9 @@ typedef uint16_t (*dp_alloc_bufs_fn)(struct dp_port *p, uint16_t q,
 				     uintptr_t *buf, uint16_t n);
 /* Flush anything the backend batched itself (e.g. kick a TX ring). */
 typedef void (*dp_tx_flush_fn)(struct dp_port *p, uint16_t q);
+/* Lazy bursts (above): fill b->data[]/b->len[] for b->buf[0..b->n) of a
+ * burst rx_burst left lazy. */
+typedef void (*dp_fill_meta_fn)(struct dp_port *p, struct dp_burst *b);
 
 struct dp_port_ops {
 	const char *backend; /* "dpdk", "afxdp", "kernel" */
@@ -79,6 +88,7 @@ struct dp_port_ops {
 	dp_free_bufs_fn free_bufs;
 	dp_alloc_bufs_fn alloc_bufs;
 	dp_tx_flush_fn tx_flush;  /* may be NULL */
+	dp_fill_meta_fn fill_meta; /* lazy bursts; NULL: rx_burst fills all */
 	/* Cold path. */
 	int (*start)(struct dp_port *p);
 	void (*stop)(struct dp_port *p);
