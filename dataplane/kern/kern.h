@@ -238,6 +238,10 @@ bool kern_wait_ready(struct kern_queue *q, enum kern_wait_kind kind);
 void kern_waiter_leave(struct kern_queue *q);
 /* True when another live queue of q's thread is marked ready. */
 bool kern_others_ready(const struct kern_queue *q);
+/* q joins its thread's waiter now (kern_wait_ready joins on its first
+ * wait): for a model that may never wait under load but asks
+ * kern_others_ready / kern_waiter_peer_up. 0 or -errno (logged). */
+int kern_waiter_enter(struct kern_queue *q, enum kern_wait_kind kind);
 /* True when other is a queue of q's waiter (thread) and its port is up;
  * other may point to a queue that has since left (never dereferenced
  * then). */

@@ -322,6 +322,12 @@ bool kern_others_ready(const struct kern_queue *q)
 	return false;
 }
 
+__attribute__((cold)) int kern_waiter_enter(struct kern_queue *q,
+					    enum kern_wait_kind kind)
+{
+	return q->w ? 0 : kern_waiter_join(q, kind);
+}
+
 bool kern_waiter_peer_up(const struct kern_queue *q,
 			 const struct kern_queue *other)
 {

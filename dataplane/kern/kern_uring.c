@@ -85,6 +85,7 @@ struct ur {
 	unsigned int seen;  /* CQEs the last reap retired */
 	unsigned int want;  /* SQPOLL: completions a wait asks for */
 	bool ext_arg;       /* IORING_FEAT_EXT_ARG: waits with a timeout */
+	bool join_tried;    /* SQPOLL: joined the thread's waiter (or tried) */
 	unsigned int pending; /* SQEs prepared, not submitted */
 	unsigned int defer;   /* rx_bursts that held pending TX back */
 	unsigned int tx_out;  /* sends accepted, completion not reaped */
@@ -442,7 +443,7 @@ static uint64_t ur_now_ns(void)
 	return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
 }
 
-/* Sleep until u->want completions are in the CQ or UR_BURST_WAIT_NS. */
+/* Sleep until want completions are in the CQ, UR_BURST_WAIT_NS at most. */
 static void ur_wait_burst(struct kern_queue *q, struct ur *u, unsigned int want)
 {
 	struct __kernel_timespec ts = { .tv_nsec = UR_BURST_WAIT_NS };
@@ -495,6 +496,13 @@ static uint16_t ur_rx_sq(struct kern_queue *q, struct ur *u,
 	uint64_t now;
 	uint16_t n;
 
+	/* Join the thread's waiter at once, not at the first idle wait:
+	 * the queues of a thread must see each other's ready flags and
+	 * which one is hot even if they never go idle. */
+	if (__builtin_expect(!q->w && !u->join_tried, 0)) {
+		u->join_tried = true; /* a refusal is logged once */
+		kern_waiter_enter(q, KERN_WAIT_POLL);
+	}
 	n = ur_reap_grow(q, u, b);
 	ur_arm(q, u);
 	if (u->pending)
@@ -1064,15 +1072,26 @@ static void ur_fini(struct kern_queue *q)
 	q->model = NULL;
 }
 
+/* The thread polling the queue leaves it: the next one joins afresh. */
+__attribute__((cold)) static void ur_queue_detach(struct dp_port *p,
+						  uint16_t qid)
+{
+	struct ur *u = kern_q(p, qid)->model;
+
+	kern_queue_detach(p, qid);
+	if (u)
+		u->join_tried = false;
+}
+
 static const struct dp_port_ops ur_ops = {
-	/* KERN_BASE_OPS, but with ur_stop. */
+	/* KERN_BASE_OPS, but with ur_stop and ur_queue_detach. */
 	.backend = "kernel",
 	.alloc_bufs = kern_alloc_bufs,
 	.start = kern_start,
 	.stop = ur_stop,
 	.close = kern_close,
 	.xstats = kern_xstats,
-	.queue_detach = kern_queue_detach,
+	.queue_detach = ur_queue_detach,
 	.free_bufs = ur_free,
 	.rx_burst = ur_rx,
 	.tx_burst = ur_tx,
