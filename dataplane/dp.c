@@ -1109,13 +1109,28 @@ int dp_port_start(struct dp *dp, uint16_t port, char *err, size_t errlen)
 	return 0;
 }
 
+static int quiesce_port(struct dp *dp, uint16_t port, char *err,
+			size_t errlen);
+
 int dp_port_stop(struct dp *dp, uint16_t port)
 {
+	char err[256];
+
 	if (port >= dp->nb_ports)
 		return -EINVAL;
 	atomic_store(&dp->rt[port].admin_up, false);
-	/* After a grace period no worker is inside this port's functions. */
-	dp_rcu_sync(dp);
+	/* Every running worker flushes and lets go of the port's queues in
+	 * its own thread, as before a reopen: a stopped kernel socket that
+	 * stays readable must not stay in a worker's waiter, or every wait
+	 * for the thread's other queues returns at once (a busy spin until
+	 * port start; the queue joins again at its next poll). Then a grace
+	 * period: no worker is inside this port's functions. A worker that
+	 * does not answer in time is waited for without a bound, as ever. */
+	if (quiesce_port(dp, port, err, sizeof(err)) < 0) {
+		dp_log(DP_LOG_WARN, "%s; stopping it after a full grace period",
+		       err);
+		dp_rcu_sync(dp);
+	}
 	if (dp->started[port]) {
 		dp->ports[port].ops->stop(&dp->ports[port]);
 		dp->started[port] = false;
@@ -1220,6 +1235,9 @@ static int rcu_wait(struct dp *dp, const char *pname, char *err,
 			if (c != __RTE_QSBR_CNT_THR_OFFLINE && c < token)
 				break;
 		}
+		/* It passed one between the check and the scan. */
+		if (w == dp->nb_workers)
+			continue;
 		snprintf(err, errlen,
 			 "port %s: worker %u did not quiesce within %u ms "
 			 "(no quiescent state: stuck or starved)",
@@ -1244,7 +1262,7 @@ static int quiesce_port(struct dp *dp, uint16_t port, char *err,
 	uint64_t t0;
 	unsigned int w;
 	bool busy = true;
-	int ret;
+	int ret, stuck = -1;
 
 	/* Admin down is seen: nobody starts a poll of the port after this. */
 	ret = rcu_wait(dp, pname, err, errlen);
@@ -1265,20 +1283,22 @@ static int quiesce_port(struct dp *dp, uint16_t port, char *err,
 		if (busy)
 			nanosleep(&nap, NULL);
 	}
+	/* A worker that never answered must not act later: every request
+	 * still pending is taken back, then the first such worker named. */
 	for (w = 0; w < dp->nb_workers; w++) {
 		uint16_t want = port;
 
-		/* A worker that never answered must not act later. */
 		if (atomic_compare_exchange_strong(&dp->w[w]->detach, &want,
 						   DP_NO_QUEUE) &&
-		    atomic_load(&dp->w[w]->running)) {
-			snprintf(err, errlen,
-				 "port %s: worker %u did not quiesce within "
-				 "%u ms (it did not flush and let go of the "
-				 "port)",
-				 pname, w, DP_QUIESCE_MS);
-			return -ETIMEDOUT;
-		}
+		    atomic_load(&dp->w[w]->running) && stuck < 0)
+			stuck = (int)w;
+	}
+	if (stuck >= 0) {
+		snprintf(err, errlen,
+			 "port %s: worker %d did not quiesce within %u ms (it "
+			 "did not flush and let go of the port)",
+			 pname, stuck, DP_QUIESCE_MS);
+		return -ETIMEDOUT;
 	}
 	return rcu_wait(dp, pname, err, errlen);
 }
