@@ -1264,6 +1264,23 @@ too_many:
 
 /* The interface a port's device names: a DPDK vdev's iface= (af_packet,
  * af_xdp), a kernel or afxdp port's dev up to its first ','. */
+/* Zero every string field past its NUL: a conf copied from another and
+ * written with a shorter string must not keep the old one's tail (the
+ * dataplane and a later reload compare confs). */
+static void conf_strings_clean(struct dp_port_conf *p)
+{
+	size_t l;
+
+	l = strnlen(p->name, sizeof(p->name));
+	memset(p->name + l, 0, sizeof(p->name) - l);
+	l = strnlen(p->backend, sizeof(p->backend));
+	memset(p->backend + l, 0, sizeof(p->backend) - l);
+	l = strnlen(p->dev, sizeof(p->dev));
+	memset(p->dev + l, 0, sizeof(p->dev) - l);
+	l = strnlen(p->io_model, sizeof(p->io_model));
+	memset(p->io_model + l, 0, sizeof(p->io_model) - l);
+}
+
 static bool dev_iface(const struct dp_port_conf *c, char *ifname, size_t len)
 {
 	const char *s = c->dev;
@@ -1380,6 +1397,7 @@ static json_t *cmd_port_backend(struct cp_cmds *c, json_t *args,
 		v = json_object_get(args, "zerocopy");
 		if (v)
 			p->zerocopy = json_is_true(v);
+		conf_strings_clean(p);
 	}
 	if (c->ops->ports_reopen)
 		ret = c->ops->ports_reopen(c->dp, (unsigned int)n, ids, pc, err,

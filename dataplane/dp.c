@@ -1476,6 +1476,7 @@ int dp_ports_reopen(struct dp *dp, unsigned int n, const uint16_t *ports,
 			return -EINVAL;
 		}
 		nc[p] = confs[i];
+		memset(nc[p].name, 0, sizeof(nc[p].name));
 		snprintf(nc[p].name, sizeof(nc[p].name), "%s", oc[p].name);
 		in[p] = true;
 		order[nb++] = p;
@@ -1682,6 +1683,25 @@ void dp_sink_reset(struct dp *dp)
 
 /* ---- reload ---- */
 
+/* Field by field: a conf written over another (a run-time switch's
+ * snprintf) keeps stale bytes after a shorter string's NUL, and padding is
+ * anyone's; neither may make a reload of the same config look different.
+ * A field added to struct dp_port_conf must be added here. */
+static bool port_conf_eq(const struct dp_port_conf *a,
+			 const struct dp_port_conf *b)
+{
+	return strcmp(a->name, b->name) == 0 &&
+	       strcmp(a->backend, b->backend) == 0 &&
+	       strcmp(a->dev, b->dev) == 0 &&
+	       strcmp(a->io_model, b->io_model) == 0 &&
+	       a->nb_queues == b->nb_queues && a->nb_txq == b->nb_txq &&
+	       a->rx_ring == b->rx_ring && a->tx_ring == b->tx_ring &&
+	       a->mtu == b->mtu && a->mac_set == b->mac_set &&
+	       (!a->mac_set || memcmp(a->mac, b->mac, 6) == 0) &&
+	       a->xdp_skb == b->xdp_skb && a->zerocopy == b->zerocopy &&
+	       a->force == b->force && a->sqpoll_cpu == b->sqpoll_cpu;
+}
+
 static bool same_structure(const struct dp_config *a,
 			   const struct dp_config *b, char *err,
 			   size_t errlen)
@@ -1700,8 +1720,7 @@ static bool same_structure(const struct dp_config *a,
 		return false;
 	}
 	for (p = 0; p < a->nb_ports; p++) {
-		if (memcmp(&a->ports[p].conf, &b->ports[p].conf,
-			   sizeof(a->ports[p].conf)) != 0 ||
+		if (!port_conf_eq(&a->ports[p].conf, &b->ports[p].conf) ||
 		    a->ports[p].rx_role != b->ports[p].rx_role ||
 		    a->ports[p].gen.enabled != b->ports[p].gen.enabled) {
 			snprintf(err, errlen, "ports.%s: backend, device, "

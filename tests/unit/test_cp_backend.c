@@ -8,7 +8,9 @@
  * that name the field (unknown or repeated port, a device count that does
  * not match) with nothing reaching the dataplane; a dataplane refusal
  * passed on with the ports' confs unchanged; a dataplane without
- * ports_reopen takes one port only.
+ * ports_reopen takes one port only. A conf with shorter strings than the
+ * port's (kernel -> dpdk, a shorter dev) reaches the dataplane with no
+ * stale bytes after their NULs.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -188,6 +190,39 @@ static void test_dev_carried(void **state)
 	assert_int_equal(calls, 6);
 }
 
+static bool zero_tail(const char *s, size_t size)
+{
+	size_t l = strnlen(s, size);
+
+	while (l < size)
+		if (s[l++])
+			return false;
+	return true;
+}
+
+/* Shorter strings over longer ones: nothing of the old ones after the NUL
+ * (a reload compares the dataplane's conf with a freshly parsed one). */
+static void test_no_stale_tail(void **state)
+{
+	struct env *e = *state;
+	struct cp_error err;
+
+	set_port(e, 0, "kernel", "net_null0,size=64");
+	snprintf(e->f.conf.ports[0].conf.io_model,
+		 sizeof(e->f.conf.ports[0].conf.io_model), "uring-multishot");
+	json_decref(run(e, "{\"port\":\"p0\",\"backend\":\"dpdk\","
+			   "\"dev\":\"net_null0\",\"io_model\":\"poll\"}",
+			&err));
+	assert_int_equal(calls, 1);
+	assert_string_equal(got[0].backend, "dpdk");
+	assert_string_equal(got[0].dev, "net_null0");
+	assert_string_equal(got[0].io_model, "poll");
+	assert_true(zero_tail(got[0].backend, sizeof(got[0].backend)));
+	assert_true(zero_tail(got[0].dev, sizeof(got[0].dev)));
+	assert_true(zero_tail(got[0].io_model, sizeof(got[0].io_model)));
+	assert_true(zero_tail(got[0].name, sizeof(got[0].name)));
+}
+
 /* Refused before the dataplane: the field named, nothing applied. */
 static void test_refused_args(void **state)
 {
@@ -283,6 +318,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_batch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dev_carried, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_no_stale_tail, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_refused_args, setup,
 						teardown),
