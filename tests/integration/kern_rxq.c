@@ -7,8 +7,8 @@
  *     Opens a MODEL port on DUT_IF, polls it once (it joins its waiter and
  *     finds nothing), then sends COUNT frames on PEER_IF in one go, so far
  *     more than one burst is queued behind a single arrival edge. Then
- *     rx_burst is called until COUNT frames arrived or 100 calls in a row
- *     returned nothing (each may wait KERN_WAIT_MS: a stall). Every frame
+ *     rx_burst is called until COUNT frames arrived or none came for
+ *     STALL_S seconds (a stall). Every frame
  *     is checked byte for byte and freed after its burst. Prints the
  *     port's xstats. Exit 0 when all arrived intact, in order.
  *     With MS_BUFFERS (uring-multishot) the provided buffer ring has that
@@ -105,6 +105,19 @@ static void fill(uint8_t *f, uint32_t i)
 		f[k] = (uint8_t)(i + k * 3);
 }
 
+static double mono_s(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+/* No frame for this long while some are missing: a stall. Time, not a
+ * number of empty polls: how long an empty rx_burst takes depends on the
+ * model (at once, a 200 us burst wait, a 10 ms poll). */
+#define STALL_S 2.0
+
 static int do_burst(const char *model, const char *dut, const char *peer,
 		    uint32_t count, uint32_t msbuf, uint32_t cq)
 {
@@ -114,7 +127,8 @@ static int do_burst(const char *model, const char *dut, const char *peer,
 	uint8_t f[1024], want[1024];
 	uint32_t got = 0, bad = 0, i;
 	char err[256];
-	int fd, idle = 0, ret;
+	double last;
+	int fd, ret;
 	uint16_t n, k;
 
 	kern_tun.ms_buffers = msbuf;
@@ -149,9 +163,11 @@ static int do_burst(const char *model, const char *dut, const char *peer,
 	close(fd);
 	printf("sent %u frames in one go on %s\n", count, peer);
 
-	while (got < count && idle < 100) {
+	last = mono_s();
+	while (got < count && mono_s() - last < STALL_S) {
 		n = p.ops->rx_burst(&p, 0, &b);
-		idle = n ? 0 : idle + 1;
+		if (n)
+			last = mono_s();
 		for (k = 0; k < n; k++, got++) {
 			fill(want, got);
 			if (b.len[k] != flen(got) ||
