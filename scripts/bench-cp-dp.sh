@@ -5,7 +5,12 @@
 # epoll side by side in one run, on a release build.
 #
 #   scripts/bench-cp-dp.sh [--build-dir DIR] [--rounds R] [--seconds S]
-#                          [--loops "uring epoll"] [--conds "LIST"]
+#                          [--loops "uring epoll"] [--conds "LIST"] [--rt]
+#
+# --rt: the worker thread runs SCHED_FIFO, as on a dedicated core: other
+# processes on its CPU no longer time-share it (the kernel's RT throttling
+# still leaves them 5 %). Only for short runs on a shared machine: it
+# pushes everyone else's work onto the other CPUs.
 #
 # For each event-loop backend, linerated runs one io worker between two
 # net_null vdevs (configs/bench/null-io.yaml: the worker forwards as fast
@@ -41,6 +46,7 @@ builddir="$here/build-cl-rel"
 rounds=5
 secs=2
 loops="uring epoll"
+rt=
 conds="idle idle2 burn status:1 status:100 status:10000 stats:1 stats:100 stats:10000 watch:10000:1000"
 
 while [ $# -gt 0 ]; do
@@ -50,6 +56,7 @@ while [ $# -gt 0 ]; do
 	--seconds) secs=$2; shift ;;
 	--loops) loops=$2; shift ;;
 	--conds) conds=$2; shift ;;
+	--rt) rt=1 ;;
 	-h|--help) sed -n '3,30p' "$0"; exit 0 ;;
 	*) echo "bench-cp-dp.sh: unknown argument '$1'" >&2; exit 2 ;;
 	esac
@@ -167,6 +174,9 @@ start_daemon() {
 		[ "$(cat "$t/comm")" = lr-worker0 ] && wtid=${t##*/}
 	done
 	[ -n "$wtid" ] || { echo "no lr-worker0 thread" >&2; exit 1; }
+	if [ -n "$rt" ]; then
+		chrt -f -p 1 "$wtid"
+	fi
 }
 
 stop_daemon() {
@@ -272,7 +282,7 @@ done
 
 echo
 echo "dataplane under control-plane load ($(nproc) CPUs, worker on CPU" \
-	"$wcpu, control thread and cp_load on CPU 0, $(uname -r), load" \
+	"$wcpu${rt:+ (SCHED_FIFO)}, control thread and cp_load on CPU 0, $(uname -r), load" \
 	"average $(cut -d' ' -f1-3 /proc/loadavg), ${secs}s windows," \
 	"$rounds rounds)"
 echo "ratio = forwarded rate in the window / mean of the round's two idle" \
