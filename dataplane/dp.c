@@ -14,8 +14,9 @@
  * queue's number (rank); the others on nb_pollers + their rank among the
  * non-pollers. AF_XDP keeps TX paired with RX (a TX-only socket would need
  * a UMEM of its own or break the one-thread-per-pool rule): a worker sends
- * on an afxdp port only when it polls it, else its packets for it count as
- * PORT_DOWN (dp_create logs a warning naming the worker and port).
+ * on an afxdp port only when it polls it (so nobody sends on an afxdp port
+ * no worker polls), else its packets for it count as PORT_DOWN (dp_create
+ * logs a warning naming the worker and port).
  *
  * Run-time backend switch (dp_ports_reopen, at the end of the ports part):
  * a batch of ports goes admin down, each running worker flushes its TX
@@ -343,6 +344,13 @@ static uint16_t worker_txq(const struct dp *dp, unsigned int idx, uint16_t p)
 					: (uint16_t)(dp->rt[p].nb_pollers +
 						     nonpoll);
 
+			/* AF_XDP: TX stays paired with RX (its queue q
+			 * lives on UMEM pool q, which only its poller's
+			 * thread may use): a non-poller has none, also when
+			 * nobody polls the port. */
+			if (!pv && strcmp(dp->conf.ports[p].conf.backend,
+					  "afxdp") == 0)
+				return DP_NO_QUEUE;
 			return q < dp->rt[p].nb_txq ? q : DP_NO_QUEUE;
 		}
 		rank += pv;

@@ -446,6 +446,163 @@ static int kstop_main(char **argv)
 	return bad;
 }
 
+static uint64_t xstat(struct dp *dp, uint16_t port, const char *name)
+{
+	struct dp_port_kv kv[64];
+	int i, n = dp_port_xstats(dp, port, kv, 64);
+
+	for (i = 0; i < n; i++)
+		if (strcmp(kv[i].name, name) == 0)
+			return kv[i].value;
+	return UINT64_MAX;
+}
+
+/* 64 frames into k and into x: k's are port_down (y has no TX queue),
+ * x's are received, no pool shared by two threads. */
+static int afx_round(struct dp *dp, int fdk, int fdx, const char *what)
+{
+	struct dp_worker_stats st0, st;
+	uint64_t wt_x, wt_y;
+	unsigned int w;
+	int i, bad = 0;
+
+	for (w = 0; w < 2; w++)
+		if (dp->w[w]->txq[2] != DP_NO_QUEUE) {
+			printf("FAIL: %s: worker %u has TX queue %u on y, "
+			       "which it does not poll\n",
+			       what, w, dp->w[w]->txq[2]);
+			bad = 1;
+		}
+	dp_stats_total(dp, &st0);
+	send_frames(fdk, 64);
+	send_frames(fdx, 64);
+	for (i = 0; i < 1000; i++) {
+		dp_stats_total(dp, &st);
+		if (st.drops[LR_R_PORT_DOWN] + st.drops[LR_R_TX_FULL] >=
+			    st0.drops[LR_R_PORT_DOWN] +
+				    st0.drops[LR_R_TX_FULL] + 64 &&
+		    st.port[1].rx_pkts >= st0.port[1].rx_pkts + 64)
+			break;
+		sleep_ms(10);
+	}
+	sleep_ms(50);
+	dp_stats_total(dp, &st);
+	dp_stats_sub(&st, &st0);
+	wt_x = xstat(dp, 1, "pool_wrong_thread");
+	wt_y = xstat(dp, 2, "pool_wrong_thread");
+	printf("%s: k rx %lu tx %lu, y tx %lu, port_down %lu, tx_full %lu, "
+	       "x rx %lu, pool_wrong_thread x %lu y %lu (%d)\n",
+	       what, (unsigned long)st.port[0].rx_pkts,
+	       (unsigned long)st.port[0].tx_pkts,
+	       (unsigned long)st.port[2].tx_pkts,
+	       (unsigned long)st.drops[LR_R_PORT_DOWN],
+	       (unsigned long)st.drops[LR_R_TX_FULL],
+	       (unsigned long)st.port[1].rx_pkts, (unsigned long)wt_x,
+	       (unsigned long)wt_y, i);
+	for (i = 0; i < LR_R__COUNT; i++)
+		if (st.drops[i] && i != LR_R_PORT_DOWN)
+			printf("  drop reason %d: %lu\n", i,
+			       (unsigned long)st.drops[i]);
+	if (st.port[0].rx_pkts < 64 ||
+	    st.drops[LR_R_PORT_DOWN] != st.port[0].rx_pkts ||
+	    st.drops[LR_R_TX_FULL] != 0 || st.port[1].rx_pkts < 64 ||
+	    wt_x != 0 || wt_y != 0) {
+		printf("FAIL: %s: k's frames must all be port_down, x's "
+		       "received, no pool used by two threads\n",
+		       what);
+		bad = 1;
+	}
+	return bad;
+}
+
+static int afx_main(char **argv)
+{
+	static const char *const names[] = { "k", "x", "y" };
+	struct dp_config c;
+	struct dp_port_conf pc;
+	struct dp *dp = NULL;
+	char err[512];
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned int k;
+	int fdk, fdx, r, bad = 0;
+
+	fdk = open_drain(argv[3]);
+	fdx = open_drain(argv[5]);
+	if (fdk < 0 || fdx < 0) {
+		printf("FAIL: AF_PACKET sockets on %s, %s\n", argv[3],
+		       argv[5]);
+		return 1;
+	}
+	dp_config_init(&c);
+	snprintf(c.eal.file_prefix, sizeof(c.eal.file_prefix),
+		 "lr-dt-afx-%d", (int)getpid());
+	snprintf(c.eal.log_level, sizeof(c.eal.log_level), "warning");
+	c.eal.hugepages = 0;
+	c.nb_ports = 3;
+	for (k = 0; k < 3; k++) {
+		struct dp_port_entry *p = &c.ports[k];
+
+		dp_port_entry_init(p, (uint16_t)k);
+		snprintf(p->conf.name, sizeof(p->conf.name), "%s", names[k]);
+		snprintf(p->conf.backend, sizeof(p->conf.backend), "%s",
+			 k ? "afxdp" : "kernel");
+		snprintf(p->conf.dev, sizeof(p->conf.dev), "%s",
+			 argv[k == 0 ? 2 : k == 1 ? 4 : 6]);
+		snprintf(p->conf.io_model, sizeof(p->conf.io_model), "poll");
+		p->conf.xdp_skb = true;
+		p->rx_role = k ? DP_RX_DROP : DP_RX_FORWARD;
+	}
+	/* dp_create refuses an io peer on afxdp its sender does not poll;
+	 * a run-time mode change (port mode, a reload) is not checked. */
+	c.ports[0].mode = DP_FWD_MACSWAP;
+	c.ports[0].peer = 2;
+	c.nb_workers = 2;
+	c.workers[0].core = ncpu > 1 ? (int)ncpu - 1 : 0;
+	c.workers[0].nb_ports = 1;
+	c.workers[0].ports[0] = 0;
+	c.workers[1].core = ncpu > 1 ? (int)ncpu - 2 : 0;
+	c.workers[1].nb_ports = 1;
+	c.workers[1].ports[0] = 1;
+	if (dp_eal_init(&c, "dp_reopen", err, sizeof(err)) < 0) {
+		printf("FAIL: %s\n", err);
+		return 1;
+	}
+	r = dp_create(&c, &dp, err, sizeof(err));
+	if (r == -ENOTSUP) {
+		printf("SKIP: %s\n", err);
+		dp_eal_cleanup();
+		return 77;
+	}
+	if (r < 0 || dp_start(dp, err, sizeof(err)) < 0) {
+		printf("FAIL: %s\n", err);
+		return 1;
+	}
+	dp_port_set_mode(dp, 0, DP_FWD_IO, err, sizeof(err));
+	sleep_ms(200);
+	bad |= afx_round(dp, fdk, fdx, "start");
+	/* A switch refuses k io to an afxdp port worker 0 does not poll
+	 * (check_switch): k bounces meanwhile, then forwards to y again. */
+	dp_port_set_peer(dp, 0, 0);
+	pc = dp_config(dp)->ports[1].conf;
+	r = dp_port_reopen(dp, 1, &pc, err, sizeof(err));
+	dp_port_set_peer(dp, 0, 2);
+	sleep_ms(100);
+	if (r != 0) {
+		printf("FAIL: reopen x (and y): %d '%s'\n", r, err);
+		bad = 1;
+	} else {
+		bad |= afx_round(dp, fdk, fdx, "after a reopen");
+	}
+	dp_stop(dp);
+	dp_destroy(dp);
+	dp_config_free(&c);
+	dp_eal_cleanup();
+	close(fdk);
+	close(fdx);
+	printf("%s\n", bad ? "FAIL" : "PASS: an unpolled afxdp port");
+	return bad;
+}
+
 int main(int argc, char **argv)
 {
 	struct dp_config c;
@@ -465,6 +622,8 @@ int main(int argc, char **argv)
 	}
 	if (argc == 5 && strcmp(argv[1], "kstop") == 0)
 		return kstop_main(argv);
+	if (argc == 7 && strcmp(argv[1], "afx") == 0)
+		return afx_main(argv);
 	dp_config_init(&c);
 	snprintf(c.eal.file_prefix, sizeof(c.eal.file_prefix),
 		 "lr-dt-reopen-%d", (int)getpid());
