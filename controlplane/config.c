@@ -1079,10 +1079,8 @@ static int control_section(struct ctx *x, yaml_node_t *v)
 	met = x->ctl_node[CP_CTL_METRICS];
 	if (tcp) {
 		snprintf(x->path, sizeof(x->path), "control.tcp");
-		if (!c->token_file[0])
-			return fail(x, tcp,
-				    "needs control.token_file (the token TCP "
-				    "clients must send)");
+		/* Its token may come from --token-file: checked on the
+		 * merged settings (cp_daemon_conf_check). */
 		if (!x->tcp_loopback && !c->tcp_allow_remote)
 			return fail(x, tcp,
 				    "%s is not a loopback address (set "

@@ -69,7 +69,8 @@ void cp_daemon_usage(FILE *f)
 		"                           (loopback unless the config sets\n"
 		"                           control.metrics_allow_remote)\n"
 		"      --control-tcp ADDR:PORT  also accept control clients on\n"
-		"                           TCP (needs --token-file; loopback\n"
+		"                           TCP (needs --token-file or\n"
+		"                           control.token_file; loopback\n"
 		"                           unless control.tcp_allow_remote)\n"
 		"      --token-file FILE    the token TCP clients must send\n"
 		"      --max-clients N      control clients at once (16384)\n"
@@ -306,8 +307,20 @@ int cp_daemon_take_args(struct cp_daemon_conf *c, int *argc, char **argv,
 	}
 	argv[out] = NULL;
 	*argc = out;
+	/* TCP needs a token: checked on the merged settings
+	 * (cp_daemon_conf_check), the token may come from the file. */
+	return 0;
+}
+
+int cp_daemon_conf_check(const struct cp_daemon_conf *c, char *err,
+			 size_t errlen)
+{
 	if (c->srv.tcp_addr[0] && !c->srv.token[0]) {
-		snprintf(err, errlen, "--control-tcp needs --token-file");
+		snprintf(err, errlen,
+			 "control over TCP (%s) needs a token: --token-file "
+			 "or control.token_file",
+			 c->given & (1u << CP_CTL_TCP) ? "--control-tcp"
+						       : "control.tcp");
 		return -EINVAL;
 	}
 	return 0;
@@ -526,6 +539,9 @@ int cp_daemon_run(const struct cp_daemon_conf *c, const struct cp_dp_ops *ops,
 	int ret;
 
 	err[0] = 0;
+	ret = cp_daemon_conf_check(c, err, errlen);
+	if (ret < 0)
+		return ret;
 	d.start_ns = cp_loop_now_ns();
 	ret = cp_loop_new(&d.loop, c->loop);
 	if (ret < 0) {

@@ -66,6 +66,11 @@ void cp_daemon_usage(FILE *f);
  * no option set (c->given) takes the file's value. */
 void cp_daemon_conf_merge(struct cp_daemon_conf *c,
 			  const struct cp_control_conf *file);
+/* The merged settings' rules that no one source can decide (control over
+ * TCP needs a token, from either): 0 or -EINVAL with err. cp_daemon_run
+ * calls it first; call it after the merge to refuse earlier. */
+int cp_daemon_conf_check(const struct cp_daemon_conf *c, char *err,
+			 size_t errlen);
 /* The settings c runs with, as a control: section (for config save). */
 void cp_daemon_conf_control(const struct cp_daemon_conf *c,
 			    struct cp_control_conf *out);

@@ -195,9 +195,6 @@ static void test_control_errors(void **state)
 		   "t.yaml:4:12: control.metrics: 10.1.2.3 is not a loopback "
 		   "address (set control.metrics_allow_remote: true to serve "
 		   "on it)");
-	expect_err(PORTS "control:\n  tcp: 127.0.0.1:9478\n",
-		   "t.yaml:4:8: control.tcp: needs control.token_file (the "
-		   "token TCP clients must send)");
 	expect_err(PORTS "control:\n  max_clients: 0\n",
 		   "t.yaml:4:16: control.max_clients: 0 is not in 1..1000000");
 	expect_err(PORTS "control:\n  idle_timeout_ms: -1\n",
@@ -260,6 +257,13 @@ static void test_control_values(void **state)
 	assert_int_equal(ctl.max_clients, 16384);
 	assert_int_equal(ctl.idle_timeout_ms, 300000);
 	assert_string_equal(ctl.tcp_addr, "");
+	dp_config_free(&c);
+	/* tcp without token_file: the token may come from --token-file
+	 * (checked on the merged settings, test_cp_daemon). */
+	parse_ok(PORTS "control:\n  tcp: 127.0.0.1:9478\n", &c, &ctl);
+	assert_string_equal(ctl.tcp_addr, "127.0.0.1");
+	assert_int_equal(ctl.tcp_port, 9478);
+	assert_string_equal(ctl.token_file, "");
 	dp_config_free(&c);
 
 	snprintf(tok, sizeof(tok), "%s/token", tmpdir);

@@ -6,7 +6,10 @@
  * cp_daemon_run serves the socket, runs the stats hook on its interval and
  * housekeeping, reloads the config on SIGHUP (the fake's tables change),
  * stops on the stop flag and on --duration, and removes its socket; an
- * explicit socket another daemon holds is an error.
+ * explicit socket another daemon holds is an error. Control over TCP needs
+ * a token, checked once on the merged settings: --control-tcp with the
+ * file's token_file, and the file's tcp with --token-file, are accepted;
+ * TCP with no token from either is refused naming where TCP came from.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -82,7 +85,6 @@ static void test_bad_args(void **state)
 		{"--metrics", "127.0.0.1:99999", "--metrics"},
 		{"--max-clients", "0", "--max-clients"},
 		{"--socket-mode", "999", "--socket-mode"},
-		{"--control-tcp", "127.0.0.1:7000", "--token-file"},
 		{"--token-file", "/nonexistent/token", "/nonexistent/token"},
 		{"--log-level", "loud", "--log-level"},
 		/* strtoul would read these as 0 or wrap them */
@@ -248,11 +250,86 @@ static void test_socket_taken(void **state)
 	fake_dp_fini(&f);
 }
 
+static void test_tcp_token_merged(void **state)
+{
+	static const char tokpath[] = "/tmp/lr-fx-cp-token";
+	struct cp_control_conf f;
+	struct cp_daemon_conf c;
+	char err[256];
+	FILE *tf = fopen(tokpath, "w");
+
+	(void)state;
+	assert_non_null(tf);
+	fputs("s3cret-token\n", tf);
+	fclose(tf);
+	/* --control-tcp, the token from the file's token_file. */
+	{
+		char *argv[] = {"linerated", "--control-tcp", "127.0.0.1:7000",
+				NULL};
+		int argc = 3;
+
+		cp_daemon_conf_init(&c);
+		assert_int_equal(cp_daemon_take_args(&c, &argc, argv, err,
+						     sizeof(err)),
+				 0);
+		cp_control_conf_init(&f);
+		snprintf(f.token_file, sizeof(f.token_file), "%s", tokpath);
+		snprintf(f.token, sizeof(f.token), "s3cret-token");
+		f.set |= 1u << CP_CTL_TOKEN_FILE;
+		cp_daemon_conf_merge(&c, &f);
+		assert_string_equal(c.srv.tcp_addr, "127.0.0.1");
+		assert_string_equal(c.srv.token, "s3cret-token");
+		assert_int_equal(cp_daemon_conf_check(&c, err, sizeof(err)), 0);
+		/* No token anywhere: refused, naming the option. */
+		cp_daemon_conf_init(&c);
+		argc = 3;
+		argv[1] = "--control-tcp";
+		argv[2] = "127.0.0.1:7000";
+		assert_int_equal(cp_daemon_take_args(&c, &argc, argv, err,
+						     sizeof(err)),
+				 0);
+		cp_control_conf_init(&f);
+		cp_daemon_conf_merge(&c, &f);
+		assert_int_equal(cp_daemon_conf_check(&c, err, sizeof(err)),
+				 -EINVAL);
+		assert_non_null(strstr(err, "--control-tcp"));
+		assert_non_null(strstr(err, "token"));
+	}
+	/* The file's tcp, the token from --token-file. */
+	{
+		char *argv[] = {"linerated", "--token-file", (char *)tokpath,
+				NULL};
+		int argc = 3;
+
+		cp_daemon_conf_init(&c);
+		assert_int_equal(cp_daemon_take_args(&c, &argc, argv, err,
+						     sizeof(err)),
+				 0);
+		cp_control_conf_init(&f);
+		snprintf(f.tcp_addr, sizeof(f.tcp_addr), "127.0.0.1");
+		f.tcp_port = 7001;
+		f.set |= 1u << CP_CTL_TCP;
+		cp_daemon_conf_merge(&c, &f);
+		assert_string_equal(c.srv.tcp_addr, "127.0.0.1");
+		assert_int_equal(c.srv.tcp_port, 7001);
+		assert_string_equal(c.srv.token, "s3cret-token");
+		assert_int_equal(cp_daemon_conf_check(&c, err, sizeof(err)), 0);
+		/* The file's tcp alone: refused, naming control.tcp. */
+		cp_daemon_conf_init(&c);
+		cp_daemon_conf_merge(&c, &f);
+		assert_int_equal(cp_daemon_conf_check(&c, err, sizeof(err)),
+				 -EINVAL);
+		assert_non_null(strstr(err, "control.tcp"));
+	}
+	unlink(tokpath);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_take_args),
 		cmocka_unit_test(test_bad_args),
+		cmocka_unit_test(test_tcp_token_merged),
 		cmocka_unit_test(test_run),
 		cmocka_unit_test(test_socket_taken),
 	};
