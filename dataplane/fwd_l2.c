@@ -470,8 +470,12 @@ void dp_l2_age(struct dp *dp, uint32_t now_s)
 		uintptr_t val = (uintptr_t)v;
 		int32_t p;
 
+		/* Signed: a stamp after now (a worker's event of the next
+		 * second, drained after now was taken) is fresh, not aged
+		 * 2^32 - 1 seconds. */
 		if (val & DP_L2_STATIC ||
-		    now_s - (uint32_t)(val >> 32) < dp->conf.l2.aging_s)
+		    (int32_t)(now_s - (uint32_t)(val >> 32)) <
+			    (int32_t)dp->conf.l2.aging_s)
 			continue;
 		p = rte_hash_del_key(t->h, k);
 		if (p >= 0)
