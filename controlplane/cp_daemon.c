@@ -473,7 +473,7 @@ static void on_stats(struct cp_timer *t)
 	struct daemon *d = t->data;
 
 	d->hooks->stats(d->hooks->arg);
-	cp_timer_start(t, d->hooks->stats_interval_ms);
+	cp_timer_again(t, d->hooks->stats_interval_ms);
 }
 
 static void on_hk(struct cp_timer *t)
@@ -481,7 +481,7 @@ static void on_hk(struct cp_timer *t)
 	struct daemon *d = t->data;
 
 	d->hooks->housekeeping(d->hooks->arg);
-	cp_timer_start(t, CP_HK_MS);
+	cp_timer_again(t, CP_HK_MS);
 }
 
 static void on_stop_poll(struct cp_timer *t)
