@@ -47,6 +47,9 @@
 #include <rte_rcu_qsbr.h>
 
 #include "dp_internal.h"
+#if LR_HAVE_AFXDP_PORT
+#include "afxdp/afxdp.h"
+#endif
 
 #define DP_MP_CACHE 256
 
@@ -1535,6 +1538,13 @@ int dp_ports_reopen(struct dp *dp, unsigned int n, const uint16_t *ports,
 	/* 2. Close them all (the afxdp pools go with the last socket), then
 	 * open them all with the new confs; on a failure, close what was
 	 * opened and open every one with its old conf again. */
+#if LR_HAVE_AFXDP_PORT
+	/* An afxdp port reopened on its interface with its mtu keeps the
+	 * MTU (no put-back and set again: a NIC reset each); what no open
+	 * takes over is put back below. */
+	if (afx)
+		dp_afxdp_hold_mtu(true);
+#endif
 	for (i = 0; i < nb; i++)
 		close_port(dp, order[i]);
 	for (i = 0; i < nb; i++) {
@@ -1563,6 +1573,10 @@ int dp_ports_reopen(struct dp *dp, unsigned int n, const uint16_t *ports,
 			}
 		}
 	}
+#if LR_HAVE_AFXDP_PORT
+	if (afx)
+		dp_afxdp_hold_mtu(false);
+#endif
 	/* 3. TX queues (their number may differ), generator MACs; then
 	 * publish: the grace period orders these writes before any
 	 * worker's next round, admin_up lets the workers in again. */

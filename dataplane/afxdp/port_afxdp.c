@@ -30,7 +30,10 @@
  *   when one joins or leaves: pools only ever die with their last socket
  *   (audited as above) and are made afresh by the first open. Close puts
  *   back an MTU that open changed and detaches the program, so an
- *   interface that leaves afxdp is as it was found.
+ *   interface that leaves afxdp is as it was found; during a switch
+ *   (dp_afxdp_hold_mtu) the put-back waits, and a port reopened on its
+ *   interface with the same mtu keeps it (no MTU flap, i.e. no NIC reset,
+ *   on the ports reopened only because they share the pools).
  * - XDP program: loaded with libbpf per interface (each has its own XSKMAP
  *   and counters) and attached native (DRV) mode, SKB mode when the driver
  *   has none or the config says so; libxdp only makes the sockets
@@ -1117,6 +1120,54 @@ static void afxdp_stop(struct dp_port *p)
 static int afxdp_ifreq(const char *ifname, unsigned long req,
 		       struct ifreq *ifr);
 
+/*
+ * MTUs a run-time switch holds back (dp_afxdp_hold_mtu): an afxdp port
+ * closed and opened again on its interface with the same mtu keeps it (no
+ * put-back and set again: on a NIC each is a reset, a link flap); the
+ * interface's MTU from before linerated is kept here meanwhile. The open
+ * takes it over; what no open took is put back when the hold ends.
+ */
+static bool afxdp_mtu_holding;
+static struct {
+	int ifindex;
+	int mtu;
+	char ifname[IF_NAMESIZE];
+} afxdp_mtu_held[DP_PORT_MAX];
+
+static void afxdp_mtu_put_back(const char *ifname, int mtu)
+{
+	struct ifreq back = {.ifr_mtu = mtu};
+	int ret = afxdp_ifreq(ifname, SIOCSIFMTU, &back);
+
+	if (ret)
+		afxdp_log("%s: cannot put MTU %d back: %s", ifname, mtu,
+			  strerror(-ret));
+}
+
+/* The MTU held for ifindex (taken out of the hold), or 0. */
+static int afxdp_mtu_take(int ifindex)
+{
+	for (int i = 0; i < DP_PORT_MAX; i++)
+		if (afxdp_mtu_held[i].ifindex == ifindex) {
+			afxdp_mtu_held[i].ifindex = 0;
+			return afxdp_mtu_held[i].mtu;
+		}
+	return 0;
+}
+
+void dp_afxdp_hold_mtu(bool on)
+{
+	afxdp_mtu_holding = on;
+	if (on)
+		return;
+	for (int i = 0; i < DP_PORT_MAX; i++)
+		if (afxdp_mtu_held[i].ifindex) {
+			afxdp_mtu_held[i].ifindex = 0;
+			afxdp_mtu_put_back(afxdp_mtu_held[i].ifname,
+					   afxdp_mtu_held[i].mtu);
+		}
+}
+
 static void afxdp_release(struct afxdp_port *ap)
 {
 	if (ap->in_map) {
@@ -1131,12 +1182,20 @@ static void afxdp_release(struct afxdp_port *ap)
 	afxdp_detach(ap);
 	lr_xdp__destroy(ap->skel);
 	if (ap->old_mtu) {
-		struct ifreq back = {.ifr_mtu = ap->old_mtu};
-		int ret = afxdp_ifreq(ap->ifname, SIOCSIFMTU, &back);
+		int i = 0;
 
-		if (ret)
-			afxdp_log("%s: cannot put MTU %d back: %s", ap->ifname,
-				  ap->old_mtu, strerror(-ret));
+		while (afxdp_mtu_holding && i < DP_PORT_MAX &&
+		       afxdp_mtu_held[i].ifindex)
+			i++;
+		if (afxdp_mtu_holding && i < DP_PORT_MAX) {
+			afxdp_mtu_held[i].ifindex = ap->ifindex;
+			afxdp_mtu_held[i].mtu = ap->old_mtu;
+			snprintf(afxdp_mtu_held[i].ifname,
+				 sizeof(afxdp_mtu_held[i].ifname), "%s",
+				 ap->ifname);
+		} else {
+			afxdp_mtu_put_back(ap->ifname, ap->old_mtu);
+		}
 	}
 	for (int i = 0; i < DP_PORT_MAX; i++)
 		if (afxdp_ifindex_open[i] == ap->ifindex) {
@@ -1400,7 +1459,7 @@ int dp_afxdp_open(struct dp_port *p, const struct dp_port_conf *c, char *err,
 	uint32_t rx_size, tx_size, fill_size;
 	struct ifreq ifr = {};
 	char ifname[IF_NAMESIZE] = "";
-	int slot = -1, ret, old_mtu = 0;
+	int slot = -1, ret, old_mtu = 0, held_mtu = 0;
 	bool zc = false;
 
 	ap = calloc(1, sizeof(*ap));
@@ -1474,10 +1533,21 @@ int dp_afxdp_open(struct dp_port *p, const struct dp_port_conf *c, char *err,
 			 c->name, c->mtu, AFXDP_FRAME_SIZE);
 		goto err_free;
 	}
+	/* A switch closed this interface's afxdp port a moment ago: its MTU
+	 * from before linerated comes back to us; without an mtu now it is
+	 * put back at once. */
+	held_mtu = afxdp_mtu_take(ap->ifindex);
+	if (held_mtu && !c->mtu)
+		afxdp_mtu_put_back(ap->ifname, held_mtu);
+	if (held_mtu && c->mtu) {
+		old_mtu = held_mtu;
+		snprintf(ifname, sizeof(ifname), "%s", ap->ifname);
+	}
 	if (c->mtu && !afxdp_ifreq(ap->ifname, SIOCGIFMTU, &ifr) &&
 	    ifr.ifr_mtu != c->mtu) {
 		/* Put back if open fails later: nothing half-applied. */
-		old_mtu = ifr.ifr_mtu;
+		if (!old_mtu)
+			old_mtu = ifr.ifr_mtu;
 		snprintf(ifname, sizeof(ifname), "%s", ap->ifname);
 		ifr.ifr_mtu = c->mtu;
 		ret = afxdp_ifreq(ap->ifname, SIOCSIFMTU, &ifr);
@@ -1486,6 +1556,8 @@ int dp_afxdp_open(struct dp_port *p, const struct dp_port_conf *c, char *err,
 				 "port %s: cannot set MTU %u on %s: "
 				 "%s",
 				 c->name, c->mtu, ap->ifname, strerror(-ret));
+			if (held_mtu)
+				afxdp_mtu_put_back(ap->ifname, held_mtu);
 			old_mtu = 0;
 			goto err_free;
 		}

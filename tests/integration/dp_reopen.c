@@ -59,7 +59,10 @@
 #include <arpa/inet.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 #include <net/if.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 
 #include <rte_ethdev.h>
@@ -515,6 +518,75 @@ static int afx_round(struct dp *dp, int fdk, int fdx, const char *what)
 	return bad;
 }
 
+/* Link notifications (RTM_NEWLINK), to see every MTU an interface takes. */
+static int nl_open(void)
+{
+	struct sockaddr_nl a = {
+		.nl_family = AF_NETLINK,
+		.nl_groups = RTMGRP_LINK,
+	};
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC,
+			NETLINK_ROUTE);
+
+	if (fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+/* Of the link messages for ifindex queued on fd: how many carried an MTU
+ * (*seen) and how many an MTU other than want (returned). */
+static unsigned int nl_other_mtus(int fd, int ifindex, unsigned int want,
+				  unsigned int *nmtu)
+{
+	static char buf[65536];
+	unsigned int bad = 0;
+	ssize_t r;
+
+	while ((r = recv(fd, buf, sizeof(buf), 0)) > 0) {
+		unsigned int n = (unsigned int)r;
+
+		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, n);
+		     h = NLMSG_NEXT(h, n)) {
+			struct ifinfomsg *ifi = NLMSG_DATA(h);
+			struct rtattr *a;
+			int len;
+
+			if (h->nlmsg_type != RTM_NEWLINK ||
+			    ifi->ifi_index != ifindex)
+				continue;
+			len = (int)IFLA_PAYLOAD(h);
+			for (a = IFLA_RTA(ifi); RTA_OK(a, len);
+			     a = RTA_NEXT(a, len)) {
+				unsigned int mtu;
+
+				if (a->rta_type != IFLA_MTU)
+					continue;
+				memcpy(&mtu, RTA_DATA(a), sizeof(mtu));
+				(*nmtu)++;
+				if (mtu != want) {
+					printf("  %s: MTU %u\n", "x", mtu);
+					bad++;
+				}
+			}
+		}
+	}
+	return bad;
+}
+
+static int if_mtu(const char *ifname)
+{
+	struct ifreq ifr = { 0 };
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), r;
+
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	r = fd >= 0 && ioctl(fd, SIOCGIFMTU, &ifr) == 0 ? ifr.ifr_mtu : -1;
+	if (fd >= 0)
+		close(fd);
+	return r;
+}
+
 static int afx_main(char **argv)
 {
 	static const char *const names[] = { "k", "x", "y" };
@@ -523,8 +595,8 @@ static int afx_main(char **argv)
 	struct dp *dp = NULL;
 	char err[512];
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-	unsigned int k;
-	int fdk, fdx, r, bad = 0;
+	unsigned int k, nmtu = 0, other;
+	int fdk, fdx, nlfd, r, bad = 0;
 
 	fdk = open_drain(argv[3]);
 	fdx = open_drain(argv[5]);
@@ -556,6 +628,7 @@ static int afx_main(char **argv)
 	 * a run-time mode change (port mode, a reload) is not checked. */
 	c.ports[0].mode = DP_FWD_MACSWAP;
 	c.ports[0].peer = 2;
+	c.ports[1].conf.mtu = 1400; /* veth: 1500 */
 	c.nb_workers = 2;
 	c.workers[0].core = ncpu > 1 ? (int)ncpu - 1 : 0;
 	c.workers[0].nb_ports = 1;
@@ -583,18 +656,61 @@ static int afx_main(char **argv)
 	/* A switch refuses k io to an afxdp port worker 0 does not poll
 	 * (check_switch): k bounces meanwhile, then forwards to y again. */
 	dp_port_set_peer(dp, 0, 0);
-	pc = dp_config(dp)->ports[1].conf;
-	r = dp_port_reopen(dp, 1, &pc, err, sizeof(err));
+	if (if_mtu(argv[4]) != 1400) {
+		printf("FAIL: x's MTU %d, not its mtu 1400\n",
+		       if_mtu(argv[4]));
+		bad = 1;
+	}
+	/* y is switched (to the same conf); x comes along (shared pools)
+	 * and keeps its MTU throughout: no put-back, no set again. */
+	nlfd = nl_open();
+	if (nlfd < 0) {
+		printf("FAIL: netlink socket\n");
+		bad = 1;
+	}
+	pc = dp_config(dp)->ports[2].conf;
+	r = dp_port_reopen(dp, 2, &pc, err, sizeof(err));
+	if (nlfd >= 0) {
+		other = nl_other_mtus(nlfd, (int)if_nametoindex(argv[4]), 1400,
+				      &nmtu);
+		printf("x reopened with y: %u link messages with an MTU, %u "
+		       "of them not 1400\n",
+		       nmtu, other);
+		if (other || if_mtu(argv[4]) != 1400) {
+			printf("FAIL: x's MTU flapped in a switch of y\n");
+			bad = 1;
+		}
+		close(nlfd);
+	}
 	dp_port_set_peer(dp, 0, 2);
 	sleep_ms(100);
 	if (r != 0) {
-		printf("FAIL: reopen x (and y): %d '%s'\n", r, err);
+		printf("FAIL: reopen y (and x): %d '%s'\n", r, err);
 		bad = 1;
 	} else {
 		bad |= afx_round(dp, fdk, fdx, "after a reopen");
 	}
+	/* x leaves afxdp (kernel, no mtu): its interface's MTU is put back
+	 * (y stays afxdp, reopened along). */
+	dp_port_set_peer(dp, 0, 0);
+	pc = dp_config(dp)->ports[1].conf;
+	memset(pc.backend, 0, sizeof(pc.backend));
+	snprintf(pc.backend, sizeof(pc.backend), "kernel");
+	pc.mtu = 0;
+	r = dp_port_reopen(dp, 1, &pc, err, sizeof(err));
+	if (r != 0 || if_mtu(argv[4]) != 1500) {
+		printf("FAIL: x to kernel: %d '%s', MTU %d (not put back to "
+		       "1500)\n",
+		       r, r ? err : "", if_mtu(argv[4]));
+		bad = 1;
+	}
 	dp_stop(dp);
 	dp_destroy(dp);
+	if (if_mtu(argv[4]) != 1500) {
+		printf("FAIL: x's MTU %d after destroy, not its 1500\n",
+		       if_mtu(argv[4]));
+		bad = 1;
+	}
 	dp_config_free(&c);
 	dp_eal_cleanup();
 	close(fdk);
