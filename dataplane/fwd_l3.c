@@ -57,9 +57,14 @@ static inline void drop(struct dp_burst *b, uint16_t i, uint8_t r)
 	b->reason[i] = r;
 }
 
-/* IPv4 header checksum check, inline for the common 20-byte header (the
- * one's-complement sum of the header, checksum included, folds to 0xffff;
- * byte order does not matter for that). Options go to csum.c. */
+/* IPv4 header checksum check, inline for the common 20-byte header: the
+ * one's-complement sum of the header, checksum included, is 0xffff, i.e.
+ * (the header is not all zeros) the plain sum of its 16-bit words is a
+ * multiple of 0xffff. 2^16, 2^32 and 2^64 - 1 are all 1 or 0 mod 0xffff,
+ * so the sum of the 64-bit words with end-around carry keeps that residue
+ * and byte order does not matter: two adds with carry and one remainder
+ * by a constant (a multiply), 14 instructions where folding to 16 bits
+ * took 27 (callgrind). Options go to csum.c. */
 static inline bool ip4_csum_ok(const uint8_t *ip)
 {
 	uint64_t a, b, s;
@@ -67,8 +72,6 @@ static inline bool ip4_csum_ok(const uint8_t *ip)
 
 	if (unlikely(ip[0] != 0x45))
 		return dp_ip4_hdr_csum_ok(ip);
-	/* 64-bit one's-complement additions (end-around carry), then fold:
-	 * half the instructions of five 32-bit words (callgrind). */
 	memcpy(&a, ip, 8);
 	memcpy(&b, ip + 8, 8);
 	memcpy(&c, ip + 16, 4);
@@ -76,11 +79,7 @@ static inline bool ip4_csum_ok(const uint8_t *ip)
 	s += s < b;
 	s += c;
 	s += s < c;
-	s = (s & 0xffffffff) + (s >> 32);
-	s = (s & 0xffff) + (s >> 16);
-	s = (s & 0xffff) + (s >> 16);
-	s = (s & 0xffff) + (s >> 16);
-	return s == 0xffff;
+	return s % 0xffff == 0;
 }
 
 /* TTL - 1 with the checksum adjusted in place (RFC 1624: the TTL/protocol
@@ -98,15 +97,15 @@ static inline void ip4_ttl_dec(uint8_t *ip)
 	ip[8]--;
 }
 
-/* Resolve next hop nh for packet i (dst at daddr); write the packet. */
+/* Resolve next hop nh for packet i (IP header at ip, dst at daddr); write
+ * the packet. */
 static inline void l3_out(const struct dp *dp, const struct dp_l3_table *t,
-			  struct dp_burst *b, uint16_t i, uint64_t nhid,
-			  const uint8_t *daddr, bool v6)
+			  struct dp_burst *b, uint16_t i, uint8_t *ip,
+			  uint64_t nhid, const uint8_t *daddr, bool v6)
 {
 	const struct dp_nexthop *nh;
 	const uint8_t *mac;
 	uint8_t *f = b->data[i];
-	uint8_t *ip = f + b->meta[i].l3_off;
 
 	if (nhid == 0 || nhid >= t->nb_nh) {
 		drop(b, i, LR_R_NO_ROUTE);
@@ -142,12 +141,13 @@ static inline void l3_out(const struct dp *dp, const struct dp_l3_table *t,
  * its Ethernet header (neighbour MAC, egress port MAC) is built once and
  * stored as one 8-byte and one 4-byte write per packet; anything else
  * (no route, connected routes, unresolved next hops) takes l3_out().
- * Returns true when all n4 went out of one port (*port), so the caller
- * need not compare every out[]. */
+ * iph4[i] is packet idx4[i]'s IPv4 header. Returns true when all n4 went
+ * out of one port (*port), so the caller need not compare every out[]. */
 static inline bool l3_out4(const struct dp *dp, const struct dp_l3_table *t,
 			   struct dp_burst *b, const uint32_t *ip4,
-			   const uint64_t *nh4, const uint16_t *idx4,
-			   uint16_t n4, uint16_t *one_port)
+			   uint8_t *const *iph4, const uint64_t *nh4,
+			   const uint16_t *idx4, uint16_t n4,
+			   uint16_t *one_port)
 {
 	unsigned int fills = 0;
 	bool slow = false;
@@ -169,7 +169,7 @@ static inline bool l3_out4(const struct dp *dp, const struct dp_l3_table *t,
 			if (nh == NULL || !nh->resolved) {
 				uint32_t be = rte_cpu_to_be_32(ip4[i]);
 
-				l3_out(dp, t, b, k, nh4[i],
+				l3_out(dp, t, b, k, iph4[i], nh4[i],
 				       (const uint8_t *)&be, false);
 				slow = true;
 				continue;
@@ -183,7 +183,7 @@ static inline bool l3_out4(const struct dp *dp, const struct dp_l3_table *t,
 			fills++;
 		}
 		/* TTL > 1 was checked when the burst was classified. */
-		ip4_ttl_dec(f + b->meta[k].l3_off);
+		ip4_ttl_dec(iph4[i]);
 		memcpy(f, &h8, 8);
 		memcpy(f + 8, &h4, 4);
 		b->out[k] = port;
@@ -265,20 +265,23 @@ uint16_t dp_fwd_l3(struct dp_worker *w, struct dp_burst *b, bool parsed)
 	uint8_t ip6[DP_BURST][16] __attribute__((aligned(16)));
 	uint16_t idx4[DP_BURST], idx6[DP_BURST];
 	const uint16_t *tbl24 = t->lpm4.tbl24;
+	const uintptr_t tbl24_addr = (uintptr_t)tbl24;
+	uint8_t *iph4[DP_BURST], *iph6[DP_BURST]; /* headers, to rewrite */
 	uint16_t n4 = 0, n6 = 0, i, out, port4 = 0;
 	bool one4 = false;
 
 	for (i = 0; i < b->n; i++) {
 		struct dp_parsed *m = &b->meta[i];
-		uint16_t et = parsed ? 0 : quick_l3(b->data[i], b->len[i]);
-		const uint8_t *ip;
+		uint8_t *f = b->data[i];
+		uint16_t et = parsed ? 0 : quick_l3(f, b->len[i]);
+		uint8_t *ip;
 		uint8_t ttl;
 
 		if (et) {
-			m->l3_off = 14;
+			ip = f + 14; /* meta[i] is not written: unused */
 		} else {
 			if (!parsed)
-				dp_parse(b->data[i], b->len[i], m);
+				dp_parse(f, b->len[i], m);
 			if (m->layer < DP_L3) {
 				drop(b, i, m->reason != LR_R_NONE
 						   ? m->reason
@@ -286,8 +289,8 @@ uint16_t dp_fwd_l3(struct dp_worker *w, struct dp_burst *b, bool parsed)
 				continue;
 			}
 			et = m->ethertype;
+			ip = f + m->l3_off;
 		}
-		ip = b->data[i] + m->l3_off;
 		if (et == ETH_P_IP4) {
 			ttl = ip[8];
 			if (unlikely(!ip4_csum_ok(ip))) {
@@ -304,9 +307,13 @@ uint16_t dp_fwd_l3(struct dp_worker *w, struct dp_burst *b, bool parsed)
 			 * classified while it is served. (A separate pass that
 			 * prefetched all of them first cost ~10 instructions a
 			 * packet and measured ~12 % slower: best of 11 runs, 87
-			 * vs 76 cycles a packet on bench-dpdk.sh's l3 input.) */
-			if (tbl24)
-				rte_prefetch0(&tbl24[ip4[n4] >> 8]);
+			 * vs 76 cycles a packet on bench-dpdk.sh's l3 input.)
+			 * Integer arithmetic: with no table (tbl24_addr 0) it
+			 * prefetches a harmless address instead of branching
+			 * (a prefetch never faults). */
+			rte_prefetch0((const void *)(tbl24_addr +
+						     (ip4[n4] >> 8) * 2));
+			iph4[n4] = ip;
 			idx4[n4++] = i;
 		} else if (et == ETH_P_IP6) {
 			ttl = ip[7];
@@ -315,6 +322,7 @@ uint16_t dp_fwd_l3(struct dp_worker *w, struct dp_burst *b, bool parsed)
 				continue;
 			}
 			memcpy(ip6[n6], ip + 24, 16);
+			iph6[n6] = ip;
 			idx6[n6++] = i;
 		} else {
 			drop(b, i, LR_R_NOT_IP);
@@ -325,7 +333,7 @@ uint16_t dp_fwd_l3(struct dp_worker *w, struct dp_burst *b, bool parsed)
 			lpm4_lookup_bulk(&t->lpm4, ip4, nh4, n4);
 		else
 			memset(nh4, 0, sizeof(nh4[0]) * n4);
-		one4 = l3_out4(dp, t, b, ip4, nh4, idx4, n4, &port4);
+		one4 = l3_out4(dp, t, b, ip4, iph4, nh4, idx4, n4, &port4);
 	}
 	/* Every packet IPv4, none dropped, one next hop: the usual case. */
 	if (n4 == b->n && one4)
@@ -336,7 +344,8 @@ uint16_t dp_fwd_l3(struct dp_worker *w, struct dp_burst *b, bool parsed)
 		else
 			memset(nh6, 0, sizeof(nh6[0]) * n6);
 		for (i = 0; i < n6; i++)
-			l3_out(dp, t, b, idx6[i], nh6[i], ip6[i], true);
+			l3_out(dp, t, b, idx6[i], iph6[i], nh6[i], ip6[i],
+			       true);
 	}
 	/* One output for the whole burst lets the worker send it as is. */
 	out = b->out[0];
