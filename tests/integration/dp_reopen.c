@@ -394,10 +394,15 @@ static int kstop_main(char **argv)
 	c.workers[0].nb_ports = 2;
 	c.workers[0].ports[0] = 0;
 	c.workers[0].ports[1] = 1;
-	if (dp_eal_init(&c, "dp_reopen", err, sizeof(err)) < 0 ||
-	    dp_create(&c, &dp, err, sizeof(err)) < 0 ||
+	if (dp_eal_init(&c, "dp_reopen", err, sizeof(err)) < 0) {
+		printf("FAIL: %s\n", err);
+		return 1;
+	}
+	if (dp_create(&c, &dp, err, sizeof(err)) < 0 ||
 	    dp_start(dp, err, sizeof(err)) < 0) {
 		printf("FAIL: %s\n", err);
+		dp_destroy(dp);
+		dp_eal_cleanup(); /* no run dir left behind */
 		return 1;
 	}
 	r0 = rx_of(dp, 0);
@@ -648,6 +653,8 @@ static int afx_main(char **argv)
 	}
 	if (r < 0 || dp_start(dp, err, sizeof(err)) < 0) {
 		printf("FAIL: %s\n", err);
+		dp_destroy(dp);
+		dp_eal_cleanup(); /* no run dir left behind */
 		return 1;
 	}
 	dp_port_set_mode(dp, 0, DP_FWD_IO, err, sizeof(err));
