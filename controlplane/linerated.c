@@ -439,6 +439,13 @@ int main(int argc, char **argv)
 	/* control: under the command line; from now on a reload must leave
 	 * control: as it is, and config save writes what runs. */
 	cp_daemon_conf_merge(&cp_conf, &file_ctl);
+	/* Settings that only make sense together (TCP needs a token) are
+	 * checked on the merged result, before the dataplane starts. */
+	if (cp_daemon_conf_check(&cp_conf, err, sizeof(err)) < 0) {
+		fprintf(stderr, "linerated: %s\n", err);
+		dp_config_free(&conf);
+		return 2;
+	}
 	cp_config_control_pin(&file_ctl, cp_conf.given);
 	cp_daemon_conf_control(&cp_conf, &run_ctl);
 	cp_config_save_set_control(&run_ctl);

@@ -148,6 +148,15 @@ lr show routes | grep -q 10.8.0.0/16 || fail "the route was not applied"
 stop
 [ ! -e "$sock" ] || fail "socket left behind"
 
+# TCP without a token from either place is refused before anything starts
+# (exit 2, usage), naming where TCP came from.
+rc=0
+"$linerated" -t -c "$tmp/lr.yaml" --control-tcp 127.0.0.1:1 \
+	>"$tmp/notoken.log" 2>&1 || rc=$?
+[ "$rc" = 2 ] || fail "--control-tcp without a token: exit $rc, want 2: $(cat "$tmp/notoken.log")"
+grep -q "control over TCP (--control-tcp) needs a token" "$tmp/notoken.log" ||
+	fail "no token error: $(cat "$tmp/notoken.log")"
+
 # ---- the command line beats the file ----
 start "$tmp/cli.sock" -c "$tmp/lr.yaml" --socket "$tmp/cli.sock" \
 	--socket-mode 0640 --max-clients 32
