@@ -4,6 +4,9 @@
  * busy it was (load average). */
 #include <stdio.h>
 #include <string.h>
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#endif
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -15,6 +18,30 @@ static void trim(char *s)
 
 	while (n && (s[n - 1] == '\n' || s[n - 1] == ' '))
 		s[--n] = '\0';
+}
+
+/* The hypervisor's CPUID signature (leaf 0x40000000: "KVMKVMKVM",
+ * "Microsoft Hv", "VMwareVMware" ...), as lscpu reads it: VMs such as
+ * Firecracker have neither /sys/hypervisor nor DMI. */
+static void cpuid_hypervisor(char *dst, size_t len)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	unsigned int a, b, c, d;
+	char sig[13];
+
+	__cpuid(0x40000000, a, b, c, d);
+	memcpy(sig, &b, 4);
+	memcpy(sig + 4, &c, 4);
+	memcpy(sig + 8, &d, 4);
+	sig[12] = '\0';
+	if (!strcmp(sig, "KVMKVMKVM"))
+		snprintf(dst, len, "KVM");
+	else if (sig[0] > ' ' && sig[0] < 127)
+		snprintf(dst, len, "%s", sig);
+#else
+	(void)dst;
+	(void)len;
+#endif
 }
 
 void cp_cmp_machine_probe(struct cp_cmp_machine *m)
@@ -68,6 +95,8 @@ void cp_cmp_machine_probe(struct cp_cmp_machine *m)
 	}
 	if (f)
 		fclose(f);
+	if (m->virtualised && !m->hypervisor[0])
+		cpuid_hypervisor(m->hypervisor, sizeof(m->hypervisor));
 	m->load[0] = m->load[1] = m->load[2] = -1;
 	f = fopen("/proc/loadavg", "r");
 	if (f) {
