@@ -4,12 +4,14 @@
  * lcore (so mempool caches work), polling its (port, queue) list.
  *
  * One round: for each of its queues — run the port's generator (if any,
- * TSC-paced), rx_burst, then by the port's RX role: sink, drop, or the
- * pipeline (ACL in front when on: denied packets are freed and leave the
- * burst; then the port's forwarding mode, which writes out[]/reason[] per
- * packet) and dispatch: drops are freed in one
- * call and counted by reason, the rest are appended to a TX buffer per
- * output port, sent when it holds a full burst. Buffers are flushed on a
+ * TSC-paced), rx_burst (lazy when nothing reads the packets: io without
+ * the ACL, RX dropped; see port.h), then by the port's RX role: sink,
+ * drop, or the pipeline (ACL in front when on: denied packets are freed
+ * and leave the burst; then the port's forwarding mode, which writes
+ * out[]/reason[] per packet) and dispatch: drops are freed in one call and
+ * counted by reason, the rest are appended to a TX buffer per output port,
+ * sent when it holds a full burst (a whole burst for one idle output goes
+ * out directly, send_direct). Buffers are flushed on a
  * TSC deadline (~100 µs) so a trickle is not held back. At the end of a
  * round the worker reports a quiescent state (tables may be swapped) and
  * books the round's cycles as busy or idle.
