@@ -329,6 +329,14 @@ static unsigned int poll_queue(struct dp_worker *w, uint16_t pid, uint16_t q,
 	st->port[pid].rx_bytes += bytes;
 	switch (rt->rx_role) {
 	case DP_RX_FORWARD:
+		/* The mode and ACL flag as they are now: a waiting backend
+		 * (kernel models) may have slept in rx_burst since they were
+		 * read, and a burst that arrives after a change must see it.
+		 * The burst was taken lazily for io: fill it if it is read. */
+		mode = atomic_load_explicit(&rt->mode, memory_order_relaxed);
+		acl = atomic_load_explicit(&rt->acl, memory_order_relaxed);
+		if (mode != DP_FWD_IO || acl)
+			burst_fill(w, b);
 		pipeline(w, b, mode, acl, bytes);
 		break;
 	case DP_RX_SINK:

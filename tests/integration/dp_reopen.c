@@ -660,6 +660,13 @@ static int afx_main(char **argv)
 	dp_port_set_mode(dp, 0, DP_FWD_IO, err, sizeof(err));
 	sleep_ms(200);
 	bad |= afx_round(dp, fdk, fdx, "start");
+	/* A mode change must reach the next burst also when the worker was
+	 * asleep in a waiting model's rx_burst when it happened (k is poll):
+	 * macswap would send k's frames back out of k. */
+	dp_port_set_mode(dp, 0, DP_FWD_MACSWAP, err, sizeof(err));
+	sleep_ms(100);
+	dp_port_set_mode(dp, 0, DP_FWD_IO, err, sizeof(err));
+	bad |= afx_round(dp, fdk, fdx, "macswap -> io");
 	/* A switch refuses k io to an afxdp port worker 0 does not poll
 	 * (check_switch): k bounces meanwhile, then forwards to y again. */
 	dp_port_set_peer(dp, 0, 0);
