@@ -411,9 +411,8 @@ void *dp_worker_main(void *arg)
 		w->lcore = rte_lcore_id();
 	else
 		dp_log(DP_LOG_WARN,
-		       "worker %u: no free lcore id: mempool caches%s off",
-		       w->idx,
-		       atomic_load(&dp->l2_learn) ? " and L2 learning" : "");
+		       "worker %u: no free lcore id: mempool caches off",
+		       w->idx);
 	w->drain_tsc = dp->tsc_hz / 1000000 * DP_DRAIN_US;
 	w->last_flush = rte_rdtsc();
 	rte_rcu_qsbr_thread_online(dp->qsbr, w->idx);
