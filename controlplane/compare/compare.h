@@ -94,6 +94,12 @@ enum cp_cmp_status {
  * socket (a few ms of a 0.3-1 s trial).
  */
 #define CP_CMP_GEN_TOL 0.03
+/* A generator that falls short now and then (its core preempted) would pin
+ * a bound at a rate the DUT handles: a short trial is repeated at the same
+ * rate up to this many times before it counts (the repeats are listed,
+ * marked invalid, and use the trial budget). The first trial, at max_rate,
+ * is the MRR probe and is never repeated. */
+#define CP_CMP_GEN_RETRIES 2
 
 struct cp_cmp_meas {
 	double rate; /* requested pps */
@@ -103,6 +109,7 @@ struct cp_cmp_meas {
 	double loss; /* (tx - rx) / tx, or against rate x duration when the
 		      * generator fell short (gen_short); 1 when tx == 0 */
 	bool gen_short; /* tx < (1 - CP_CMP_GEN_TOL) x rate x duration */
+	bool invalid; /* short and repeated: not used for the bounds */
 };
 
 struct cp_cmp_bound {
@@ -125,6 +132,8 @@ struct cp_cmp_search {
 	bool failed;
 	bool asked; /* next() answered, feed() not yet called */
 	double ask_rate, ask_dur;
+	unsigned int retries; /* short trials in a row at ask_rate */
+	bool retry; /* the last trial was short: ask it again */
 	/* per target: hints carried between phases, external-search step,
 	 * and whether the target is settled for the current phase */
 	double hint_lb[CP_CMP_TARGETS];
@@ -298,6 +307,7 @@ struct cp_cmp_trial_rec {
 	struct cp_cmp_metrics m;
 	enum cp_cmp_limit limit;
 	bool have_dut_pkts, have_dut_tx, have_drops;
+	bool repeated; /* search: generator short, asked again (not used) */
 };
 
 struct cp_cmp_ndr {
@@ -426,6 +436,8 @@ struct cp_cmp_fake {
 	double ramp; /* RAMP slope */
 	double floor; /* FLOOR loss ratio */
 	double noise; /* relative capacity noise per trial, uniform */
+	unsigned int stall_every; /* every Nth trial the generator offers
+				   * half the rate (0: never) */
 	uint64_t seed; /* xorshift state, never 0 */
 	double cycles_per_pkt; /* reported DUT cost at full load */
 	unsigned int trials;

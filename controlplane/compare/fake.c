@@ -46,6 +46,8 @@ static void limiter(struct cp_cmp_fake *f, double cap, double rate,
 
 	if (f->gen_max > 0 && offered > f->gen_max)
 		offered = f->gen_max;
+	if (f->stall_every && f->trials % f->stall_every == f->stall_every - 1)
+		offered /= 2;
 	if (f->noise > 0)
 		cap *= 1 + f->noise * (2 * uniform(f) - 1);
 	*tx = (uint64_t)llround(offered * duration);

@@ -85,6 +85,7 @@ static json_t *trial_json(const struct cp_cmp_trial_rec *t)
 #undef TRIAL_SET
 	json_object_set_new(o, "limit",
 			    json_string(cp_cmp_limit_name(t->limit)));
+	json_object_set_new(o, "repeated", json_boolean(t->repeated));
 	return o;
 }
 
@@ -344,6 +345,7 @@ static int get_trials(json_t *o, const char *k, struct cp_cmp_trial_rec *t,
 #undef TRIAL_GET
 		if (get_limit(e, "limit", &x->limit, false))
 			return -EINVAL;
+		x->repeated = json_is_true(json_object_get(e, "repeated"));
 	}
 	*n = (unsigned int)json_array_size(a);
 	return 0;

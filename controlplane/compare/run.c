@@ -629,12 +629,12 @@ static void describe_method(struct cp_cmp_run *r)
 			"reported), %u phases %.2f-%.2f s, goal %.2f%% width, "
 			"loss <= %g/%g, %u trials (max %u/search), "
 			"%.3f-%.3f Mpps, a generator short by > %.0f%% fails "
-			"the trial",
+			"the trial (asked again up to %d times first)",
 			r->srep, r->search.n_phases, sc->initial_trial_s,
 			sc->trial_s, 100 * sc->precision, sc->ndr_loss,
 			sc->pdr_loss, r->search_trials, sc->max_trials,
 			sc->min_rate / 1e6, sc->max_rate / 1e6,
-			100 * CP_CMP_GEN_TOL);
+			100 * CP_CMP_GEN_TOL, CP_CMP_GEN_RETRIES);
 	if (len < cap)
 		len += (size_t)snprintf(
 			x->method + len, cap - len,
@@ -838,6 +838,9 @@ void cp_cmp_run_feed_trial(struct cp_cmp_run *r, int rc,
 		cp_cmp_search_feed(&r->search, q->rate, q->duration,
 				   (uint64_t)llround(tx),
 				   (uint64_t)llround(rx));
+		if (i < CP_CMP_TRIALS_MAX && i < r->search.n_meas)
+			r->srec[r->srep][i].repeated =
+				r->search.meas[i].invalid;
 	}
 }
 

@@ -136,6 +136,8 @@ static void bounds(const struct cp_cmp_search *s, int t, double d, double *lb,
 	for (unsigned int i = 0; i < s->n_meas; i++) {
 		const struct cp_cmp_meas *m = &s->meas[i];
 
+		if (m->invalid)
+			continue;
 		if (same_dur(m->duration, d) && !passes(m, tol) &&
 		    m->rate < *ub) {
 			*ub = m->rate;
@@ -145,7 +147,7 @@ static void bounds(const struct cp_cmp_search *s, int t, double d, double *lb,
 	for (unsigned int i = 0; i < s->n_meas; i++) {
 		const struct cp_cmp_meas *m = &s->meas[i];
 
-		if (same_dur(m->duration, d) && passes(m, tol) &&
+		if (!m->invalid && same_dur(m->duration, d) && passes(m, tol) &&
 		    m->rate < *ub && m->rate > *lb) {
 			*lb = m->rate;
 			*lb_i = (int)i;
@@ -304,6 +306,15 @@ int cp_cmp_search_next(struct cp_cmp_search *s, double *rate, double *duration)
 		*duration = phase_dur(s, 0);
 		goto ask;
 	}
+	if (s->retry) {
+		if (s->n_meas >= s->c.max_trials) {
+			finish_loose(s, CP_CMP_ST_MAX_TRIALS);
+			return 0;
+		}
+		*rate = s->ask_rate;
+		*duration = s->ask_dur;
+		goto ask;
+	}
 	for (;;) {
 		for (int t = 0; t < CP_CMP_TARGETS; t++) {
 			if (!decide(s, t, rate))
@@ -349,7 +360,12 @@ void cp_cmp_search_feed(struct cp_cmp_search *s, double rate, double duration,
 	m->tx = tx;
 	m->rx = rx;
 	m->gen_short = (double)tx < (1 - CP_CMP_GEN_TOL) * want;
-	/* short generator: what it did not send is lost too */
+	/* short generator: what it did not send is lost too; but once or
+	 * twice in a row it is the generator's hiccup: ask again */
+	s->retry = m->gen_short && s->n_meas > 1 &&
+		   s->retries < CP_CMP_GEN_RETRIES;
+	m->invalid = s->retry;
+	s->retries = s->retry ? s->retries + 1 : 0;
 	base = m->gen_short ? want : (double)tx;
 	m->loss = base <= 0 || tx == 0 ? 1.0
 		  : (double)rx >= base ? 0.0

@@ -138,8 +138,12 @@ for r, c in zip(res, rows):
     ndr, pdr = r["ndr"], r["pdr"]
     assert ndr["mpps"] <= pdr["mpps"] <= max_mpps + 1e-9, (ndr, pdr)
     assert 1 <= ndr["trials"] <= max_trials and len(r["search_trials"]) == ndr["trials"]
-    for i, t in enumerate(r["search_trials"]):
+    st = r["search_trials"]
+    for i, t in enumerate(st):
         check_trial(r, t, f"search trial {i}", False)
+        if t["repeated"]:   # the generator fell short: asked again
+            # (unless the trial budget ran out with it)
+            assert i > 0 and (i + 1 == len(st) or st[i + 1]["rate_mpps"] == t["rate_mpps"]), st
     for nd, tol in ((ndr, 0), (pdr, 0.005)):
         met = max([t["offered_mpps"] for t in r["search_trials"]
                    if t["rx"] <= t["tx"] and t["loss"] <= tol + 1e-12] or [0])

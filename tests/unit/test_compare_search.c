@@ -127,6 +127,52 @@ static void test_search_table(void **state)
 
 /* The search is as good as its inputs: with many seeds, noise never lifts
  * NDR above the highest capacity a trial saw. */
+/* A generator that stalls on every 4th trial (offers half the rate): the
+ * short trials are repeated, marked invalid, and the bounds still find the
+ * DUT's limit instead of stopping at the first stall. */
+static void test_search_generator_stalls(void **state)
+{
+	struct cp_cmp_search_conf c;
+	struct cp_cmp_search s;
+	struct cp_cmp_fake f;
+	char err[CP_CMP_ERR_MAX];
+	unsigned int invalid = 0;
+
+	cp_cmp_search_conf_default(&c);
+	c.max_trials = 64;
+	cp_cmp_fake_init(&f, CP_CMP_FAKE_HARD, 1e6, 1);
+	f.stall_every = 4;
+	assert_int_equal(cp_cmp_search_init(&s, &c, err, sizeof(err)), 0);
+	assert_int_equal(cp_cmp_search_run(&s, cp_cmp_fake_trial, &f), 0);
+	for (unsigned int i = 0; i < s.n_meas; i++) {
+		if (!s.meas[i].invalid)
+			continue;
+		invalid++;
+		/* a repeat follows at the same rate and duration */
+		assert_true(s.meas[i].gen_short);
+		assert_true(i + 1 < s.n_meas);
+		assert_true(s.meas[i + 1].rate == s.meas[i].rate);
+		assert_true(s.meas[i + 1].duration == s.meas[i].duration);
+	}
+	assert_true(invalid > 0);
+	for (int t = 0; t < CP_CMP_TARGETS; t++) {
+		double want = t == CP_CMP_NDR ? 1e6 : 1e6 / 0.995;
+
+		if (s.res[t].status != CP_CMP_ST_CONVERGED ||
+		    s.res[t].rate < want * (1 - c.precision) ||
+		    s.res[t].rate > want * (1 + 1e-6) + 1)
+			fail_msg("%s: %.1f (%s), want %.1f",
+				 cp_cmp_target_name(t), s.res[t].rate,
+				 cp_cmp_status_name(s.res[t].status), want);
+	}
+	/* a generator short every time still fails after the repeats */
+	cp_cmp_fake_init(&f, CP_CMP_FAKE_HARD, 5e6, 1);
+	f.gen_max = 1e6;
+	assert_int_equal(cp_cmp_search_init(&s, &c, err, sizeof(err)), 0);
+	assert_int_equal(cp_cmp_search_run(&s, cp_cmp_fake_trial, &f), 0);
+	assert_true(s.res[CP_CMP_NDR].rate <= 1e6 / (1 - CP_CMP_GEN_TOL));
+}
+
 static void test_search_noise_seeds(void **state)
 {
 	for (uint64_t seed = 1; seed <= 20; seed++) {
@@ -351,6 +397,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_search_table),
 		cmocka_unit_test(test_search_noise_seeds),
+		cmocka_unit_test(test_search_generator_stalls),
 		cmocka_unit_test(test_search_trial_cap),
 		cmocka_unit_test(test_search_trial_error),
 		cmocka_unit_test(test_search_iterator),
