@@ -280,6 +280,24 @@ static void finish_loose(struct cp_cmp_search *s, enum cp_cmp_status st)
 		int lb_i, ub_i;
 
 		bounds(s, t, d, &lb, &lb_i, &ub, &ub_i);
+		/* Nothing passed at this phase's duration yet: the previous
+		 * phase's lower bound, unless a trial at this duration already
+		 * failed at or below it (loose: measured shorter). */
+		if (lb < 0 && s->phase > 0 && s->hint_lb[t] > 0 &&
+		    s->hint_lb[t] < ub * (1 - EPS)) {
+			for (unsigned int i = 0; i < s->n_meas; i++) {
+				const struct cp_cmp_meas *m = &s->meas[i];
+
+				if (m->invalid || !passes(m, tol_of(s, t)) ||
+				    fabs(m->rate - s->hint_lb[t]) >
+					    EPS * m->rate ||
+				    (lb_i >= 0 &&
+				     s->meas[lb_i].duration >= m->duration))
+					continue;
+				lb = m->rate;
+				lb_i = (int)i;
+			}
+		}
 		s->res[t] = (struct cp_cmp_bound){
 			.rate = lb > 0 ? lb : 0,
 			.lower = lb > 0 ? lb : 0,

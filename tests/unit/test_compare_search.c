@@ -209,6 +209,27 @@ static void test_search_trial_cap(void **state)
 	assert_int_equal(s.res[CP_CMP_NDR].status, CP_CMP_ST_MAX_TRIALS);
 	/* a loose bound is still a bound: never above the truth */
 	assert_true(s.res[CP_CMP_NDR].rate <= 1e6 + 1);
+
+	/* out of trials just as a longer phase starts: the previous phase's
+	 * lower bound (loose), not 0 */
+	c.max_trials = 40;
+	cp_cmp_fake_init(&f, CP_CMP_FAKE_HARD, 1e6, 1);
+	assert_int_equal(cp_cmp_search_init(&s, &c, err, sizeof(err)), 0);
+	assert_int_equal(cp_cmp_search_run(&s, cp_cmp_fake_trial, &f), 0);
+	c.max_trials = 0;
+	while (c.max_trials < s.n_meas &&
+	       s.meas[c.max_trials].duration == s.meas[0].duration)
+		c.max_trials++;
+	assert_true(c.max_trials >= 2 && c.max_trials < s.n_meas);
+	cp_cmp_fake_init(&f, CP_CMP_FAKE_HARD, 1e6, 1);
+	assert_int_equal(cp_cmp_search_init(&s, &c, err, sizeof(err)), 0);
+	assert_int_equal(cp_cmp_search_run(&s, cp_cmp_fake_trial, &f), 0);
+	assert_int_equal(s.res[CP_CMP_NDR].status, CP_CMP_ST_MAX_TRIALS);
+	assert_true(s.res[CP_CMP_NDR].rate > 0.9e6 &&
+		    s.res[CP_CMP_NDR].rate <= 1e6 + 1);
+	assert_true(s.res[CP_CMP_NDR].lb_meas >= 0);
+	assert_true(s.meas[s.res[CP_CMP_NDR].lb_meas].rate ==
+		    s.res[CP_CMP_NDR].rate);
 }
 
 static int failing_trial(void *ctx, double rate, double duration, uint64_t *tx,
