@@ -86,6 +86,34 @@ def case_macswap():
             "conf": "macswap"}
 
 
+def ip4_udp_raw(size, n):
+    """An Ethernet/IPv4/UDP frame of size bytes built with struct only (no
+    scapy): dst MAC_A, a source MAC and payload bytes that depend on n, so
+    every frame differs and a lost, reordered or unswapped one shows."""
+    src = bytes.fromhex("0200000099") + bytes([n & 0xff])
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, size - 14, n, 0, 64, 17, 0,
+                     bytes([10, 0, 0, 1]), bytes([10, 1, n >> 8, n & 0xff]))
+    s = sum(struct.unpack("!10H", ip))
+    s = (s & 0xffff) + (s >> 16)
+    s = (s & 0xffff) + (s >> 16)
+    ip = ip[:10] + struct.pack("!H", ~s & 0xffff) + ip[12:]
+    udp = struct.pack("!HHHH", 1234, 9, size - 34, 0)
+    payload = bytes((n + k) & 0xff for k in range(size - 42))
+    return bytes.fromhex(MAC_A.replace(":", "")) + src + b"\x08\x00" + ip + \
+        udp + payload
+
+
+def case_macswap_full():
+    """macswap with no frame under 16 bytes: dp_fwd_macswap returns 0 and
+    every burst of 16 or more goes out whole (send_direct, the burst's own
+    arrays; lazy on DPDK). 72 frames, 60..1514 bytes: net_pcap hands them
+    over as bursts of 32, 32 (both direct) and 8 (buffered, dispatched)."""
+    sizes = [60, 1514, 64, 1500] + [60 + (i * 277) % 1455 for i in range(68)]
+    fin = [ip4_udp_raw(sz, i) for i, sz in enumerate(sizes)]
+    exp = [f[6:12] + f[0:6] + f[12:] for f in fin]
+    return {"in": fin, "out": {"a": exp}, "drops": {}, "conf": "macswap"}
+
+
 def case_l3():
     bad = u4("10.1.5.5")
     bad[IP].chksum = 0x1234
@@ -192,19 +220,29 @@ def main():
     here = os.path.dirname(os.path.abspath(__file__))
     outdir = sys.argv[1] if len(sys.argv) > 1 else os.path.join(here, "dp_pcaps")
     os.makedirs(outdir, exist_ok=True)
-    cases = {"io": case_io(), "macswap": case_macswap(), "l3": case_l3(),
+    cases = {"io": case_io(), "macswap": case_macswap(),
+             "macswap_full": case_macswap_full(), "l3": case_l3(),
              "l2flood": case_l2(True), "l2drop": case_l2(False),
              "l2learn": case_l2learn(),
              "acl": case_acl(), "aclnonip": case_aclnonip(True),
              "aclpermit": case_aclnonip(False), "l2acl": case_l2acl()}
     meta = {}
     for name, c in cases.items():
-        wr(os.path.join(outdir, name + "_in.pcap"), c["in"])
-        for port, frames in c["out"].items():
-            wr(os.path.join(outdir, "%s_%s.pcap" % (name, port)), frames)
-        meta[name] = {"conf": c["conf"], "out": sorted(c["out"].keys()),
-                      "drops": c["drops"], "sorted": c.get("sorted", False),
-                      "acl_hits": c.get("acl_hits"), "n_in": len(c["in"])}
+        meta[name] = write_case(outdir, name, c)
+    write_meta(outdir, meta)
+
+
+def write_case(outdir, name, c):
+    """A case's pcaps; returns its cases.json entry."""
+    wr(os.path.join(outdir, name + "_in.pcap"), c["in"])
+    for port, frames in c["out"].items():
+        wr(os.path.join(outdir, "%s_%s.pcap" % (name, port)), frames)
+    return {"conf": c["conf"], "out": sorted(c["out"].keys()),
+            "drops": c["drops"], "sorted": c.get("sorted", False),
+            "acl_hits": c.get("acl_hits"), "n_in": len(c["in"])}
+
+
+def write_meta(outdir, meta):
     with open(os.path.join(outdir, "cases.json"), "w") as f:
         json.dump(meta, f, indent=1, sort_keys=True)
         f.write("\n")
