@@ -3,7 +3,7 @@
 """Description: every forwarding mode forwards the right bytes and counts
 its drops under the right reason.
 
-    dp_modes.py LINERATED CASE     (CASE: io, macswap, l3, l2flood, l2drop,
+    dp_modes.py LINERATED CASE     (CASE: io, macswap, macswap_full, l3, l2flood, l2drop,
                                     l2learn, acl, aclnonip, aclpermit, l2acl)
 
 Port a receives dp_pcaps/CASE_in.pcap (net_pcap rx_pcap); ports a, b, c
