@@ -461,8 +461,9 @@ void dp_l2_age(struct dp *dp, uint32_t now_s)
 
 	if (t == NULL)
 		return;
-	/* The learn events first (dp_housekeeping calls this once a second
-	 * when learning is on; it may also call dp_l2_drain more often). */
+	/* The learn events first, so what was just learned is not aged
+	 * (dp_housekeeping drains on every call and ages once a second; for
+	 * it this is an empty ring check per worker). */
 	drain_into(dp, t, t);
 	if (dp->conf.l2.aging_s == 0)
 		return;

@@ -245,8 +245,8 @@ static void acl_filter(struct dp_worker *w, struct dp_burst *b,
 	b->n = j;
 }
 
-/* mode and acl as poll_queue read them (b->lazy only when io without the
- * ACL). */
+/* mode and acl as poll_queue read them after rx_burst (b->lazy only when
+ * io without the ACL). */
 static void pipeline(struct dp_worker *w, struct dp_burst *b, uint8_t mode,
 		     bool acl, uint64_t bytes)
 {
@@ -294,19 +294,19 @@ static unsigned int poll_queue(struct dp_worker *w, uint16_t pid, uint16_t q,
 	struct dp_burst *b = &w->burst;
 	struct dp_worker_stats *st = w->st;
 	uint64_t bytes = 0;
-	uint8_t mode = DP_FWD_IO;
-	bool acl = false;
+	uint8_t mode;
+	bool acl;
 	uint16_t n, i;
 
 	/* Whether anything will read the packets: io without the ACL, and
 	 * dropping, can take the burst as handles only (lazy backends). */
-	if (rt->rx_role == DP_RX_FORWARD) {
-		mode = atomic_load_explicit(&rt->mode, memory_order_relaxed);
-		acl = atomic_load_explicit(&rt->acl, memory_order_relaxed);
-		b->lazy = mode == DP_FWD_IO && !acl;
-	} else {
+	if (rt->rx_role == DP_RX_FORWARD)
+		b->lazy = atomic_load_explicit(&rt->mode,
+					       memory_order_relaxed) ==
+				  DP_FWD_IO &&
+			  !atomic_load_explicit(&rt->acl, memory_order_relaxed);
+	else
 		b->lazy = rt->rx_role != DP_RX_SINK;
-	}
 	st->polls++;
 	b->port = pid;
 	b->queue = q;
@@ -332,7 +332,7 @@ static unsigned int poll_queue(struct dp_worker *w, uint16_t pid, uint16_t q,
 		/* The mode and ACL flag as they are now: a waiting backend
 		 * (kernel models) may have slept in rx_burst since they were
 		 * read, and a burst that arrives after a change must see it.
-		 * The burst was taken lazily for io: fill it if it is read. */
+		 * A burst taken lazily for io is filled if it is read now. */
 		mode = atomic_load_explicit(&rt->mode, memory_order_relaxed);
 		acl = atomic_load_explicit(&rt->acl, memory_order_relaxed);
 		if (mode != DP_FWD_IO || acl)
