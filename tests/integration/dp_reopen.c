@@ -202,6 +202,55 @@ static bool dev_is(struct dp *dp, const char *dev)
 	return strcmp(dp_config(dp)->ports[0].conf.dev, dev) == 0;
 }
 
+/* dp_port_reopen, its result and message printed under what. */
+static int reopen_logged(struct dp *dp, uint16_t port,
+			 const struct dp_port_conf *pc, char *err,
+			 size_t errlen, const char *what)
+{
+	int r = dp_port_reopen(dp, port, pc, err, errlen);
+
+	printf("%s: %d '%s'\n", what, r, err);
+	return r;
+}
+
+/* A config with this test's EAL settings: a file prefix of its own
+ * (lr-dt-TAG-PID), warnings only, no hugepages. */
+static void config_base(struct dp_config *c, const char *tag)
+{
+	dp_config_init(c);
+	snprintf(c->eal.file_prefix, sizeof(c->eal.file_prefix),
+		 "lr-dt-%s-%d", tag, (int)getpid());
+	snprintf(c->eal.log_level, sizeof(c->eal.log_level), "warning");
+	c->eal.hugepages = 0;
+}
+
+/* EAL, dp_create, dp_start; 0, or 1 after printing why (77 if skip_notsup
+ * and dp_create says -ENOTSUP), the EAL cleaned up then (no run dir left
+ * behind). */
+static int dp_up(struct dp_config *c, struct dp **dp, bool skip_notsup)
+{
+	char err[512];
+	int r;
+
+	if (dp_eal_init(c, "dp_reopen", err, sizeof(err)) < 0) {
+		printf("FAIL: %s\n", err);
+		return 1;
+	}
+	r = dp_create(c, dp, err, sizeof(err));
+	if (r == -ENOTSUP && skip_notsup) {
+		printf("SKIP: %s\n", err);
+		dp_eal_cleanup();
+		return 77;
+	}
+	if (r < 0 || dp_start(*dp, err, sizeof(err)) < 0) {
+		printf("FAIL: %s\n", err);
+		dp_destroy(*dp);
+		dp_eal_cleanup();
+		return 1;
+	}
+	return 0;
+}
+
 static int open_drain(const char *ifname)
 {
 	struct sockaddr_ll sll = {
@@ -258,8 +307,7 @@ static int kern_cycle(struct dp *dp)
 	}
 	pc = dp_config(dp)->ports[1].conf;
 	snprintf(pc.io_model, sizeof(pc.io_model), "nope");
-	r = dp_port_reopen(dp, 1, &pc, err, sizeof(err));
-	printf("unknown io_model: %d '%s'\n", r, err);
+	r = reopen_logged(dp, 1, &pc, err, sizeof(err), "unknown io_model");
 	if (r >= 0 || !strstr(err, "port out") || !strstr(err, "nope") ||
 	    strcmp(dp_config(dp)->ports[1].conf.io_model, "epoll-et")) {
 		printf("FAIL: an unknown io_model\n");
@@ -273,8 +321,7 @@ static int kern_cycle(struct dp *dp)
 	 * queue 0 (one UMEM pool) polled by two workers. */
 	pc = dp_config(dp)->ports[1].conf;
 	snprintf(pc.backend, sizeof(pc.backend), "afxdp");
-	r = dp_port_reopen(dp, 1, &pc, err, sizeof(err));
-	printf("afxdp io peer: %d '%s'\n", r, err);
+	r = reopen_logged(dp, 1, &pc, err, sizeof(err), "afxdp io peer");
 	if (r != -EINVAL || !strstr(err, "port out") ||
 	    !strstr(err, "worker 0 forwards src") ||
 	    strcmp(dp_config(dp)->ports[1].conf.backend, "kernel")) {
@@ -371,11 +418,7 @@ static int kstop_main(char **argv)
 		printf("FAIL: AF_PACKET socket on %s\n", argv[3]);
 		return 1;
 	}
-	dp_config_init(&c);
-	snprintf(c.eal.file_prefix, sizeof(c.eal.file_prefix),
-		 "lr-dt-kstop-%d", (int)getpid());
-	snprintf(c.eal.log_level, sizeof(c.eal.log_level), "warning");
-	c.eal.hugepages = 0;
+	config_base(&c, "kstop");
 	c.nb_ports = 2;
 	for (k = 0; k < 2; k++) {
 		struct dp_port_entry *p = &c.ports[k];
@@ -394,17 +437,8 @@ static int kstop_main(char **argv)
 	c.workers[0].nb_ports = 2;
 	c.workers[0].ports[0] = 0;
 	c.workers[0].ports[1] = 1;
-	if (dp_eal_init(&c, "dp_reopen", err, sizeof(err)) < 0) {
-		printf("FAIL: %s\n", err);
+	if (dp_up(&c, &dp, false))
 		return 1;
-	}
-	if (dp_create(&c, &dp, err, sizeof(err)) < 0 ||
-	    dp_start(dp, err, sizeof(err)) < 0) {
-		printf("FAIL: %s\n", err);
-		dp_destroy(dp);
-		dp_eal_cleanup(); /* no run dir left behind */
-		return 1;
-	}
 	r0 = rx_of(dp, 0);
 	send_frames(fd, 64);
 	if (!rx_reaches(dp, r0, 64)) {
@@ -610,11 +644,7 @@ static int afx_main(char **argv)
 		       argv[5]);
 		return 1;
 	}
-	dp_config_init(&c);
-	snprintf(c.eal.file_prefix, sizeof(c.eal.file_prefix),
-		 "lr-dt-afx-%d", (int)getpid());
-	snprintf(c.eal.log_level, sizeof(c.eal.log_level), "warning");
-	c.eal.hugepages = 0;
+	config_base(&c, "afx");
 	c.nb_ports = 3;
 	for (k = 0; k < 3; k++) {
 		struct dp_port_entry *p = &c.ports[k];
@@ -641,22 +671,9 @@ static int afx_main(char **argv)
 	c.workers[1].core = ncpu > 1 ? (int)ncpu - 2 : 0;
 	c.workers[1].nb_ports = 1;
 	c.workers[1].ports[0] = 1;
-	if (dp_eal_init(&c, "dp_reopen", err, sizeof(err)) < 0) {
-		printf("FAIL: %s\n", err);
-		return 1;
-	}
-	r = dp_create(&c, &dp, err, sizeof(err));
-	if (r == -ENOTSUP) {
-		printf("SKIP: %s\n", err);
-		dp_eal_cleanup();
-		return 77;
-	}
-	if (r < 0 || dp_start(dp, err, sizeof(err)) < 0) {
-		printf("FAIL: %s\n", err);
-		dp_destroy(dp);
-		dp_eal_cleanup(); /* no run dir left behind */
-		return 1;
-	}
+	r = dp_up(&c, &dp, true);
+	if (r)
+		return r;
 	dp_port_set_mode(dp, 0, DP_FWD_IO, err, sizeof(err));
 	sleep_ms(200);
 	bad |= afx_round(dp, fdk, fdx, "start");
@@ -754,11 +771,7 @@ int main(int argc, char **argv)
 		return kstop_main(argv);
 	if (argc == 7 && strcmp(argv[1], "afx") == 0)
 		return afx_main(argv);
-	dp_config_init(&c);
-	snprintf(c.eal.file_prefix, sizeof(c.eal.file_prefix),
-		 "lr-dt-reopen-%d", (int)getpid());
-	snprintf(c.eal.log_level, sizeof(c.eal.log_level), "warning");
-	c.eal.hugepages = 0;
+	config_base(&c, "reopen");
 	c.nb_ports = 2;
 	for (k = 0; k < 2; k++) {
 		struct dp_port_entry *p = &c.ports[k];
@@ -873,8 +886,7 @@ int main(int argc, char **argv)
 	/* A device that cannot open: refused, the old one runs again. */
 	pc = dp_config(dp)->ports[0].conf;
 	snprintf(pc.dev, sizeof(pc.dev), "net_bogus0");
-	r = dp_port_reopen(dp, 0, &pc, err, sizeof(err));
-	printf("bogus device: %d '%s'\n", r, err);
+	r = reopen_logged(dp, 0, &pc, err, sizeof(err), "bogus device");
 	if (r >= 0 || !strstr(err, "port src") || !strstr(err, "net_bogus0") ||
 	    !dev_is(dp, "net_ring30")) {
 		printf("FAIL: a device that cannot open\n");
@@ -885,8 +897,7 @@ int main(int argc, char **argv)
 	pc = dp_config(dp)->ports[0].conf;
 	snprintf(pc.backend, sizeof(pc.backend), "afxdp");
 	snprintf(pc.dev, sizeof(pc.dev), "lrdt-none0");
-	r = dp_port_reopen(dp, 0, &pc, err, sizeof(err));
-	printf("afxdp: %d '%s'\n", r, err);
+	r = reopen_logged(dp, 0, &pc, err, sizeof(err), "afxdp");
 	if (r >= 0 || !strstr(err, "port src") ||
 	    (!strstr(err, "lrdt-none0") && r != -ENOTSUP) ||
 	    !dev_is(dp, "net_ring30") ||
@@ -897,8 +908,7 @@ int main(int argc, char **argv)
 	bad |= !flows("revert of afxdp");
 	pc = dp_config(dp)->ports[0].conf;
 	snprintf(pc.name, sizeof(pc.name), "other");
-	r = dp_port_reopen(dp, 0, &pc, err, sizeof(err));
-	printf("rename: %d '%s'\n", r, err);
+	r = reopen_logged(dp, 0, &pc, err, sizeof(err), "rename");
 	if (r != -EINVAL || !strstr(err, "port src")) {
 		printf("FAIL: a new name not refused\n");
 		bad = 1;
@@ -918,8 +928,7 @@ int main(int argc, char **argv)
 	for (k = 0; k < 1000 && atomic_load(&stall) != 2; k++)
 		sleep_ms(1);
 	pc = dp_config(dp)->ports[0].conf;
-	r = dp_port_reopen(dp, 0, &pc, err, sizeof(err));
-	printf("stuck worker: %d '%s'\n", r, err);
+	r = reopen_logged(dp, 0, &pc, err, sizeof(err), "stuck worker");
 	if (r != -ETIMEDOUT || !strstr(err, "port src: worker 0 did not "
 					  "quiesce within")) {
 		printf("FAIL: a stuck worker\n");
