@@ -6,7 +6,6 @@
  * (peers, worker ports, routes, MACs) and checks the whole. Nothing is
  * applied here: the caller gets a complete model or an error.
  */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -21,6 +20,7 @@
 #include <yaml.h>
 
 #include "config.h"
+#include "cp_addr.h"
 
 struct ctx {
 	const char *file;
@@ -197,20 +197,6 @@ static int get_mac(struct ctx *x, yaml_node_t *n, uint8_t *mac)
 	return 0;
 }
 
-static int parse_addr(const char *s, struct dp_addr *a)
-{
-	memset(a, 0, sizeof(*a));
-	if (inet_pton(AF_INET, s, a->a) == 1) {
-		a->family = 4;
-		return 0;
-	}
-	if (inet_pton(AF_INET6, s, a->a) == 1) {
-		a->family = 6;
-		return 0;
-	}
-	return -EINVAL;
-}
-
 static int get_addr(struct ctx *x, yaml_node_t *n, struct dp_addr *a,
 		    int family)
 {
@@ -219,7 +205,7 @@ static int get_addr(struct ctx *x, yaml_node_t *n, struct dp_addr *a,
 
 	if (ret)
 		return ret;
-	if (parse_addr(s, a))
+	if (cp_addr_parse(s, a))
 		return fail(x, n, "'%s' is not an IPv4 or IPv6 address", s);
 	if (family && a->family != family)
 		return fail(x, n, "'%s' is not an IPv%d address", s, family);
@@ -242,7 +228,7 @@ static int get_prefix(struct ctx *x, yaml_node_t *n, struct dp_addr *a,
 	slash = strchr(buf, '/');
 	if (slash)
 		*slash = '\0';
-	if (parse_addr(buf, a))
+	if (cp_addr_parse(buf, a))
 		return fail(x, n, "'%s' is not an address/length prefix", s);
 	max = a->family == 4 ? 32 : 128;
 	len = max;
@@ -875,51 +861,24 @@ static int alloc_side(struct ctx *x, yaml_node_t *v, void **arr, size_t sz,
 static int get_hostport(struct ctx *x, yaml_node_t *n, char *addr,
 			size_t alen, uint16_t *port, bool *loopback)
 {
-	struct in6_addr a6;
-	struct in_addr a4;
-	const char *s, *colon, *h;
-	char host[64];
-	unsigned long p = 0;
-	size_t hl;
+	const char *s;
 	int ret = want_scalar(x, n, &s);
 
 	if (ret)
 		return ret;
-	colon = strrchr(s, ':');
-	if (colon == NULL || !colon[1] ||
-	    strspn(colon + 1, "0123456789") != strlen(colon + 1) ||
-	    strlen(colon + 1) > 5)
-		goto bad;
-	p = strtoul(colon + 1, NULL, 10);
-	if (p > 65535)
-		return fail(x, n, "'%s': port %lu is not in 0..65535", s, p);
-	h = s;
-	hl = (size_t)(colon - s);
-	if (hl >= 2 && h[0] == '[' && h[hl - 1] == ']') {
-		h++;
-		hl -= 2;
-	} else if (memchr(h, ':', hl)) {
-		goto bad; /* an IPv6 address needs its brackets */
-	}
-	if (hl == 0 || hl >= sizeof(host) || hl >= alen)
-		goto bad;
-	memcpy(host, h, hl);
-	host[hl] = '\0';
-	if (inet_pton(AF_INET, host, &a4) == 1)
-		*loopback = (ntohl(a4.s_addr) >> 24) == 127;
-	else if (inet_pton(AF_INET6, host, &a6) == 1)
-		*loopback = IN6_IS_ADDR_LOOPBACK(&a6);
-	else
+	ret = cp_hostport_parse(s, addr, alen, port, loopback);
+	if (ret == -ERANGE)
+		return fail(x, n, "'%s': port %lu is not in 0..65535", s,
+			    strtoul(strrchr(s, ':') + 1, NULL, 10));
+	if (ret == -EAFNOSUPPORT)
 		return fail(x, n, "'%s': '%s' is not an IPv4 or IPv6 address",
-			    s, host);
-	strcpy(addr, host);
-	*port = (uint16_t)p;
+			    s, addr);
+	if (ret)
+		return fail(x, n,
+			    "'%s' is not ADDR:PORT (e.g. 127.0.0.1:9477 or "
+			    "[::1]:9477)",
+			    s);
 	return 0;
-bad:
-	return fail(x, n,
-		    "'%s' is not ADDR:PORT (e.g. 127.0.0.1:9477 or "
-		    "[::1]:9477)",
-		    s);
 }
 
 /* The TCP token: a regular file (not a FIFO or device a load could block

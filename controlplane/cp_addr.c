@@ -23,6 +23,46 @@ int cp_addr_parse(const char *s, struct dp_addr *a)
 	return -EINVAL;
 }
 
+int cp_hostport_parse(const char *s, char *addr, size_t alen, uint16_t *port,
+		      bool *loopback)
+{
+	const char *colon = s ? strrchr(s, ':') : NULL;
+	struct in6_addr a6;
+	struct in_addr a4;
+	unsigned long p;
+	size_t hl;
+	bool lo;
+
+	if (colon == NULL || !colon[1] ||
+	    strspn(colon + 1, "0123456789") != strlen(colon + 1) ||
+	    strlen(colon + 1) > 5)
+		return -EINVAL;
+	p = strtoul(colon + 1, NULL, 10);
+	if (p > 65535)
+		return -ERANGE;
+	hl = (size_t)(colon - s);
+	if (hl >= 2 && s[0] == '[' && s[hl - 1] == ']') {
+		s++;
+		hl -= 2;
+	} else if (memchr(s, ':', hl)) {
+		return -EINVAL; /* an IPv6 address needs its brackets */
+	}
+	if (hl == 0 || hl >= alen)
+		return -EINVAL;
+	memcpy(addr, s, hl);
+	addr[hl] = '\0';
+	if (inet_pton(AF_INET, addr, &a4) == 1)
+		lo = (ntohl(a4.s_addr) >> 24) == 127;
+	else if (inet_pton(AF_INET6, addr, &a6) == 1)
+		lo = IN6_IS_ADDR_LOOPBACK(&a6);
+	else
+		return -EAFNOSUPPORT;
+	*port = (uint16_t)p;
+	if (loopback)
+		*loopback = lo;
+	return 0;
+}
+
 int cp_prefix_parse(const char *s, struct dp_addr *a, uint8_t *plen)
 {
 	const char *slash;

@@ -17,6 +17,7 @@
 #endif
 
 #include "cmd.h"
+#include "cp_addr.h"
 #include "cp_daemon.h"
 #include "log.h"
 #include "metrics.h"
@@ -118,30 +119,6 @@ static int copy_val(char *dst, size_t len, const char *val)
 	return 0;
 }
 
-static int parse_hostport(const char *s, char *addr, size_t alen,
-			  uint16_t *port)
-{
-	const char *colon = strrchr(s, ':');
-	unsigned long p;
-	size_t n;
-
-	if (!colon)
-		return -EINVAL;
-	n = (size_t)(colon - s);
-	if (n && s[0] == '[' && s[n - 1] == ']') { /* [::1]:9477 */
-		s++;
-		n -= 2;
-	}
-	if (!n || n >= alen)
-		return -EINVAL;
-	memcpy(addr, s, n);
-	addr[n] = 0;
-	if (parse_num(colon + 1, 10, 65535, &p))
-		return -EINVAL;
-	*port = (uint16_t)p;
-	return 0;
-}
-
 static int read_token(const char *path, char *tok, size_t len, char *err,
 		      size_t errlen)
 {
@@ -210,13 +187,15 @@ static int take_one(struct cp_daemon_conf *c, const char *opt, const char *val,
 		c->loop = (enum cp_loop_backend)r;
 		c->given |= 1u << CP_CTL_LOOP;
 	} else if (!strcmp(opt, "--metrics")) {
-		if (parse_hostport(val, c->metrics_addr,
-				   sizeof(c->metrics_addr), &c->metrics_port))
+		if (cp_hostport_parse(val, c->metrics_addr,
+				      sizeof(c->metrics_addr), &c->metrics_port,
+				      NULL))
 			goto bad;
 		c->given |= 1u << CP_CTL_METRICS;
 	} else if (!strcmp(opt, "--control-tcp")) {
-		if (parse_hostport(val, c->srv.tcp_addr,
-				   sizeof(c->srv.tcp_addr), &c->srv.tcp_port))
+		if (cp_hostport_parse(val, c->srv.tcp_addr,
+				      sizeof(c->srv.tcp_addr), &c->srv.tcp_port,
+				      NULL))
 			goto bad;
 		c->given |= 1u << CP_CTL_TCP;
 	} else if (!strcmp(opt, "--token-file")) {

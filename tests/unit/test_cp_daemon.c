@@ -94,6 +94,10 @@ static void test_bad_args(void **state)
 		{"--max-clients", "-4294967295", "--max-clients"},
 		{"--idle-timeout", "99999999999999999999999", "--idle-timeout"},
 		{"--metrics", "127.0.0.1:+80", "--metrics"},
+		/* the config file's syntax (cp_hostport_parse): a literal,
+		 * IPv6 in brackets */
+		{"--metrics", "localhost:9477", "--metrics"},
+		{"--control-tcp", "::1:9478", "--control-tcp"},
 		/* cut silently before: another group, another file */
 		{"--socket-group",
 		 "g123456789012345678901234567890123456789012345678901234567890"
