@@ -40,17 +40,9 @@
 	_(lat_p50_us)                                                          \
 	_(lat_p99_us)
 
-/* The per-trial metrics, one list for writer and reader. */
-#define CP_CMP_FOREACH_TRIAL_NUM(_)                                            \
-	_(offered_mpps)                                                        \
-	_(forwarded_mpps)                                                      \
-	_(loss)                                                                \
-	_(dut_rx_mpps)                                                         \
-	_(cycles_per_pkt)                                                      \
-	_(syscalls_per_pkt)                                                    \
-	_(cpu_busy)                                                            \
-	_(lat_p50_us)                                                          \
-	_(lat_p99_us)
+/* The per-trial metrics, one list for writer and reader: a trial has a
+ * value of each stat a result gives a median of. */
+#define CP_CMP_FOREACH_TRIAL_NUM CP_CMP_FOREACH_STAT
 
 static json_t *num(double v)
 {
