@@ -42,6 +42,8 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=scripts/bench-cp-lib.sh
+. "$here/scripts/bench-cp-lib.sh"
 builddir="$here/build-cl-rel"
 rounds=5
 secs=2
@@ -63,15 +65,7 @@ while [ $# -gt 0 ]; do
 	shift
 done
 
-if [ ! -f "$builddir/build.ninja" ]; then
-	CC=clang meson setup "$builddir" "$here" -Dbuildtype=release >/dev/null
-fi
-ninja -C "$builddir" controlplane/linerated controlplane/linerate \
-	tests/bench/cp_load >/dev/null
-
-linerated=$builddir/controlplane/linerated
-linerate=$builddir/controlplane/linerate
-cp_load=$builddir/tests/bench/cp_load
+bcp_build
 tmp=$(mktemp -d /tmp/lr-cl-cpdp.XXXXXX)
 wcpu=$(($(nproc) - 1))
 pid= lpid= bpid=
@@ -110,10 +104,6 @@ sample() {
 import json, sys
 r = json.loads(sys.argv[1])
 print(r["total"]["tx_pkts"], r["time_ns"], sys.argv[2])' "$j" "$run"
-}
-
-rss_kb() {
-	awk '/^VmRSS:/ {print $2}' "/proc/$pid/status"
 }
 
 # window: forwarded packets/s over S s; the load's numbers in $tmp/load.out
@@ -158,17 +148,7 @@ window() {
 }
 
 start_daemon() {
-	sock=$tmp/$loop.sock
-	rm -f "$sock"
-	"$linerated" -c "$tmp/bench.yaml" --socket "$sock" --loop "$loop" \
-		--max-clients 12000 -q >"$tmp/$loop.log" 2>&1 &
-	pid=$!
-	for _ in $(seq 300); do
-		[ -S "$sock" ] && break
-		sleep 0.1
-	done
-	[ -S "$sock" ] || { cat "$tmp/$loop.log"; exit 1; }
-	sleep 1
+	bcp_start_daemon
 	wtid=
 	for t in /proc/"$pid"/task/*; do
 		[ "$(cat "$t/comm")" = lr-worker0 ] && wtid=${t##*/}
@@ -190,18 +170,7 @@ for loop in $loops; do
 	start_daemon
 	# memory per idle client (on a fresh daemon: later phases grow the
 	# heap)
-	before=$(rss_kb)
-	taskset -c 0 "$cp_load" --socket "$sock" --clients 10000 \
-		--requests 1 --hold 3000 >"$tmp/hold.out" &
-	lpid=$!
-	for _ in $(seq 600); do
-		grep -q holding "$tmp/hold.out" && break
-		sleep 0.1
-	done
-	sleep 0.5
-	during=$(rss_kb)
-	wait "$lpid"
-	lpid=
+	bcp_idle_clients_rss
 	mem[$loop]=$(python3 -c "print(round(($during-$before)*1024/10000))")
 	stop_daemon
 	: >"$tmp/$loop.rows"

@@ -30,6 +30,8 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=scripts/bench-cp-lib.sh
+. "$here/scripts/bench-cp-lib.sh"
 builddir="$here/build-cp-rel"
 secs=3
 cmd=status
@@ -47,15 +49,7 @@ while [ $# -gt 0 ]; do
 	shift
 done
 
-if [ ! -f "$builddir/build.ninja" ]; then
-	CC=clang meson setup "$builddir" "$here" -Dbuildtype=release >/dev/null
-fi
-ninja -C "$builddir" controlplane/linerated controlplane/linerate \
-	tests/bench/cp_load >/dev/null
-
-linerated=$builddir/controlplane/linerated
-linerate=$builddir/controlplane/linerate
-cp_load=$builddir/tests/bench/cp_load
+bcp_build
 tmp=$(mktemp -d /tmp/lr-cf-bench.XXXXXX)
 pid=
 
@@ -103,37 +97,14 @@ rate() {
 	python3 -c "a=$1;b=$2;c=$3;d=$4;print((c-a)/((d-b)/1e9))"
 }
 
-rss_kb() {
-	awk '/^VmRSS:/ {print $2}' "/proc/$pid/status"
-}
-
 results=()
 mem=()
 iso=()
 for loop in uring epoll; do
-	sock=$tmp/$loop.sock
-	"$linerated" -c "$tmp/bench.yaml" --socket "$sock" --loop "$loop" \
-		--max-clients 12000 -q >"$tmp/$loop.log" 2>&1 &
-	pid=$!
-	for _ in $(seq 300); do
-		[ -S "$sock" ] && break
-		sleep 0.1
-	done
-	[ -S "$sock" ] || { cat "$tmp/$loop.log"; exit 1; }
-	sleep 1
+	bcp_start_daemon
 
 	# memory per idle client (first: later phases grow the heap)
-	before=$(rss_kb)
-	taskset -c 0 "$cp_load" --socket "$sock" --clients 10000 --requests 1 \
-		--hold 3000 >"$tmp/hold.out" &
-	lpid=$!
-	for _ in $(seq 600); do
-		grep -q holding "$tmp/hold.out" && break
-		sleep 0.1
-	done
-	sleep 0.5
-	during=$(rss_kb)
-	wait "$lpid"
+	bcp_idle_clients_rss
 	per=$(python3 -c "print(($during-$before)*1024/10000)")
 	mem+=("$(printf '%-8s %6.0f bytes/client (daemon RSS %s -> %s KiB with 10000 idle clients)' \
 		"$loop" "$per" "$before" "$during")")
