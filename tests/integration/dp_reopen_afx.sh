@@ -9,25 +9,15 @@
 #
 #   dp_reopen_afx.sh DP_REOPEN TAG
 set -euo pipefail
+# shellcheck source=tests/integration/dp_reopen_ns.sh
+. "$(cd "$(dirname "$0")" && pwd)/dp_reopen_ns.sh"
 bin=$1
 ns="lrdx$2X"
-if [ "$(id -u)" != 0 ]; then
-	echo "SKIP: needs root (network namespaces, XDP, DPDK)"
-	exit 77
-fi
-if ! ip netns add "$ns" 2>/dev/null; then
-	ip netns del "$ns" 2>/dev/null || true
-	ip netns add "$ns" || { echo "SKIP: cannot create network namespaces"; exit 77; }
-fi
-trap 'ip netns del "$ns" 2>/dev/null || true' EXIT
+ns_up "$ns" "network namespaces, XDP, DPDK"
 p="lrdx$2"
 for i in k x y; do
 	u=$(echo "$i" | tr a-z A-Z)
-	ip -n "$ns" link add "$p$i" type veth peer name "$p$u"
-	for j in "$p$i" "$p$u"; do
-		ip netns exec "$ns" sysctl -qw "net.ipv6.conf.$j.disable_ipv6=1" || true
-		ip -n "$ns" link set "$j" up
-	done
+	ns_veth "$ns" "$p$i" "$p$u"
 done
 ip -n "$ns" link set lo up
 ip netns exec "$ns" "$bin" afx "${p}k" "${p}K" "${p}x" "${p}X" "${p}y"

@@ -8,22 +8,12 @@
 #
 #   dp_reopen_kern.sh DP_REOPEN TAG
 set -euo pipefail
+# shellcheck source=tests/integration/dp_reopen_ns.sh
+. "$(cd "$(dirname "$0")" && pwd)/dp_reopen_ns.sh"
 bin=$1
 ns="lrdt$2K"
-if [ "$(id -u)" != 0 ]; then
-	echo "SKIP: needs root (network namespaces, DPDK)"
-	exit 77
-fi
-if ! ip netns add "$ns" 2>/dev/null; then
-	ip netns del "$ns" 2>/dev/null || true
-	ip netns add "$ns" || { echo "SKIP: cannot create network namespaces"; exit 77; }
-fi
-trap 'ip netns del "$ns" 2>/dev/null || true' EXIT
+ns_up "$ns" "network namespaces, DPDK"
 o="lrdt$2o" p="lrdt$2p"
-ip -n "$ns" link add "$o" type veth peer name "$p"
-for i in "$o" "$p"; do
-	ip netns exec "$ns" sysctl -qw "net.ipv6.conf.$i.disable_ipv6=1" || true
-	ip -n "$ns" link set "$i" up
-done
+ns_veth "$ns" "$o" "$p"
 ip -n "$ns" link set lo up
 ip netns exec "$ns" "$bin" kern "$o" "$p"

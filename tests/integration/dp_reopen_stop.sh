@@ -9,23 +9,13 @@
 #
 #   dp_reopen_stop.sh DP_REOPEN TAG
 set -euo pipefail
+# shellcheck source=tests/integration/dp_reopen_ns.sh
+. "$(cd "$(dirname "$0")" && pwd)/dp_reopen_ns.sh"
 bin=$1
 ns="lrds$2S"
-if [ "$(id -u)" != 0 ]; then
-	echo "SKIP: needs root (network namespaces, DPDK)"
-	exit 77
-fi
-if ! ip netns add "$ns" 2>/dev/null; then
-	ip netns del "$ns" 2>/dev/null || true
-	ip netns add "$ns" || { echo "SKIP: cannot create network namespaces"; exit 77; }
-fi
-trap 'ip netns del "$ns" 2>/dev/null || true' EXIT
+ns_up "$ns" "network namespaces, DPDK"
 a="lrds$2a" A="lrds$2A" b="lrds$2b" B="lrds$2B"
-ip -n "$ns" link add "$a" type veth peer name "$A"
-ip -n "$ns" link add "$b" type veth peer name "$B"
-for i in "$a" "$A" "$b" "$B"; do
-	ip netns exec "$ns" sysctl -qw "net.ipv6.conf.$i.disable_ipv6=1" || true
-	ip -n "$ns" link set "$i" up
-done
+ns_veth "$ns" "$a" "$A"
+ns_veth "$ns" "$b" "$B"
 ip -n "$ns" link set lo up
 ip netns exec "$ns" "$bin" kstop "$a" "$A" "$b"
