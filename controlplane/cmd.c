@@ -1303,9 +1303,22 @@ static bool dev_iface(const struct dp_port_conf *c, char *ifname, size_t len)
  * port keeps its old conf on failure). dev: one per port (a list, or
  * ';'-separated); none or "": the port's own device, its interface carried
  * across backends (a kernel/afxdp port's interface X becomes DPDK
- * "net_af_packet_<port>,iface=X,qpairs=<workers>", a DPDK vdev's iface=X
- * the kernel/afxdp interface X).
+ * "net_af_packet_<port>,iface=X,qpairs=<workers polling the port>", a
+ * DPDK vdev's iface=X the kernel/afxdp interface X). qpairs is the
+ * pollers, not the workers: net_af_packet fans what it receives out over
+ * its qpairs (one socket each, PACKET_FANOUT by flow hash), so a socket
+ * no worker polls would take its share of the flows and lose it.
  */
+static unsigned int port_pollers(const struct dp_config *conf, uint16_t id)
+{
+	unsigned int n = 0, w, k;
+
+	for (w = 0; w < conf->nb_workers; w++)
+		for (k = 0; k < conf->workers[w].nb_ports; k++)
+			n += conf->workers[w].ports[k] == id;
+	return n ? n : 1;
+}
+
 static json_t *cmd_port_backend(struct cp_cmds *c, json_t *args,
 				struct cp_error *e)
 {
@@ -1383,8 +1396,7 @@ static json_t *cmd_port_backend(struct cp_cmds *c, json_t *args,
 				snprintf(p->dev, sizeof(p->dev),
 					 "net_af_packet_%s,iface=%s,qpairs=%u",
 					 old->name, ifname,
-					 conf->nb_workers ? conf->nb_workers
-							  : 1);
+					 port_pollers(conf, ids[i]));
 			else
 				snprintf(p->dev, sizeof(p->dev), "%s", ifname);
 		}

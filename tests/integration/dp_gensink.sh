@@ -76,4 +76,23 @@ fail=0
 	{ echo "FAIL: $((count - sink + foreign - lost)) packets unaccounted"; fail=1; }
 [ "$sink" = "$srx" ] || { echo "FAIL: sink $sink != port s rx $srx"; fail=1; }
 [ $fail = 0 ] && echo "ok: $backend generator -> veth -> sink"
+
+# net_af_packet fans received flows out over all its qpairs (sockets): with
+# more qpairs than workers polling the port, a flow hashed to an unpolled
+# socket is lost, so linerated refuses it at start, naming port and fix.
+if [ "$backend" = dpdk ]; then
+	sed "s|net_af_packet1,iface=$b|net_af_packet1,iface=$b,qpairs=2|" \
+		"$tmp/c.yaml" > "$tmp/q.yaml"
+	ip netns exec "$ns" "$lr" -q --no-control --no-huge -c "$tmp/q.yaml" -d 1 \
+		--summary --file-prefix "lr-dp-gs-$tag-q-$$" > "$tmp/qout" 2>&1
+	qst=$?
+	want="port s: net_af_packet1 has 2 qpairs and spreads received flows over all of them, but 1 worker(s) poll it: the others' share would be lost; set qpairs=1 in its dev (or have 2 workers poll it)"
+	if [ $qst = 0 ] || ! grep -qF "$want" "$tmp/qout" || grep -q "^final" "$tmp/qout"; then
+		echo "FAIL: qpairs=2 with one poller: exit $qst, wanted the error '$want'"
+		cat "$tmp/qout"
+		fail=1
+	else
+		echo "ok: qpairs=2 with one poller refused: $want"
+	fi
+fi
 exit $fail
