@@ -259,7 +259,9 @@ uint16_t dp_fwd_macswap(struct dp_worker *w, struct dp_burst *b);
 void dp_fwd_l2(struct dp_worker *w, struct dp_burst *b);
 /* parsed: b->meta is filled (the ACL ran dp_parse_burst); else l3 parses
  * what its quick path cannot take. Returns the output port when every
- * packet goes to the same one, else DP_OUT_DROP. */
+ * packet goes to the same one (out[] is then not necessarily written: the
+ * caller fills it if it needs it), else DP_OUT_DROP with out[]/reason[]
+ * written for every packet. */
 uint16_t dp_fwd_l3(struct dp_worker *w, struct dp_burst *b, bool parsed);
 /* ACL in front (b->meta parsed): sets out = DROP, reason ACL_DENY for
  * denied packets and out = 0 for the others (the worker then removes the

@@ -13,6 +13,11 @@
  * FIB lookup per family, then per packet: next hop -> neighbour MAC, write
  * the Ethernet header (neighbour MAC as destination, egress port's MAC as
  * source) and decrement TTL / hop limit (incremental checksum, csum.h).
+ * Before that, a fast path (l3_fast4) takes the common burst whole: all
+ * plain IPv4, one next hop; it checks the same things in fewer
+ * instructions and rewrites without per-packet bookkeeping (callgrind on
+ * bench-dpdk.sh's l3 pair: 321 -> 273 instructions a packet, whole
+ * worker; 40.3 -> 36.9 cycles a packet, own io 27.5).
  *
  * Why not rte_fib for IPv4: its RIB keeps 2 nodes per route at ~200 bytes
  * each; measured here, rte_fib_create(max_routes = 1M) takes 429 MiB of
@@ -33,6 +38,7 @@
  * a time vs 5.3 (rte_lpm_lookupx4) and 7.4 (rte_lpm_lookup_bulk); 1M
  * distinct random destinations, 53.5 vs 77.3 (half the table's bytes).
  */
+#include <assert.h>
 #include <errno.h>
 #include <string.h>
 
@@ -57,29 +63,53 @@ static inline void drop(struct dp_burst *b, uint16_t i, uint8_t r)
 	b->reason[i] = r;
 }
 
-/* IPv4 header checksum check, inline for the common 20-byte header: the
- * one's-complement sum of the header, checksum included, is 0xffff, i.e.
- * (the header is not all zeros) the plain sum of its 16-bit words is a
- * multiple of 0xffff. 2^16, 2^32 and 2^64 - 1 are all 1 or 0 mod 0xffff,
- * so the sum of the 64-bit words with end-around carry keeps that residue
- * and byte order does not matter: two adds with carry and one remainder
- * by a constant (a multiply), 14 instructions where folding to 16 bits
- * took 27 (callgrind). Options go to csum.c. */
+/* IPv4 header checksum check of the option-less header a (bytes 0-7), h
+ * (8-15), d (16-19) as loaded. The one's-complement sum of the header,
+ * checksum included, is 0xffff, i.e. (the header is not all zeros) the
+ * plain sum of its 16-bit words is a multiple of 0xffff. 2^16, 2^32 and
+ * 2^64 - 1 are all 1 or 0 mod 0xffff, so the sum of the 64-bit words with
+ * end-around carry keeps that residue and byte order does not matter: one
+ * add-with-carry chain, then divisibility by the odd 0xffff as a multiply
+ * by its inverse modulo 2^64 and a compare (n is a multiple iff
+ * n * inv <= (2^64 - 1) / 0xffff; gcc 12 computes the remainder for
+ * `% 0xffff == 0`, five more instructions). ~9 instructions where folding
+ * to 16 bits took 27 (callgrind). */
+#define IP4_CSUM_INV 0xfffefffefffeffffull /* 0xffff * INV == 1 mod 2^64 */
+#define IP4_CSUM_LIM 0x0001000100010001ull /* (2^64 - 1) / 0xffff */
+static_assert((uint64_t)(0xffffull * IP4_CSUM_INV) == 1, "inverse");
+static_assert(UINT64_MAX / 0xffff == IP4_CSUM_LIM, "limit");
+
+static inline bool ip4_csum_ok3(uint64_t a, uint64_t h, uint32_t d)
+{
+	uint64_t s = a;
+
+#if defined(__x86_64__)
+	/* add, adc, adc: gcc 12 lowers __builtin_addcll to eight. */
+	__asm__("add %[h], %[s]\n\tadc %[d], %[s]\n\tadc $0, %[s]"
+		: [s] "+r"(s)
+		: [h] "r"(h), [d] "r"((uint64_t)d)
+		: "cc");
+#else
+	s += h;
+	s += s < h;
+	s += d;
+	s += s < d;
+#endif
+	return (uint64_t)(s * IP4_CSUM_INV) <= IP4_CSUM_LIM;
+}
+
+/* The general path's check: options go to csum.c. */
 static inline bool ip4_csum_ok(const uint8_t *ip)
 {
-	uint64_t a, b, s;
-	uint32_t c;
+	uint64_t a, h;
+	uint32_t d;
 
 	if (unlikely(ip[0] != 0x45))
 		return dp_ip4_hdr_csum_ok(ip);
 	memcpy(&a, ip, 8);
-	memcpy(&b, ip + 8, 8);
-	memcpy(&c, ip + 16, 4);
-	s = a + b;
-	s += s < b;
-	s += c;
-	s += s < c;
-	return s % 0xffff == 0;
+	memcpy(&h, ip + 8, 8);
+	memcpy(&d, ip + 16, 4);
+	return ip4_csum_ok3(a, h, d);
 }
 
 /* TTL - 1 with the checksum adjusted in place (RFC 1624: the TTL/protocol
@@ -255,6 +285,149 @@ static inline void lpm4_lookup_bulk(const struct dp_lpm4 *l,
 	}
 }
 
+/* Pass 1 of the fast path (below): true when every frame is plain IPv4
+ * the fast path may rewrite; dst[i] = its destination (host order), whose
+ * tbl24 line is prefetched. One predicted branch per check, ~33
+ * instructions a packet. Not inlined: on its own it keeps its constants
+ * and pointers in registers (inlined into dp_fwd_l3, gcc 12 spilled them
+ * and reloaded four a packet: 38.4 -> 36.9 cycles a packet on
+ * bench-dpdk.sh's l3 pair). Measured and not kept: loading the tbl24
+ * entry here instead of prefetching it (39.3: a missing load holds up
+ * retirement, a prefetch does not), prefetchnta, no prefetch and a
+ * 2x unrolled loop (all within noise). */
+static __attribute__((noinline)) bool
+l3_fast4_check(uint8_t *const *data, const uint16_t *lens, uint16_t n,
+	       const uint16_t *tbl24, uint32_t *dst)
+{
+	uint16_t i;
+
+	for (i = 0; i < n; i++) {
+		const uint8_t *f = data[i];
+		uint32_t len = lens[i], d;
+		uint16_t et, tl;
+		uint64_t a, h;
+
+		if (unlikely(len < 34))
+			return false;
+		memcpy(&et, f + 12, 2);
+		memcpy(&tl, f + 16, 2);
+		memcpy(&a, f + 14, 8);
+		memcpy(&h, f + 22, 8);
+		memcpy(&d, f + 30, 4);
+		tl = rte_be_to_cpu_16(tl);
+		/* IPv4, version 4 without options, TTL > 1, checksum field
+		 * not 0xffff (see l3_fast4), 20 <= total length <= what came
+		 * in (len >= 34 here), checksum valid. */
+		if (unlikely(et != RTE_BE16(0x0800)))
+			return false;
+		if (unlikely((uint8_t)a != 0x45))
+			return false;
+		if (unlikely((uint8_t)h <= 1))
+			return false;
+		if (unlikely((uint32_t)h >= 0xffff0000u))
+			return false;
+		if (unlikely((uint32_t)tl - 20 > len - 34))
+			return false;
+		if (unlikely(!ip4_csum_ok3(a, h, d)))
+			return false;
+		d = rte_be_to_cpu_32(d);
+		dst[i] = d;
+		rte_prefetch0(tbl24 + (d >> 8));
+	}
+	return true;
+}
+
+/*
+ * The fast path, for the burst a router sees most: every frame untagged
+ * IPv4 without options, consistent lengths, a valid header checksum, TTL
+ * above 1, and every destination in one /24-or-shorter route whose next
+ * hop is resolved. Two passes and no per-packet bookkeeping:
+ *   1. check each header (l3_fast4_check: ethertype, version/IHL, total
+ *      length, TTL and the checksum from five loads), gather the
+ *      destinations and prefetch their tbl24 lines;
+ *   2. look each one up (the lines are in by now) and, while it names the
+ *      burst's next hop, rewrite the frame: TTL - 1 and checksum + 0x0100
+ *      in one 32-bit add (below), then the Ethernet header.
+ * Anything else sends the burst to the general path: a frame failing a
+ * check in pass 1 before anything is written (so the general path sees
+ * the burst untouched and names the reason), a different next hop in
+ * pass 2 from that packet on (the ones before it are done: their out[]
+ * is written and the rest go through l3_out4).
+ *
+ * Returns the output port when the whole burst goes there (out[] is not
+ * written), else DP_OUT_DROP with out[]/reason[] written for every packet,
+ * or L3_SLOW (nothing written) for the general path.
+ *
+ * The 32-bit word at IP offset 8, as loaded on a little-endian CPU, holds
+ * TTL in its low byte and the checksum field in its top 16 bits, with the
+ * checksum's big-endian high byte at bit 16. TTL - 1 (TTL > 1: no
+ * borrow) and checksum +' 0x0100 (RFC 1624: the TTL/protocol word fell by
+ * 0x0100) is x + 0xffff: the one's-complement end-around carry out of the
+ * checksum's high byte lands in its low byte, which is where a plain carry
+ * from bit 23 goes. Only a checksum field of 0xffff would carry out of the
+ * word: pass 1 leaves such a (legal, but never computed) header to the
+ * general path.
+ */
+#define L3_SLOW 0xfffe
+static_assert(L3_SLOW != DP_OUT_DROP, "L3_SLOW is not a port id");
+
+static inline uint16_t l3_fast4(const struct dp *dp,
+				const struct dp_l3_table *t,
+				struct dp_burst *b, uint32_t *ip4)
+{
+	const struct dp_nexthop *nh;
+	const uint16_t *tbl24 = t->lpm4.tbl24;
+	uint16_t n = b->n, i, e0, port;
+	uint64_t h8;
+	uint32_t h4;
+	uint8_t hdr[12];
+
+	if (!l3_fast4_check(b->data, b->len, n, tbl24, ip4))
+		return L3_SLOW;
+	e0 = tbl24[ip4[0] >> 8];
+	if (e0 == 0 || (e0 & DP_LPM4_EXT) || e0 >= t->nb_nh ||
+	    !t->nh[e0].resolved)
+		return L3_SLOW;
+	nh = &t->nh[e0];
+	port = nh->port;
+	memcpy(hdr, nh->mac, 6);
+	memcpy(hdr + 6, dp->ports[port].mac, 6);
+	memcpy(&h8, hdr, 8);
+	memcpy(&h4, hdr + 8, 4);
+	for (i = 0; i < n; i++) {
+		uint8_t *f = b->data[i];
+		uint32_t x;
+
+		if (unlikely(tbl24[ip4[i] >> 8] != e0))
+			break;
+		memcpy(&x, f + 22, 4);
+		x += 0xffff;
+		memcpy(f + 22, &x, 4);
+		memcpy(f, &h8, 8);
+		memcpy(f + 8, &h4, 4);
+	}
+	if (likely(i == n))
+		return port;
+	{
+		/* From packet i on, next hops differ: the general writer. */
+		uint64_t nh4[DP_BURST];
+		uint8_t *iph4[DP_BURST];
+		uint16_t idx4[DP_BURST], k, m = n - i, one;
+
+		for (k = 0; k < i; k++)
+			b->out[k] = port;
+		for (k = 0; k < m; k++) {
+			iph4[k] = b->data[i + k] + 14;
+			idx4[k] = i + k;
+		}
+		lpm4_lookup_bulk(&t->lpm4, ip4 + i, nh4, m);
+		if (l3_out4(dp, t, b, ip4 + i, iph4, nh4, idx4, m, &one) &&
+		    one == port)
+			return port;
+		return DP_OUT_DROP;
+	}
+}
+
 uint16_t dp_fwd_l3(struct dp_worker *w, struct dp_burst *b, bool parsed)
 {
 	const struct dp *dp = w->dp;
@@ -270,6 +443,11 @@ uint16_t dp_fwd_l3(struct dp_worker *w, struct dp_burst *b, bool parsed)
 	uint16_t n4 = 0, n6 = 0, i, out, port4 = 0;
 	bool one4 = false;
 
+	if (!parsed && tbl24 && b->n) {
+		out = l3_fast4(dp, t, b, ip4);
+		if (out != L3_SLOW)
+			return out;
+	}
 	for (i = 0; i < b->n; i++) {
 		struct dp_parsed *m = &b->meta[i];
 		uint8_t *f = b->data[i];

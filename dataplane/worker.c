@@ -251,7 +251,7 @@ static void pipeline(struct dp_worker *w, struct dp_burst *b, uint8_t mode,
 		     bool acl, uint64_t bytes)
 {
 	const struct dp_port_rt *rt = &w->dp->rt[b->port];
-	uint16_t peer;
+	uint16_t peer, i;
 
 	/* Only the ACL needs every header parsed; l3 parses what its quick
 	 * path cannot classify, the other modes look at MACs only. */
@@ -278,8 +278,13 @@ static void pipeline(struct dp_worker *w, struct dp_burst *b, uint8_t mode,
 		break;
 	default:
 		peer = dp_fwd_l3(w, b, acl);
-		if (peer != DP_OUT_DROP && send_direct(w, b, peer, bytes))
-			return;
+		if (peer != DP_OUT_DROP) {
+			if (send_direct(w, b, peer, bytes))
+				return;
+			/* l3 need not write out[] for a one-port burst. */
+			for (i = 0; i < b->n; i++)
+				b->out[i] = peer;
+		}
 		break;
 	}
 	dispatch(w, b);

@@ -10,6 +10,12 @@
  * real stage in bursts; for each packet the egress port, the rewritten
  * destination MAC and the drop reason must be what a linear longest-match
  * over the route list says. EAL runs --no-huge --no-shconf.
+ *
+ * Then the IPv4 fast path (whole burst plain IPv4, one next hop) byte by
+ * byte: TTL and checksum after the fused 32-bit rewrite for every 16-bit
+ * checksum value the header can carry (including 0xffff, which it must
+ * leave to the general path), a next hop changing mid-burst, and a bad
+ * frame late in the burst (the frames before it rewritten exactly once).
  */
 #include <dirent.h>
 #include <setjmp.h>
@@ -204,6 +210,7 @@ static void check_family(int family, unsigned int *hits)
 	struct dp_burst *b = calloc(1, sizeof(*b));
 	uint8_t dst[DP_BURST][16];
 	unsigned int round, i;
+	uint16_t one;
 
 	assert_non_null(w);
 	assert_non_null(b);
@@ -238,9 +245,13 @@ static void check_family(int family, unsigned int *hits)
 		/* Both ways in: parsed by the parser (ACL on) and not. */
 		if (round & 1)
 			dp_parse_burst(b->data, b->len, b->n, b->meta);
-		dp_fwd_l3(w, b, round & 1);
+		one = dp_fwd_l3(w, b, round & 1);
 		for (i = 0; i < DP_BURST; i++) {
 			long ri = ref_lookup(family, dst[i]);
+
+			/* A one-port burst need not have out[] written. */
+			if (one != DP_OUT_DROP)
+				b->out[i] = one;
 
 			if (ri < 0) {
 				assert_int_equal(b->out[i], DP_OUT_DROP);
@@ -288,6 +299,203 @@ static void test_lpm_matches_reference(void **state)
 	assert_true(hits6 > LOOKUPS / 2);
 	atomic_store(&dp->l3, NULL);
 	dp_l3_free(t);
+}
+
+/* ---- the IPv4 fast path ---- */
+
+static const uint8_t nmac1[6] = { 2, 0xee, 0, 0, 0, 1 };
+static const uint8_t nmac2[6] = { 2, 0xee, 0, 0, 0, 2 };
+
+/* 10.1.0.0/16 via 100.64.0.1 out of port 1, 10.2.0.0/16 via 100.64.0.2
+ * out of port 2; both neighbours known. */
+static struct dp_l3_table *fast_table(void)
+{
+	struct dp_route_conf r[2] = { 0 };
+	struct dp_neigh_conf g[2] = { 0 };
+	struct dp_l3_table *t = NULL;
+	char err[256] = "";
+	unsigned int k;
+
+	for (k = 0; k < 2; k++) {
+		r[k].prefix.family = 4;
+		r[k].prefix.a[0] = 10;
+		r[k].prefix.a[1] = (uint8_t)(k + 1);
+		r[k].plen = 16;
+		r[k].port = (uint16_t)(k + 1);
+		r[k].via.family = 4;
+		r[k].via.a[0] = 100;
+		r[k].via.a[1] = 64;
+		r[k].via.a[3] = (uint8_t)(k + 1);
+		g[k].addr = r[k].via;
+		g[k].port = DP_NO_PORT;
+		memcpy(g[k].mac, k ? nmac2 : nmac1, 6);
+	}
+	if (dp_l3_build(dp, r, 2, g, 2, NULL, &t, err, sizeof(err)))
+		fprintf(stderr, "dp_l3_build: %s\n", err);
+	assert_non_null(t);
+	return t;
+}
+
+/* An IPv4/UDP frame to 10.<net>.x.y with identification id and the given
+ * TTL; a correct header checksum. */
+static uint16_t frame4(uint8_t *f, uint8_t net, uint16_t id, uint8_t ttl)
+{
+	uint8_t dst[4] = { 10, net, (uint8_t)(id >> 8), (uint8_t)id };
+	uint16_t len = build(f, 4, dst);
+
+	f[14 + 4] = (uint8_t)(id >> 8);
+	f[14 + 5] = (uint8_t)id;
+	f[14 + 8] = ttl;
+	memset(f + 14 + 10, 0, 2);
+	{
+		uint16_t cs = dp_ip4_hdr_csum(f + 14);
+
+		memcpy(f + 14 + 10, &cs, 2);
+	}
+	return len;
+}
+
+/* Frame f, sent as orig, came out of the l3 stage towards neighbour mac
+ * out of port: addresses rewritten, TTL one less, checksum valid, every
+ * other byte as it was. */
+static void check_fwd4(const uint8_t *f, const uint8_t *orig, uint16_t len,
+		       const uint8_t *mac, uint16_t port)
+{
+	assert_memory_equal(f, mac, 6);
+	assert_memory_equal(f + 6, dp->ports[port].mac, 6);
+	assert_int_equal(f[14 + 8], orig[14 + 8] - 1);
+	assert_true(dp_ip4_hdr_csum_ok(f + 14));
+	assert_memory_equal(f + 12, orig + 12, 14 + 8 - 12);
+	assert_int_equal(f[14 + 9], orig[14 + 9]);
+	assert_memory_equal(f + 14 + 12, orig + 14 + 12, len - 14 - 12);
+}
+
+/* Every identification value, so the stored checksum takes (nearly) every
+ * 16-bit value and the carry out of its high byte is exercised; then a
+ * header whose checksum is stored as 0xffff (equivalent to 0x0000, legal,
+ * never computed) in the middle of a burst. */
+static void test_fast_path_checksums(void **state)
+{
+	static uint8_t frames[DP_BURST][128], orig[DP_BURST][128];
+	struct dp_worker *w = calloc(1, sizeof(*w));
+	struct dp_burst *b = calloc(1, sizeof(*b));
+	struct dp_l3_table *t = fast_table();
+	unsigned int id = 0, i, ffff = 0;
+	uint16_t one, cs;
+
+	(void)state;
+	assert_non_null(w);
+	assert_non_null(b);
+	w->dp = dp;
+	atomic_store(&dp->l3, t);
+	while (id < 65536) {
+		b->n = DP_BURST;
+		for (i = 0; i < DP_BURST; i++, id++) {
+			b->data[i] = frames[i];
+			b->len[i] = frame4(frames[i], 1, (uint16_t)id,
+					   (uint8_t)(2 + id % 254));
+			memcpy(&cs, frames[i] + 24, 2);
+			if (cs == 0) { /* the 0xffff twin of this header */
+				memset(frames[i] + 24, 0xff, 2);
+				assert_true(dp_ip4_hdr_csum_ok(frames[i] + 14));
+				ffff++;
+			}
+			memcpy(orig[i], frames[i], b->len[i]);
+		}
+		one = dp_fwd_l3(w, b, false);
+		assert_int_equal(one, 1);
+		for (i = 0; i < DP_BURST; i++)
+			check_fwd4(frames[i], orig[i], b->len[i], nmac1, 1);
+	}
+	assert_true(ffff > 0); /* the 0xffff field was exercised */
+	atomic_store(&dp->l3, NULL);
+	dp_l3_free(t);
+	free(w);
+	free(b);
+}
+
+/* Next hop changes at packet k (k = 0 .. DP_BURST-1); a bad frame (bad
+ * checksum, TTL 1, not IP, truncated) at packet k: the others are
+ * forwarded, each rewritten once, the bad one dropped with its reason. */
+static void test_fast_path_fallbacks(void **state)
+{
+	static uint8_t frames[DP_BURST][128], orig[DP_BURST][128];
+	struct dp_worker *w = calloc(1, sizeof(*w));
+	struct dp_burst *b = calloc(1, sizeof(*b));
+	struct dp_l3_table *t = fast_table();
+	unsigned int k, i, bad;
+	uint16_t one;
+
+	(void)state;
+	assert_non_null(w);
+	assert_non_null(b);
+	w->dp = dp;
+	atomic_store(&dp->l3, t);
+	for (k = 0; k < DP_BURST; k++) {
+		/* 10.1/16 before k, 10.2/16 from k on. */
+		b->n = DP_BURST;
+		for (i = 0; i < DP_BURST; i++) {
+			b->data[i] = frames[i];
+			b->len[i] = frame4(frames[i], i < k ? 1 : 2,
+					   (uint16_t)(k * 64 + i), 64);
+			memcpy(orig[i], frames[i], b->len[i]);
+		}
+		one = dp_fwd_l3(w, b, false);
+		assert_int_equal(one, k == 0 ? 2 : DP_OUT_DROP);
+		for (i = 0; i < DP_BURST; i++) {
+			if (one != DP_OUT_DROP)
+				b->out[i] = one;
+			assert_int_equal(b->out[i], i < k ? 1 : 2);
+			check_fwd4(frames[i], orig[i], b->len[i],
+				   i < k ? nmac1 : nmac2, i < k ? 1 : 2);
+		}
+		for (bad = 0; bad < 4; bad++) {
+			static const uint16_t reason[4] = {
+				LR_R_BAD_IP4_CSUM, LR_R_TTL_EXPIRED,
+				LR_R_NOT_IP, LR_R_NONE,
+			};
+
+			b->n = DP_BURST;
+			for (i = 0; i < DP_BURST; i++) {
+				b->data[i] = frames[i];
+				b->len[i] = frame4(frames[i], 1,
+						   (uint16_t)(k * 64 + i),
+						   bad == 1 && i == k ? 1 : 64);
+			}
+			if (bad == 0)
+				frames[k][14 + 11] ^= 0x40;
+			else if (bad == 2)
+				frames[k][12] = 0x88;
+			else if (bad == 3)
+				b->len[k] = 33; /* shorter than Eth + IPv4 */
+			for (i = 0; i < DP_BURST; i++)
+				memcpy(orig[i], frames[i], b->len[i]);
+			one = dp_fwd_l3(w, b, false);
+			assert_int_equal(one, DP_OUT_DROP);
+			for (i = 0; i < DP_BURST; i++) {
+				if (i != k) {
+					assert_int_equal(b->out[i], 1);
+					check_fwd4(frames[i], orig[i],
+						   b->len[i], nmac1, 1);
+					continue;
+				}
+				assert_int_equal(b->out[i], DP_OUT_DROP);
+				if (reason[bad] != LR_R_NONE)
+					assert_int_equal(b->reason[i],
+							 reason[bad]);
+				else
+					assert_int_not_equal(b->reason[i],
+							     LR_R_NONE);
+				/* A dropped frame is not rewritten. */
+				assert_memory_equal(frames[i], orig[i],
+						    b->len[i]);
+			}
+		}
+	}
+	atomic_store(&dp->l3, NULL);
+	dp_l3_free(t);
+	free(w);
+	free(b);
 }
 
 static int setup(void **state)
@@ -345,6 +553,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_lpm_matches_reference),
+		cmocka_unit_test(test_fast_path_checksums),
+		cmocka_unit_test(test_fast_path_fallbacks),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
