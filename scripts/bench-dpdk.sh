@@ -6,6 +6,7 @@
 # io on the exact same input path.
 #
 #   scripts/bench-dpdk.sh [--seconds N] [--rounds R] [--build-dir DIR]
+#                         [--pairs io,macswap,l3]
 #
 # Three pairs, interleaved: every round runs each pair once, its two sides
 # back to back, in alternating order (A B in odd rounds, B A in even ones),
@@ -42,13 +43,15 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 secs=${LR_BENCH_SECONDS:-6}
 rounds=5
 builddir="$here/build"
+pairs=io,macswap,l3 # which pairs run (--pairs): the others print "-"
 
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--seconds) secs=$2; shift ;;
 	--rounds) rounds=$2; shift ;;
 	--build-dir) builddir=$2; shift ;;
-	-h|--help) sed -n '4,38p' "$0"; exit 0 ;;
+	--pairs) pairs=$2; shift ;;
+	-h|--help) sed -n '4,39p' "$0"; exit 0 ;;
 	*) echo "bench-dpdk.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
 	esac
 	shift
@@ -178,20 +181,25 @@ pair() { # round key_a name_a kind_a arg_a key_b name_b kind_b arg_b ratio_key
 	runs[r_${10}]+="$(ratio "${last[$2]}" "${last[$6]}") "
 }
 
+want() { [[ ",$pairs," == *",$1,"* ]]; }
+for p in ${pairs//,/ }; do
+	case "$p" in io|macswap|l3) ;; *) echo "bench-dpdk.sh: --pairs: unknown pair '$p' (io, macswap, l3)" >&2; exit 2 ;; esac
+done
 for r in $(seq 1 "$rounds"); do
 	echo "round $r/$rounds (${secs}s each, worker core $core, $mem)"
-	pair "$r" lr_io io lr "$here/configs/bench/null-io.yaml" tp_io tpio tp io io
-	pair "$r" lr_ms ms lr "$here/configs/bench/null-macswap.yaml" tp_ms tpms tp macswap ms
-	pair "$r" lr_l3 l3 lr "$tmp/l3-1m.yaml" lr_pio pio lr "$tmp/pcap-io.yaml" l3
-	echo "  ratios so far: io ${runs[r_io]}| macswap ${runs[r_ms]}| l3/io ${runs[r_l3]}"
+	want io && pair "$r" lr_io io lr "$here/configs/bench/null-io.yaml" tp_io tpio tp io io
+	want macswap && pair "$r" lr_ms ms lr "$here/configs/bench/null-macswap.yaml" tp_ms tpms tp macswap ms
+	want l3 && pair "$r" lr_l3 l3 lr "$tmp/l3-1m.yaml" lr_pio pio lr "$tmp/pcap-io.yaml" l3
+	echo "  ratios so far: io ${runs[r_io]:-}| macswap ${runs[r_ms]:-}| l3/io ${runs[r_l3]:-}"
 done
 
-med() { stat_of "${runs[$1]}" med; }
-spread() { echo "$(stat_of "${runs[$1]}" min)..$(stat_of "${runs[$1]}" max)"; }
-cyc() { echo "$(stat_of "${runs[cyc_$1]}" med) / $(stat_of "${runs[cyc_$1]}" min)"; }
-verdict() { awk -v v="$1" -v t="$2" 'BEGIN { if (v != "-" && v + 0 >= t) print "met"; else print "NOT met" }'; }
+med() { stat_of "${runs[$1]:-}" med; }
+spread() { echo "$(stat_of "${runs[$1]:-}" min)..$(stat_of "${runs[$1]:-}" max)"; }
+cyc() { echo "$(stat_of "${runs[cyc_$1]:-}" med) / $(stat_of "${runs[cyc_$1]:-}" min)"; }
+verdict() { awk -v v="$1" -v t="$2" 'BEGIN { if (v == "-" || v == "") print "not run"; else if (v + 0 >= t) print "met"; else print "NOT met" }'; }
 
-l3mem=$(lr_mem_line "l3$rounds" l3_bytes)
+l3mem=-
+want l3 && l3mem=$(lr_mem_line "l3$rounds" l3_bytes)
 echo
 echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), $ncpu CPUs, $(uname -r), load average $(cut -d' ' -f1-3 /proc/loadavg); memory: $mem"
 echo "$rounds rounds of ${secs}s per side, pairs interleaved, order alternating; ratio = median of per-round ratios (min..max)"
@@ -204,19 +212,19 @@ printf '%-34s %9s %9s %7s %12s %15s %15s\n' "l3 1M routes vs own io, pcap" "$(me
 # cycles per packet of each side, as a rate ratio. testpmd's cycles cover
 # its forwarding function only, ours the whole worker round, so this leans
 # against us.
-bestr() { awk -v a="$(stat_of "${runs[cyc_$1]}" min)" -v b="$(stat_of "${runs[cyc_$2]}" min)" \
+bestr() { awk -v a="$(stat_of "${runs[cyc_$1]:-}" min)" -v b="$(stat_of "${runs[cyc_$2]:-}" min)" \
 	'BEGIN { if (a > 0) printf "%.3f", b / a; else print "-" }'; }
 echo "best-cycles ratio (reference best cyc/pkt / ours): io $(bestr lr_io tp_io), macswap $(bestr lr_ms tp_ms), l3/io $(bestr lr_l3 lr_pio)"
-echo "memory (l3 run): mempool $(lr_mem_line "l3$rounds" mempool_bytes) MiB (8192 of its mbufs hold the replayed pcap), IPv4+IPv6 tables with 1M IPv4 routes $l3mem MiB, DPDK heap in use $(lr_mem_line "l3$rounds" heap_bytes) MiB"
+want l3 && echo "memory (l3 run): mempool $(lr_mem_line "l3$rounds" mempool_bytes) MiB (8192 of its mbufs hold the replayed pcap), IPv4+IPv6 tables with 1M IPv4 routes $l3mem MiB, DPDK heap in use $(lr_mem_line "l3$rounds" heap_bytes) MiB"
 echo "targets:"
 echo "  io >= 1.0x testpmd:         $(med r_io)  $(verdict "$(med r_io)" 1.0)"
 echo "  macswap >= 1.0x testpmd:    $(med r_ms)  $(verdict "$(med r_ms)" 1.0)"
 echo "  l3 >= 0.8x own io:          $(med r_l3)  $(verdict "$(med r_l3)" 0.8)"
-echo "  1M-route table < 128 MiB:   $l3mem MiB  $(awk -v m="$l3mem" 'BEGIN { print (m != "" && m + 0 < 128) ? "met" : "NOT met" }')"
+echo "  1M-route table < 128 MiB:   $l3mem MiB  $(awk -v m="$l3mem" 'BEGIN { print m == "-" ? "not run" : (m != "" && m + 0 < 128) ? "met" : "NOT met" }')"
 echo "per round:"
 for k in rate_lr_io rate_tp_io r_io cyc_lr_io cyc_tp_io rate_lr_ms rate_tp_ms r_ms cyc_lr_ms cyc_tp_ms \
 	rate_lr_l3 rate_lr_pio r_l3 cyc_lr_l3 cyc_lr_pio; do
-	echo "  $k: ${runs[$k]}"
+	echo "  $k: ${runs[$k]:-}"
 done
 left=$(ls /dev/hugepages 2> /dev/null | grep -c "^$pfx-" || true)
 echo "hugepage files left by this run: $left"
