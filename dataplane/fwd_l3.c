@@ -287,7 +287,7 @@ static inline void lpm4_lookup_bulk(const struct dp_lpm4 *l,
 
 /* Pass 1 of the fast path (below): true when every frame is plain IPv4
  * the fast path may rewrite; dst[i] = its destination (host order), whose
- * tbl24 line is prefetched. One predicted branch per check, ~33
+ * tbl24 line is prefetched. One predicted branch per check, 35
  * instructions a packet. Not inlined: on its own it keeps its constants
  * and pointers in registers (inlined into dp_fwd_l3, gcc 12 spilled them
  * and reloaded four a packet: 38.4 -> 36.9 cycles a packet on
