@@ -1086,7 +1086,7 @@ static json_t *cmd_acl_del(struct cp_cmds *c, json_t *args, struct cp_error *e)
 	const struct dp_config *conf = c->ops->config(c->dp);
 	size_t n = conf->nb_acl;
 	struct dp_acl_rule_conf *arr;
-	uint64_t idx;
+	uint64_t idx = UINT64_MAX; /* required: checked before we run */
 
 	arg_uint(args, "index", &idx);
 	if (idx >= n) {
@@ -1108,7 +1108,7 @@ static json_t *cmd_acl_move(struct cp_cmds *c, json_t *args, struct cp_error *e)
 	const struct dp_config *conf = c->ops->config(c->dp);
 	size_t n = conf->nb_acl;
 	struct dp_acl_rule_conf *arr, rule;
-	uint64_t from, to;
+	uint64_t from = UINT64_MAX, to = UINT64_MAX; /* required, as above */
 
 	arg_uint(args, "from", &from);
 	arg_uint(args, "to", &to);

@@ -263,7 +263,9 @@ static void remove_runtime_dir(const char *dir)
 	while ((e = readdir(d)) != NULL) {
 		if (e->d_name[0] == '.')
 			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		if (snprintf(path, sizeof(path), "%s/%s", dir, e->d_name) >=
+		    (int)sizeof(path))
+			continue; /* cannot be one of EAL's files */
 		unlink(path);
 	}
 	closedir(d);
@@ -284,6 +286,16 @@ void dp_eal_cleanup(void)
 
 /* ---- create / start / stop / destroy ---- */
 
+/* The port's name from its conf (both DP_NAME_MAX arrays inside *dp: a
+ * memcpy, as gcc 12's -Wrestrict cannot tell snprintf they are apart). */
+static void port_name_set(struct dp_port *p, const char *name)
+{
+	size_t n = strnlen(name, sizeof(p->name) - 1);
+
+	memcpy(p->name, name, n);
+	p->name[n] = '\0';
+}
+
 static int open_port(struct dp *dp, uint16_t id, char *err, size_t errlen)
 {
 	const struct dp_port_conf *c = &dp->conf.ports[id].conf;
@@ -293,7 +305,7 @@ static int open_port(struct dp *dp, uint16_t id, char *err, size_t errlen)
 
 	memset(p, 0, sizeof(*p));
 	p->id = id;
-	snprintf(p->name, sizeof(p->name), "%s", c->name);
+	port_name_set(p, c->name);
 	pc.nb_queues = dp->rt[id].nb_pollers ? dp->rt[id].nb_pollers : 1;
 	/* Kernel: a TX-only socket for every worker that does not poll it. */
 	pc.nb_txq = (uint16_t)dp->nb_workers;
@@ -319,7 +331,7 @@ static int open_port(struct dp *dp, uint16_t id, char *err, size_t errlen)
 	if (ret < 0)
 		return ret;
 	p->id = id;
-	snprintf(p->name, sizeof(p->name), "%s", c->name);
+	port_name_set(p, c->name);
 	dp->opened[id] = true;
 	if (strcmp(c->backend, "dpdk") == 0)
 		dp->rt[id].nb_txq = dp_dpdk_nb_txq(p);
@@ -1366,7 +1378,7 @@ static void mark_closed(struct dp *dp, uint16_t id)
 	memset(p, 0, sizeof(*p));
 	p->ops = &closed_ops;
 	p->id = id;
-	snprintf(p->name, sizeof(p->name), "%s", dp->conf.ports[id].conf.name);
+	port_name_set(p, dp->conf.ports[id].conf.name);
 	dp->rt[id].nb_txq = 0;
 	for (w = 0; w < dp->nb_workers; w++)
 		dp->w[w]->txq[id] = DP_NO_QUEUE;
