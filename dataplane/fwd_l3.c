@@ -316,15 +316,16 @@ l3_fast4_check(uint8_t *const *data, const uint16_t *lens, uint16_t n,
 		memcpy(&d, f + 30, 4);
 		tl = rte_be_to_cpu_16(tl);
 		/* IPv4, version 4 without options, TTL > 1, checksum field
-		 * not 0xffff (see l3_fast4), 20 <= total length <= what came
-		 * in (len >= 34 here), checksum valid. */
+		 * not 0xffff or 0xfeff (see l3_fast4: the bytes as loaded
+		 * read 0xffff / 0xfffe), 20 <= total length <= what came in
+		 * (len >= 34 here), checksum valid. */
 		if (unlikely(et != RTE_BE16(0x0800)))
 			return false;
 		if (unlikely((uint8_t)a != 0x45))
 			return false;
 		if (unlikely((uint8_t)h <= 1))
 			return false;
-		if (unlikely((uint32_t)h >= 0xffff0000u))
+		if (unlikely((uint32_t)h >= 0xfffe0000u))
 			return false;
 		if (unlikely((uint32_t)tl - 20 > len - 34))
 			return false;
@@ -364,12 +365,17 @@ l3_fast4_check(uint8_t *const *data, const uint16_t *lens, uint16_t n,
  * borrow) and checksum +' 0x0100 (RFC 1624: the TTL/protocol word fell by
  * 0x0100) is x + 0xffff: the one's-complement end-around carry out of the
  * checksum's high byte lands in its low byte, which is where a plain carry
- * from bit 23 goes. Only a checksum field of 0xffff would carry out of the
- * word: pass 1 leaves such a (legal, but never computed) header to the
- * general path.
+ * from bit 23 goes. Two fields are left to the general path (pass 1): a
+ * stored 0xffff (legal, never computed) would carry out of the word, and
+ * 0xfeff would become 0xffff where RFC 1624's eqn. 3 (ip4_ttl_dec, and a
+ * fresh computation) gives 0x0000; every other value comes out as
+ * ip4_ttl_dec writes it (checked for all 65536 values and every TTL).
+ * Little-endian only, like the loads it relies on (static_assert below).
  */
 #define L3_SLOW 0xfffe
 static_assert(L3_SLOW != DP_OUT_DROP, "L3_SLOW is not a port id");
+static_assert(RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN,
+	      "l3_fast4 reads header fields from little-endian loads");
 
 static inline uint16_t l3_fast4(const struct dp *dp,
 				const struct dp_l3_table *t,

@@ -361,10 +361,16 @@ static uint16_t frame4(uint8_t *f, uint8_t net, uint16_t id, uint8_t ttl)
 static void check_fwd4(const uint8_t *f, const uint8_t *orig, uint16_t len,
 		       const uint8_t *mac, uint16_t port)
 {
+	uint16_t cs;
+
 	assert_memory_equal(f, mac, 6);
 	assert_memory_equal(f + 6, dp->ports[port].mac, 6);
 	assert_int_equal(f[14 + 8], orig[14 + 8] - 1);
 	assert_true(dp_ip4_hdr_csum_ok(f + 14));
+	/* Exactly what a fresh computation gives (RFC 1624: never 0xffff),
+	 * not only a checksum that verifies. */
+	memcpy(&cs, f + 14 + 10, 2);
+	assert_int_equal(cs, dp_ip4_hdr_csum(f + 14));
 	assert_memory_equal(f + 12, orig + 12, 14 + 8 - 12);
 	assert_int_equal(f[14 + 9], orig[14 + 9]);
 	assert_memory_equal(f + 14 + 12, orig + 14 + 12, len - 14 - 12);
@@ -373,14 +379,17 @@ static void check_fwd4(const uint8_t *f, const uint8_t *orig, uint16_t len,
 /* Every identification value, so the stored checksum takes (nearly) every
  * 16-bit value and the carry out of its high byte is exercised; then a
  * header whose checksum is stored as 0xffff (equivalent to 0x0000, legal,
- * never computed) in the middle of a burst. */
+ * never computed) in the middle of a burst. A burst the fast path takes
+ * whole leaves out[] as it was (it returns the one port instead): out[]
+ * preset to a sentinel shows that it did take every burst without a
+ * 0xffff or 0xfeff checksum (the two it leaves to the general path). */
 static void test_fast_path_checksums(void **state)
 {
 	static uint8_t frames[DP_BURST][128], orig[DP_BURST][128];
 	struct dp_worker *w = calloc(1, sizeof(*w));
 	struct dp_burst *b = calloc(1, sizeof(*b));
 	struct dp_l3_table *t = fast_table();
-	unsigned int id = 0, i, ffff = 0;
+	unsigned int id = 0, i, ffff = 0, fast = 0, fastable;
 	uint16_t one, cs;
 
 	(void)state;
@@ -390,6 +399,7 @@ static void test_fast_path_checksums(void **state)
 	atomic_store(&dp->l3, t);
 	while (id < 65536) {
 		b->n = DP_BURST;
+		fastable = 1;
 		for (i = 0; i < DP_BURST; i++, id++) {
 			b->data[i] = frames[i];
 			b->len[i] = frame4(frames[i], 1, (uint16_t)id,
@@ -401,13 +411,21 @@ static void test_fast_path_checksums(void **state)
 				ffff++;
 			}
 			memcpy(orig[i], frames[i], b->len[i]);
+			fastable &= frames[i][25] != 0xff ||
+				    frames[i][24] < 0xfe;
+			b->out[i] = 0x7777;
 		}
 		one = dp_fwd_l3(w, b, false);
 		assert_int_equal(one, 1);
-		for (i = 0; i < DP_BURST; i++)
+		for (i = 0; i < DP_BURST; i++) {
 			check_fwd4(frames[i], orig[i], b->len[i], nmac1, 1);
+			if (fastable)
+				assert_int_equal(b->out[i], 0x7777);
+		}
+		fast += fastable;
 	}
 	assert_true(ffff > 0); /* the 0xffff field was exercised */
+	assert_true(fast > 65536 / DP_BURST * 9 / 10);
 	atomic_store(&dp->l3, NULL);
 	dp_l3_free(t);
 	free(w);
