@@ -1307,15 +1307,19 @@ static bool dev_iface(const struct dp_port_conf *c, char *ifname, size_t len)
  * DPDK vdev's iface=X the kernel/afxdp interface X). qpairs is the
  * pollers, not the workers: net_af_packet fans what it receives out over
  * its qpairs (one socket each, PACKET_FANOUT by flow hash), so a socket
- * no worker polls would take its share of the flows and lose it.
+ * no worker polls would take its share of the flows and lose it. A port
+ * nobody polls receives nothing anyone reads: one qpair per worker, so
+ * that each may send on it.
  */
-static unsigned int port_pollers(const struct dp_config *conf, uint16_t id)
+static unsigned int port_qpairs(const struct dp_config *conf, uint16_t id)
 {
 	unsigned int n = 0, w, k;
 
 	for (w = 0; w < conf->nb_workers; w++)
 		for (k = 0; k < conf->workers[w].nb_ports; k++)
 			n += conf->workers[w].ports[k] == id;
+	if (n == 0)
+		n = conf->nb_workers;
 	return n ? n : 1;
 }
 
@@ -1396,7 +1400,7 @@ static json_t *cmd_port_backend(struct cp_cmds *c, json_t *args,
 				snprintf(p->dev, sizeof(p->dev),
 					 "net_af_packet_%s,iface=%s,qpairs=%u",
 					 old->name, ifname,
-					 port_pollers(conf, ids[i]));
+					 port_qpairs(conf, ids[i]));
 			else
 				snprintf(p->dev, sizeof(p->dev), "%s", ifname);
 		}

@@ -307,6 +307,7 @@ static int open_port(struct dp *dp, uint16_t id, char *err, size_t errlen)
 	p->id = id;
 	port_name_set(p, c->name);
 	pc.nb_queues = dp->rt[id].nb_pollers ? dp->rt[id].nb_pollers : 1;
+	pc.nb_pollers = dp->rt[id].nb_pollers;
 	/* Kernel: a TX-only socket for every worker that does not poll it. */
 	pc.nb_txq = (uint16_t)dp->nb_workers;
 	if (pc.nb_txq < pc.nb_queues)
@@ -1407,6 +1408,41 @@ static bool worker_polls(const struct dp *dp, unsigned int w, uint16_t p)
  * every worker that forwards to it (only its pollers have a TX queue on
  * it: setup_worker).
  */
+/* After a batch's new confs opened (TX queue counts known): every io
+ * forwarder must still have a TX queue on its peer. The start-up rule
+ * (setup_worker), for any backend: a device with fewer TX queues than
+ * workers (net_ring; net_af_packet with qpairs = its pollers) gives one
+ * only to the workers that poll it. */
+static int check_io_txq(const struct dp *dp, char *err, size_t errlen)
+{
+	unsigned int w, k;
+
+	for (w = 0; w < dp->nb_workers; w++) {
+		for (k = 0; k < dp->conf.workers[w].nb_ports; k++) {
+			uint16_t id = dp->conf.workers[w].ports[k];
+			uint16_t peer = atomic_load(&dp->rt[id].peer);
+
+			if (dp->rt[id].rx_role != DP_RX_FORWARD ||
+			    atomic_load(&dp->rt[id].mode) != DP_FWD_IO ||
+			    peer >= dp->nb_ports || !dp->opened[peer] ||
+			    worker_txq(dp, w, peer) != DP_NO_QUEUE)
+				continue;
+			snprintf(err, errlen,
+				 "port %s: worker %u forwards %s to it (io "
+				 "peer) without polling it, but its new device "
+				 "has %u TX queue(s), one per worker polling "
+				 "it: add %s to that worker's ports or give the "
+				 "device a TX queue per worker",
+				 dp->conf.ports[peer].conf.name, w,
+				 dp->conf.ports[id].conf.name,
+				 (unsigned int)dp->rt[peer].nb_txq,
+				 dp->conf.ports[peer].conf.name);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
 static int check_switch(const struct dp *dp, const struct dp_port_conf *nc,
 			char *err, size_t errlen)
 {
@@ -1566,6 +1602,8 @@ int dp_ports_reopen(struct dp *dp, unsigned int n, const uint16_t *ports,
 		if (ret < 0)
 			break;
 	}
+	if (ret == 0)
+		ret = check_io_txq(dp, err, errlen);
 	if (ret < 0) {
 		while (i-- > 0)
 			close_port(dp, order[i]);

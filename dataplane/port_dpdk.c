@@ -339,9 +339,10 @@ static int dpdk_configure(struct dp_port *p, struct dpdk_port *d,
 	/* net_af_packet spreads what it receives over all its qpairs (one
 	 * socket each, in one PACKET_FANOUT group by flow hash), whether we
 	 * set up their RX queues or not: flows hashed to a socket nobody
-	 * polls are lost (seen: 1 flow, qpairs=2, one poller, 99.97% lost). */
+	 * polls are lost (seen: 1 flow, qpairs=2, one poller, 99.97% lost).
+	 * A port no worker polls loses nothing it was meant to receive. */
 	if (strcmp(info.driver_name, "net_af_packet") == 0 &&
-	    info.max_rx_queues > nb_rxq) {
+	    c->nb_pollers > 0 && info.max_rx_queues > nb_rxq) {
 		snprintf(err, errlen,
 			 "port %s: %s has %u qpairs and spreads received flows "
 			 "over all of them, but %u worker(s) poll it: the "

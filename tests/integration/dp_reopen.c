@@ -32,7 +32,10 @@
  * traffic, an unknown io_model is refused and reverted, and afxdp is
  * refused where the config's rules would be broken (out as the io peer
  * of a worker that does not poll it; src and out on afxdp with their
- * queue 0 polled by two workers), naming the ports, nothing touched.
+ * queue 0 polled by two workers), naming the ports, nothing touched; and
+ * out as a dpdk net_af_packet with one TX queue (qpairs=1), which would
+ * leave worker 0, its io sender, without one: refused once opened, out
+ * back on its kernel socket and traffic flowing.
  *
  *   dp_reopen kstop IF_A IF_A_PEER IF_B   (dp_reopen_stop.sh: two veth
  *                                          pairs in a namespace)
@@ -349,6 +352,32 @@ static int kern_cycle(struct dp *dp)
 		}
 	}
 	bad |= !flows("afxdp rules");
+
+	/* Any backend, checked once the new device is open: out as
+	 * net_af_packet with qpairs=1 has one TX queue, for its poller
+	 * (worker 1); worker 0 forwards src to it (io) and would have none.
+	 * Refused, naming port, worker and the fix; out stays kernel. */
+	{
+		char ifname[IF_NAMESIZE];
+
+		pc = dp_config(dp)->ports[1].conf;
+		snprintf(ifname, sizeof(ifname), "%s", pc.dev);
+		snprintf(pc.backend, sizeof(pc.backend), "dpdk");
+		snprintf(pc.dev, sizeof(pc.dev),
+			 "net_af_packet_out,iface=%s,qpairs=1", ifname);
+		r = reopen_logged(dp, 1, &pc, err, sizeof(err),
+				  "dpdk io peer, one TX queue");
+		if (r != -EINVAL || !strstr(err, "port out: worker 0 forwards "
+						 "src to it (io peer) without "
+						 "polling it") ||
+		    !strstr(err, "has 1 TX queue(s)") ||
+		    strcmp(dp_config(dp)->ports[1].conf.backend, "kernel") ||
+		    strcmp(dp_config(dp)->ports[1].conf.dev, ifname)) {
+			printf("FAIL: an io peer left without a TX queue\n");
+			bad = 1;
+		}
+	}
+	bad |= !flows("dpdk io peer refused");
 	printf("reopened out through %zu I/O models under traffic\n",
 	       sizeof(models) / sizeof(models[0]));
 	return bad;
