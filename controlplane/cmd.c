@@ -1303,26 +1303,12 @@ static bool dev_iface(const struct dp_port_conf *c, char *ifname, size_t len)
  * port keeps its old conf on failure). dev: one per port (a list, or
  * ';'-separated); none or "": the port's own device, its interface carried
  * across backends (a kernel/afxdp port's interface X becomes DPDK
- * "net_af_packet_<port>,iface=X,qpairs=<workers polling the port>", a
- * DPDK vdev's iface=X the kernel/afxdp interface X). qpairs is the
- * pollers, not the workers: net_af_packet fans what it receives out over
- * its qpairs (one socket each, PACKET_FANOUT by flow hash), so a socket
- * no worker polls would take its share of the flows and lose it. A port
- * nobody polls receives nothing anyone reads: one qpair per worker, so
- * that each may send on it.
+ * "net_af_packet_<port>,iface=X,qpairs=<workers>", a
+ * DPDK vdev's iface=X the kernel/afxdp interface X). One qpair per worker
+ * gives each worker a TX queue; the port's pollers read all the qpairs'
+ * RX queues between them (port_dpdk.c rx_spread: net_af_packet fans
+ * received flows out to every qpair).
  */
-static unsigned int port_qpairs(const struct dp_config *conf, uint16_t id)
-{
-	unsigned int n = 0, w, k;
-
-	for (w = 0; w < conf->nb_workers; w++)
-		for (k = 0; k < conf->workers[w].nb_ports; k++)
-			n += conf->workers[w].ports[k] == id;
-	if (n == 0)
-		n = conf->nb_workers;
-	return n ? n : 1;
-}
-
 static json_t *cmd_port_backend(struct cp_cmds *c, json_t *args,
 				struct cp_error *e)
 {
@@ -1400,7 +1386,8 @@ static json_t *cmd_port_backend(struct cp_cmds *c, json_t *args,
 				snprintf(p->dev, sizeof(p->dev),
 					 "net_af_packet_%s,iface=%s,qpairs=%u",
 					 old->name, ifname,
-					 port_qpairs(conf, ids[i]));
+					 conf->nb_workers ? conf->nb_workers
+							  : 1);
 			else
 				snprintf(p->dev, sizeof(p->dev), "%s", ifname);
 		}

@@ -307,7 +307,6 @@ static int open_port(struct dp *dp, uint16_t id, char *err, size_t errlen)
 	p->id = id;
 	port_name_set(p, c->name);
 	pc.nb_queues = dp->rt[id].nb_pollers ? dp->rt[id].nb_pollers : 1;
-	pc.nb_pollers = dp->rt[id].nb_pollers;
 	/* Kernel: a TX-only socket for every worker that does not poll it. */
 	pc.nb_txq = (uint16_t)dp->nb_workers;
 	if (pc.nb_txq < pc.nb_queues)

@@ -127,7 +127,6 @@ struct dp_port_conf {
 				 * epoll-lt, epoll-et, mmsg, uring,
 				 * uring-sqpoll, uring-multishot, tpacket-v3 */
 	uint16_t nb_queues;     /* one per worker that polls this port */
-	uint16_t nb_pollers;    /* those workers (0: TX only; nb_queues 1) */
 	/* kernel: queues in all (0: nb_queues); the ones from nb_queues on
 	 * are TX only, one per worker that sends here without polling */
 	uint16_t nb_txq;

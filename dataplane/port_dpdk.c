@@ -10,8 +10,9 @@
  * when more than one) and dp_dpdk_set_mempool()'s nb_txq TX queues (one per
  * worker, so any worker can transmit on any DPDK port without a lock). All
  * DPDK ports receive into one mempool: their buffers are one domain and pass
- * between them without a copy. net_af_packet is refused with more qpairs
- * than polling workers (dpdk_configure: it fans flows out to every qpair).
+ * between them without a copy. net_af_packet fans flows out to every
+ * qpair: all get an RX queue, and with fewer pollers each poller reads
+ * several (rx_spread).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -31,6 +32,15 @@
 struct dpdk_port {
 	uint16_t pid;
 	uint16_t nb_txq;
+	/* RX queues set up: one per poller (nb_polled), more when the device
+	 * delivers to queues we did not ask for (net_af_packet's qpairs);
+	 * then poller q also reads q + P, q + 2P ... (P = nb_polled),
+	 * starting where its last poll started + 1 (next[q], written only by
+	 * that poller, a cache line each). */
+	uint16_t nb_rxq_dev, nb_polled;
+	struct {
+		uint32_t v;
+	} __rte_cache_aligned next[DP_QUEUE_MAX];
 	bool probed; /* we probed it: remove on close */
 	char devname[RTE_ETH_NAME_MAX_LEN];
 };
@@ -115,16 +125,39 @@ static inline DP_SCALAR uint32_t meta_fill(struct dp_burst *b,
  * the bytes are summed from the mbufs (one load each, four sums in
  * flight); filling data[]/len[] for every packet cost ~11 instructions a
  * packet (callgrind). */
+/* Poller q's burst from its queues q, q + P, ... (more RX queues than
+ * pollers: struct dpdk_port), taken in turn from a rotating start so that a
+ * busy first queue cannot starve the others. */
+static unsigned int rx_spread(struct dpdk_port *d, uint16_t q,
+			      uintptr_t *buf)
+{
+	unsigned int k = (d->nb_rxq_dev - q + d->nb_polled - 1u) / d->nb_polled;
+	unsigned int s = d->next[q].v++ % k, j, n = 0;
+
+	for (j = 0; j < k && n < DP_BURST; j++) {
+		uint16_t qq = (uint16_t)(q + ((s + j) % k) * d->nb_polled);
+
+		n += rte_eth_rx_burst(d->pid, qq,
+				      (struct rte_mbuf **)(void *)(buf + n),
+				      (uint16_t)(DP_BURST - n));
+	}
+	return n;
+}
+
 static DP_SCALAR uint16_t dpdk_rx(struct dp_port *p, uint16_t q,
 				  struct dp_burst *b)
 {
-	const struct dpdk_port *d = p->priv;
+	struct dpdk_port *d = p->priv;
 	const uintptr_t *m = b->buf;
 	uint32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
 	unsigned int n, i;
 
-	n = rte_eth_rx_burst(d->pid, q, (struct rte_mbuf **)(void *)b->buf,
-			     DP_BURST);
+	if (likely(d->nb_rxq_dev == d->nb_polled))
+		n = rte_eth_rx_burst(d->pid, q,
+				     (struct rte_mbuf **)(void *)b->buf,
+				     DP_BURST);
+	else
+		n = rx_spread(d, q, b->buf);
 	b->n = (uint16_t)n;
 	if (b->lazy) {
 		for (i = 0; i + 4 <= n; i += 4) {
@@ -321,7 +354,7 @@ static int dpdk_configure(struct dp_port *p, struct dpdk_port *d,
 	struct rte_eth_conf ec;
 	struct rte_eth_dev_info info;
 	struct rte_ether_addr mac;
-	uint16_t nb_rxq = c->nb_queues ? c->nb_queues : 1;
+	uint16_t nb_rxq = c->nb_queues ? c->nb_queues : 1, nb_rxq_dev;
 	uint16_t rx_ring = c->rx_ring ? c->rx_ring : DP_DPDK_RX_RING;
 	uint16_t tx_ring = c->tx_ring ? c->tx_ring : DP_DPDK_TX_RING;
 	int socket = rte_eth_dev_socket_id(d->pid);
@@ -338,20 +371,13 @@ static int dpdk_configure(struct dp_port *p, struct dpdk_port *d,
 	}
 	/* net_af_packet spreads what it receives over all its qpairs (one
 	 * socket each, in one PACKET_FANOUT group by flow hash), whether we
-	 * set up their RX queues or not: flows hashed to a socket nobody
-	 * polls are lost (seen: 1 flow, qpairs=2, one poller, 99.97% lost).
-	 * A port no worker polls loses nothing it was meant to receive. */
+	 * set up their RX queues or not: a socket nobody reads loses its
+	 * flows (seen: 1 flow, qpairs=2, one poller, 99.97% lost). Set them
+	 * all up; the pollers share them out (rx_spread). */
+	nb_rxq_dev = nb_rxq;
 	if (strcmp(info.driver_name, "net_af_packet") == 0 &&
-	    c->nb_pollers > 0 && info.max_rx_queues > nb_rxq) {
-		snprintf(err, errlen,
-			 "port %s: %s has %u qpairs and spreads received flows "
-			 "over all of them, but %u worker(s) poll it: the "
-			 "others' share would be lost; set qpairs=%u in its "
-			 "dev (or have %u workers poll it)",
-			 c->name, d->devname, info.max_rx_queues, nb_rxq,
-			 nb_rxq, info.max_rx_queues);
-		return -EINVAL;
-	}
+	    info.max_rx_queues > nb_rxq)
+		nb_rxq_dev = info.max_rx_queues;
 	d->nb_txq = dpdk_nb_txq;
 	if (d->nb_txq > info.max_tx_queues && nb_rxq <= info.max_tx_queues) {
 		/* Too few for one per worker (net_ring has one): pair TX
@@ -372,7 +398,7 @@ static int dpdk_configure(struct dp_port *p, struct dpdk_port *d,
 		return -EINVAL;
 	}
 	memset(&ec, 0, sizeof(ec));
-	if (nb_rxq > 1) {
+	if (nb_rxq_dev > 1) {
 		ec.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
 		ec.rx_adv_conf.rss_conf.rss_hf =
 			(RTE_ETH_RSS_IP | RTE_ETH_RSS_UDP | RTE_ETH_RSS_TCP) &
@@ -382,10 +408,10 @@ static int dpdk_configure(struct dp_port *p, struct dpdk_port *d,
 	}
 	if (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE)
 		ec.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE;
-	ret = rte_eth_dev_configure(d->pid, nb_rxq, d->nb_txq, &ec);
+	ret = rte_eth_dev_configure(d->pid, nb_rxq_dev, d->nb_txq, &ec);
 	if (ret < 0) {
 		snprintf(err, errlen, "port %s: configure %u/%u queues: %s",
-			 c->name, nb_rxq, d->nb_txq, strerror(-ret));
+			 c->name, nb_rxq_dev, d->nb_txq, strerror(-ret));
 		return ret;
 	}
 	ret = rte_eth_dev_adjust_nb_rx_tx_desc(d->pid, &rx_ring, &tx_ring);
@@ -394,7 +420,7 @@ static int dpdk_configure(struct dp_port *p, struct dpdk_port *d,
 			 strerror(-ret));
 		return ret;
 	}
-	for (q = 0; q < nb_rxq; q++) {
+	for (q = 0; q < nb_rxq_dev; q++) {
 		ret = rte_eth_rx_queue_setup(d->pid, q, rx_ring, socket, NULL,
 					     dpdk_mp);
 		if (ret < 0) {
@@ -444,8 +470,15 @@ static int dpdk_configure(struct dp_port *p, struct dpdk_port *d,
 	if (rte_eth_dev_get_mtu(d->pid, &p->mtu) != 0)
 		p->mtu = 1500;
 	p->nb_queues = nb_rxq;
+	d->nb_polled = nb_rxq;
+	d->nb_rxq_dev = nb_rxq_dev;
 	snprintf(p->mode_desc, sizeof(p->mode_desc), "%s %urxq/%utxq",
-		 info.driver_name, nb_rxq, d->nb_txq);
+		 info.driver_name, nb_rxq_dev, d->nb_txq);
+	if (nb_rxq_dev > nb_rxq)
+		dp_log(DP_LOG_INFO,
+		       "port %s: %s delivers to all its %u RX queues; its %u "
+		       "poller(s) read them in turn",
+		       c->name, d->devname, nb_rxq_dev, nb_rxq);
 	return 0;
 }
 
@@ -461,7 +494,11 @@ int dp_dpdk_open(struct dp_port *p, const struct dp_port_conf *c, char *err,
 			 c->name);
 		return -EINVAL;
 	}
-	d = calloc(1, sizeof(*d));
+	/* next[] is cache-line aligned: so is d. */
+	d = aligned_alloc(RTE_CACHE_LINE_SIZE,
+			  RTE_ALIGN_CEIL(sizeof(*d), RTE_CACHE_LINE_SIZE));
+	if (d != NULL)
+		memset(d, 0, sizeof(*d));
 	if (d == NULL) {
 		snprintf(err, errlen, "port %s: out of memory", c->name);
 		return -ENOMEM;

@@ -126,10 +126,11 @@ trap 'exit 143' TERM
 # One template per mode: the generator and sink stay the same, only the DUT
 # ports' backend changes. @...@ are filled per trial by linerate-compare.
 # net_af_packet: qpairs=1, one socket per port, as each has one poller (its
-# qpairs are sockets in one PACKET_FANOUT group: a second, unpolled one took
-# the single flow's packets on some boots and lost them all; linerated now
-# refuses that). Workers that do not poll a port have no TX queue on it,
-# which this topology never needs.
+# qpairs are sockets in one PACKET_FANOUT group; with qpairs=2 a second,
+# then unread socket took the single flow's packets on some boots and lost
+# them all; linerated's pollers now read every qpair, but one socket is the
+# lighter). Workers that do not poll a port have no TX queue on it, which
+# this topology never needs.
 template() { # name, dut-port-yaml-for-dut0, same-for-dut1
 	cat > "$tmp/tmpl/$1.yaml" <<YAML
 eal:

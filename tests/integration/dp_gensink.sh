@@ -4,7 +4,7 @@
 # Description: the generator and the sink are port roles on every backend:
 # linerated generates COUNT UDP packets (IPv4 + IPv6, 8 flows) on one end of
 # a veth pair through BACKEND (kernel: AF_PACKET, afxdp: AF_XDP, dpdk:
-# net_af_packet) and counts
+# net_af_packet, the sink with 2 qpairs read by its one poller) and counts
 # them with the sink on the other end. The run must end with the generator
 # having sent exactly COUNT, the sink having seen them (every one, or the
 # difference accounted as lost by the sequence numbers, none reordered or
@@ -35,7 +35,10 @@ ip netns exec "$ns" mount -t bpf bpf /sys/fs/bpf 2>/dev/null
 extra="" model="mtu: 0" deva=$a devb=$b
 [ "$backend" = kernel ] && extra="io_model: busypoll, " model="io_model: busypoll"
 if [ "$backend" = dpdk ]; then
-	deva="net_af_packet0,iface=$a" devb="net_af_packet1,iface=$b"
+	# The sink with two qpairs (sockets in one PACKET_FANOUT group, the 8
+	# flows hashed over both) and one poller: the poller must read both,
+	# else about half the flows are lost and the counts below fail.
+	deva="net_af_packet0,iface=$a" devb="net_af_packet1,iface=$b,qpairs=2"
 fi
 cat > "$tmp/c.yaml" <<CONF
 ports:
@@ -75,24 +78,11 @@ fail=0
 [ $((sink - foreign + lost)) -ge $((count * 99 / 100)) ] ||
 	{ echo "FAIL: $((count - sink + foreign - lost)) packets unaccounted"; fail=1; }
 [ "$sink" = "$srx" ] || { echo "FAIL: sink $sink != port s rx $srx"; fail=1; }
+# dpdk: a qpair left unread loses whole flows (an eighth of the packets or
+# more each), which the sequence numbers count as lost.
+if [ "$backend" = dpdk ] && [ "$lost" -ge $((count / 10)) ]; then
+	echo "FAIL: $lost lost: a qpair of the sink was not read"; fail=1
+fi
 [ $fail = 0 ] && echo "ok: $backend generator -> veth -> sink"
 
-# net_af_packet fans received flows out over all its qpairs (sockets): with
-# more qpairs than workers polling the port, a flow hashed to an unpolled
-# socket is lost, so linerated refuses it at start, naming port and fix.
-if [ "$backend" = dpdk ]; then
-	sed "s|net_af_packet1,iface=$b|net_af_packet1,iface=$b,qpairs=2|" \
-		"$tmp/c.yaml" > "$tmp/q.yaml"
-	ip netns exec "$ns" "$lr" -q --no-control --no-huge -c "$tmp/q.yaml" -d 1 \
-		--summary --file-prefix "lr-dp-gs-$tag-q-$$" > "$tmp/qout" 2>&1
-	qst=$?
-	want="port s: net_af_packet1 has 2 qpairs and spreads received flows over all of them, but 1 worker(s) poll it: the others' share would be lost; set qpairs=1 in its dev (or have 2 workers poll it)"
-	if [ $qst = 0 ] || ! grep -qF "$want" "$tmp/qout" || grep -q "^final" "$tmp/qout"; then
-		echo "FAIL: qpairs=2 with one poller: exit $qst, wanted the error '$want'"
-		cat "$tmp/qout"
-		fail=1
-	else
-		echo "ok: qpairs=2 with one poller refused: $want"
-	fi
-fi
 exit $fail
