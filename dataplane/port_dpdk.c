@@ -144,15 +144,16 @@ static unsigned int rx_spread(struct dpdk_port *d, uint16_t q,
 	return n;
 }
 
-static DP_SCALAR uint16_t dpdk_rx(struct dp_port *p, uint16_t q,
-				  struct dp_burst *b)
+static inline __attribute__((always_inline)) uint16_t
+dpdk_rx_common(struct dp_port *p, uint16_t q, struct dp_burst *b,
+	       bool spread)
 {
 	struct dpdk_port *d = p->priv;
 	const uintptr_t *m = b->buf;
 	uint32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
 	unsigned int n, i;
 
-	if (likely(d->nb_rxq_dev == d->nb_polled))
+	if (!spread)
 		n = rte_eth_rx_burst(d->pid, q,
 				     (struct rte_mbuf **)(void *)b->buf,
 				     DP_BURST);
@@ -173,6 +174,21 @@ static DP_SCALAR uint16_t dpdk_rx(struct dp_port *p, uint16_t q,
 	}
 	b->bytes = s0 + s1 + s2 + s3;
 	return (uint16_t)n;
+}
+
+static DP_SCALAR uint16_t dpdk_rx(struct dp_port *p, uint16_t q,
+				  struct dp_burst *b)
+{
+	return dpdk_rx_common(p, q, b, false);
+}
+
+/* The rx_burst of a port with more RX queues than pollers (its own ops
+ * table: the others pay nothing for it, measured ~0.1 cycle a packet as
+ * a compare in dpdk_rx). */
+static DP_SCALAR uint16_t dpdk_rx_spread(struct dp_port *p, uint16_t q,
+					 struct dp_burst *b)
+{
+	return dpdk_rx_common(p, q, b, true);
 }
 
 static DP_SCALAR void dpdk_fill_meta(struct dp_port *p, struct dp_burst *b)
@@ -335,6 +351,9 @@ static const struct dp_port_ops dpdk_ops = {
 	.close = dpdk_close,
 	.xstats = dpdk_xstats,
 };
+
+/* dpdk_ops with dpdk_rx_spread, made on first use (control thread). */
+static struct dp_port_ops dpdk_spread_ops;
 
 /* The device name is the devargs up to the first comma. */
 static void devname_of(const char *dev, char *out, size_t len)
@@ -528,6 +547,13 @@ int dp_dpdk_open(struct dp_port *p, const struct dp_port_conf *c, char *err,
 	ret = dpdk_configure(p, d, c, err, errlen);
 	if (ret < 0)
 		goto err_close;
+	if (d->nb_rxq_dev > d->nb_polled) {
+		if (dpdk_spread_ops.rx_burst == NULL) {
+			dpdk_spread_ops = dpdk_ops;
+			dpdk_spread_ops.rx_burst = dpdk_rx_spread;
+		}
+		p->ops = &dpdk_spread_ops;
+	}
 	return 0;
 
 err_close:
