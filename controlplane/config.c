@@ -110,6 +110,7 @@ static yaml_node_t *node(struct ctx *x, int id)
 
 static int want_scalar(struct ctx *x, yaml_node_t *n, const char **s)
 {
+	*s = ""; /* set on every path: gcc cannot see that fail() is nonzero */
 	if (n->type != YAML_SCALAR_NODE)
 		return fail(x, n, "expected a single value");
 	*s = (const char *)n->data.scalar.value;

@@ -136,9 +136,14 @@ static void tail_of(const char *path, char *dst, size_t len)
 	dst[0] = '\0';
 	if (!f)
 		return;
-	while (fgets(buf, sizeof(buf), f))
-		if (buf[0] != '\n')
-			snprintf(dst, len, "%s", buf);
+	while (fgets(buf, sizeof(buf), f)) {
+		size_t k = strnlen(buf, len - 1); /* a long line's start */
+
+		if (buf[0] == '\n')
+			continue;
+		memcpy(dst, buf, k);
+		dst[k] = '\0';
+	}
 	fclose(f);
 	dst[strcspn(dst, "\n")] = '\0';
 }

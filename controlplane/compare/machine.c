@@ -54,9 +54,10 @@ void cp_cmp_machine_probe(struct cp_cmp_machine *m)
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
 
 	m->cores = n > 0 ? (unsigned int)n : 0;
-	if (uname(&u) == 0)
-		snprintf(m->kernel, sizeof(m->kernel), "%s %s", u.sysname,
-			 u.release);
+	if (uname(&u) == 0 &&
+	    snprintf(m->kernel, sizeof(m->kernel), "%s %s", u.sysname,
+		     u.release) >= (int)sizeof(m->kernel))
+		m->kernel[sizeof(m->kernel) - 1] = '\0'; /* cut: still named */
 	f = fopen("/proc/cpuinfo", "r");
 	if (f) {
 		while (fgets(line, sizeof(line), f)) {

@@ -180,7 +180,7 @@ int cp_compare_main(int argc, char **argv)
 	char err[CP_CMP_ERR_MAX];
 	unsigned long v[CP_CMP_MODES_MAX];
 	unsigned int n, ok = 0;
-	double x, fake_mpps = 0;
+	double x = 0, fake_mpps = 0;
 	bool quiet = false, modes_given = false;
 	int o, rc;
 

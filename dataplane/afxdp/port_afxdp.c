@@ -712,8 +712,9 @@ static pid_t afxdp_prog_holder(uint32_t id, char *comm, size_t commlen)
 			link[len] = 0;
 			if (strcmp(link, "anon_inode:bpf-prog"))
 				continue;
-			snprintf(path, sizeof(path), "/proc/%d/fdinfo/%s", pid,
-				 fe->d_name);
+			if (snprintf(path, sizeof(path), "/proc/%d/fdinfo/%s",
+				     pid, fe->d_name) >= (int)sizeof(path))
+				continue;
 			f = fopen(path, "re");
 			if (!f)
 				continue;
@@ -1526,7 +1527,7 @@ int dp_afxdp_open(struct dp_port *p, const struct dp_port_conf *c, char *err,
 		snprintf(err, errlen, "port %s: too many afxdp ports", c->name);
 		goto err_free;
 	}
-	if (c->mtu && c->mtu + 14 + 8 > AFXDP_FRAME_SIZE) {
+	if (c->mtu && (unsigned int)c->mtu + 14 + 8 > AFXDP_FRAME_SIZE) {
 		ret = -EMSGSIZE;
 		snprintf(err, errlen,
 			 "port %s: MTU %u does not fit a %u-byte UMEM frame",

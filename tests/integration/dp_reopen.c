@@ -358,13 +358,15 @@ static int kern_cycle(struct dp *dp)
 	 * (worker 1); worker 0 forwards src to it (io) and would have none.
 	 * Refused, naming port, worker and the fix; out stays kernel. */
 	{
-		char ifname[IF_NAMESIZE];
+		char ifname[sizeof(pc.dev)];
 
 		pc = dp_config(dp)->ports[1].conf;
 		snprintf(ifname, sizeof(ifname), "%s", pc.dev);
 		snprintf(pc.backend, sizeof(pc.backend), "dpdk");
-		snprintf(pc.dev, sizeof(pc.dev),
-			 "net_af_packet_out,iface=%s,qpairs=1", ifname);
+		if (snprintf(pc.dev, sizeof(pc.dev),
+			     "net_af_packet_out,iface=%s,qpairs=1",
+			     ifname) >= (int)sizeof(pc.dev))
+			return 1; /* an interface name is never that long */
 		r = reopen_logged(dp, 1, &pc, err, sizeof(err),
 				  "dpdk io peer, one TX queue");
 		if (r != -EINVAL || !strstr(err, "port out: worker 0 forwards "
