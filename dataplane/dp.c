@@ -1407,23 +1407,32 @@ static bool worker_polls(const struct dp *dp, unsigned int w, uint16_t p)
  * every worker that forwards to it (only its pollers have a TX queue on
  * it: setup_worker).
  */
+/* Worker w's k-th port forwards in io mode: true, with its id and the
+ * peer it sends to. */
+static bool io_sender(const struct dp *dp, unsigned int w, unsigned int k,
+		      uint16_t *id, uint16_t *peer)
+{
+	*id = dp->conf.workers[w].ports[k];
+	*peer = atomic_load(&dp->rt[*id].peer);
+	return dp->rt[*id].rx_role == DP_RX_FORWARD &&
+	       atomic_load(&dp->rt[*id].mode) == DP_FWD_IO &&
+	       *peer < dp->nb_ports;
+}
+
 /* After a batch's new confs opened (TX queue counts known): every io
  * forwarder must still have a TX queue on its peer. The start-up rule
  * (setup_worker), for any backend: a device with fewer TX queues than
- * workers (net_ring; net_af_packet with qpairs = its pollers) gives one
- * only to the workers that poll it. */
+ * workers (net_ring; net_af_packet with fewer qpairs) gives one only to
+ * the workers that poll it. */
 static int check_io_txq(const struct dp *dp, char *err, size_t errlen)
 {
 	unsigned int w, k;
+	uint16_t id, peer;
 
 	for (w = 0; w < dp->nb_workers; w++) {
 		for (k = 0; k < dp->conf.workers[w].nb_ports; k++) {
-			uint16_t id = dp->conf.workers[w].ports[k];
-			uint16_t peer = atomic_load(&dp->rt[id].peer);
-
-			if (dp->rt[id].rx_role != DP_RX_FORWARD ||
-			    atomic_load(&dp->rt[id].mode) != DP_FWD_IO ||
-			    peer >= dp->nb_ports || !dp->opened[peer] ||
+			if (!io_sender(dp, w, k, &id, &peer) ||
+			    !dp->opened[peer] ||
 			    worker_txq(dp, w, peer) != DP_NO_QUEUE)
 				continue;
 			snprintf(err, errlen,
@@ -1477,13 +1486,10 @@ static int check_switch(const struct dp *dp, const struct dp_port_conf *nc,
 	}
 	for (w = 0; w < dp->nb_workers; w++) {
 		for (k = 0; k < dp->conf.workers[w].nb_ports; k++) {
-			uint16_t id = dp->conf.workers[w].ports[k];
-			uint16_t peer = atomic_load(&dp->rt[id].peer);
+			uint16_t id, peer;
 
-			if (dp->rt[id].rx_role != DP_RX_FORWARD ||
-			    atomic_load(&dp->rt[id].mode) != DP_FWD_IO ||
-			    peer >= dp->nb_ports || !is_afxdp(&nc[peer]) ||
-			    worker_polls(dp, w, peer))
+			if (!io_sender(dp, w, k, &id, &peer) ||
+			    !is_afxdp(&nc[peer]) || worker_polls(dp, w, peer))
 				continue;
 			snprintf(err, errlen,
 				 "port %s: an afxdp port is sent to only by "
