@@ -10,10 +10,14 @@
 # difference accounted as lost by the sequence numbers, none reordered or
 # duplicated), and the sink's counts equal to the receiving port's.
 #
-#   dp_gensink.sh LINERATED BACKEND TAG
+# SPREAD (dpdk only): the sink has 3 qpairs and two workers poll it, so
+# poller 0 reads RX queues 0 and 2, poller 1 queue 1 (port_dpdk.c
+# rx_spread); the generator's worker is one of them.
+#
+#   dp_gensink.sh LINERATED BACKEND TAG [SPREAD]
 set -uo pipefail
 
-lr=$1 backend=$2 tag=$3
+lr=$1 backend=$2 tag=$3 spread=${4:-}
 count=3000
 [ "$(id -u)" = 0 ] || { echo "SKIP: needs root (netns, veth)"; exit 77; }
 [ -x "$lr" ] || { echo "SKIP: $lr not built"; exit 77; }
@@ -39,6 +43,14 @@ if [ "$backend" = dpdk ]; then
 	# flows hashed over both) and one poller: the poller must read both,
 	# else about half the flows are lost and the counts below fail.
 	deva="net_af_packet0,iface=$a" devb="net_af_packet1,iface=$b,qpairs=2"
+	[ -n "$spread" ] && devb="net_af_packet1,iface=$b,qpairs=3"
+fi
+last=$(( $(nproc) - 1 ))
+workers="  - {core: $last, ports: [g, s]}"
+if [ -n "$spread" ]; then
+	[ "$last" -ge 1 ] || { echo "SKIP: needs 2 CPUs (two pollers)"; exit 77; }
+	workers="$workers
+  - {core: $((last - 1)), ports: [s]}"
 fi
 cat > "$tmp/c.yaml" <<CONF
 ports:
@@ -50,7 +62,7 @@ ports:
     generator: {ip_version: 46, flows: 8, rate_pps: 50000, count: $count}
   - {name: s, backend: $backend, dev: "$devb", ${extra}rx: sink}
 workers:
-  - {core: $(( $(nproc) - 1 )), ports: [g, s]}
+$workers
 CONF
 ip netns exec "$ns" "$lr" -q --no-control --no-huge -c "$tmp/c.yaml" -d 2 --summary \
 	--file-prefix "lr-dp-gs-$tag-$$" > "$tmp/out" 2>&1
