@@ -112,19 +112,72 @@ static inline bool ip4_csum_ok(const uint8_t *ip)
 	return ip4_csum_ok3(a, h, d);
 }
 
-/* TTL - 1 with the checksum adjusted in place (RFC 1624: the TTL/protocol
- * word drops by 0x0100, so the checksum rises by it, end-around carry).
- * The caller has checked TTL > 1. */
+/*
+ * TTL - 1 with the checksum adjusted in place (RFC 1624 eqn. 3: the
+ * TTL/protocol word drops by 0x0100, so the checksum rises by it,
+ * end-around carry). The caller has checked TTL > 1.
+ *
+ * The 32-bit word at IP offset 8, as loaded on a little-endian CPU, holds
+ * TTL in its low byte and the checksum field in its top 16 bits, with the
+ * checksum's big-endian high byte at bit 16. Both changes are x + 0xffff
+ * (ip4_ttl_dec_fused): TTL - 1 without a borrow, and the one's-complement
+ * carry out of the checksum's high byte lands in its low byte, which is
+ * where a plain carry from bit 23 goes. Two stored fields take the long
+ * way: 0xffff (legal, never computed) would carry out of the word, and
+ * 0xfeff would become 0xffff where eqn. 3 gives 0x0000; loaded, both read
+ * IP4_TTL_FUSED_LIM or more. Every other value and TTL gives the long
+ * way's bytes (checked for all of them; dp_l3 checks every field value
+ * against a fresh computation).
+ */
+#define IP4_TTL_FUSED_LIM 0xfffe0000u
+static_assert(RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN,
+	      "ip4_ttl_dec_fused reads TTL and checksum from one LE load");
+
+/* The caller has also checked the loaded word is below IP4_TTL_FUSED_LIM. */
+static inline void ip4_ttl_dec_fused(uint8_t *ip)
+{
+	uint32_t x;
+
+	memcpy(&x, ip + 8, 4);
+	x += 0xffff;
+	memcpy(ip + 8, &x, 4);
+}
+
 static inline void ip4_ttl_dec(uint8_t *ip)
 {
 	uint16_t c;
-	uint32_t check;
+	uint32_t x;
 
+	memcpy(&x, ip + 8, 4);
+	if (likely(x < IP4_TTL_FUSED_LIM)) {
+		ip4_ttl_dec_fused(ip);
+		return;
+	}
 	memcpy(&c, ip + 10, 2);
-	check = (uint32_t)c + rte_cpu_to_be_16(0x0100);
-	c = (uint16_t)(check + (check >= 0xffff));
+	x = (uint32_t)c + rte_cpu_to_be_16(0x0100);
+	c = (uint16_t)(x + (x >= 0xffff));
 	memcpy(ip + 10, &c, 2);
 	ip[8]--;
+}
+
+/* The Ethernet header a packet to next hop nh gets (neighbour MAC, egress
+ * port's MAC), as one 8-byte and one 4-byte store. */
+static inline void eth_hdr_of(const struct dp *dp,
+			      const struct dp_nexthop *nh, uint64_t *h8,
+			      uint32_t *h4)
+{
+	uint8_t hdr[12];
+
+	memcpy(hdr, nh->mac, 6);
+	memcpy(hdr + 6, dp->ports[nh->port].mac, 6);
+	memcpy(h8, hdr, 8);
+	memcpy(h4, hdr + 8, 4);
+}
+
+static inline void eth_hdr_write(uint8_t *f, uint64_t h8, uint32_t h4)
+{
+	memcpy(f, &h8, 8);
+	memcpy(f + 8, &h4, 4);
 }
 
 /* Resolve next hop nh for packet i (IP header at ip, dst at daddr); write
@@ -192,7 +245,6 @@ static inline bool l3_out4(const struct dp *dp, const struct dp_l3_table *t,
 
 		if (unlikely(nh4[i] != cached)) {
 			const struct dp_nexthop *nh = NULL;
-			uint8_t hdr[12];
 
 			if (nh4[i] != 0 && nh4[i] < t->nb_nh)
 				nh = &t->nh[nh4[i]];
@@ -204,18 +256,14 @@ static inline bool l3_out4(const struct dp *dp, const struct dp_l3_table *t,
 				slow = true;
 				continue;
 			}
-			memcpy(hdr, nh->mac, 6);
-			memcpy(hdr + 6, dp->ports[nh->port].mac, 6);
-			memcpy(&h8, hdr, 8);
-			memcpy(&h4, hdr + 8, 4);
+			eth_hdr_of(dp, nh, &h8, &h4);
 			port = nh->port;
 			cached = nh4[i];
 			fills++;
 		}
 		/* TTL > 1 was checked when the burst was classified. */
 		ip4_ttl_dec(iph4[i]);
-		memcpy(f, &h8, 8);
-		memcpy(f + 8, &h4, 4);
+		eth_hdr_write(f, h8, h4);
 		b->out[k] = port;
 	}
 	*one_port = port;
@@ -315,17 +363,16 @@ l3_fast4_check(uint8_t *const *data, const uint16_t *lens, uint16_t n,
 		memcpy(&h, f + 22, 8);
 		memcpy(&d, f + 30, 4);
 		tl = rte_be_to_cpu_16(tl);
-		/* IPv4, version 4 without options, TTL > 1, checksum field
-		 * not 0xffff or 0xfeff (see l3_fast4: the bytes as loaded
-		 * read 0xffff / 0xfffe), 20 <= total length <= what came in
-		 * (len >= 34 here), checksum valid. */
+		/* IPv4, version 4 without options, TTL > 1, a checksum
+		 * field ip4_ttl_dec_fused takes, 20 <= total length <= what
+		 * came in (len >= 34 here), checksum valid. */
 		if (unlikely(et != RTE_BE16(0x0800)))
 			return false;
 		if (unlikely((uint8_t)a != 0x45))
 			return false;
 		if (unlikely((uint8_t)h <= 1))
 			return false;
-		if (unlikely((uint32_t)h >= 0xfffe0000u))
+		if (unlikely((uint32_t)h >= IP4_TTL_FUSED_LIM))
 			return false;
 		if (unlikely((uint32_t)tl - 20 > len - 34))
 			return false;
@@ -347,8 +394,8 @@ l3_fast4_check(uint8_t *const *data, const uint16_t *lens, uint16_t n,
  *      length, TTL and the checksum from five loads), gather the
  *      destinations and prefetch their tbl24 lines;
  *   2. look each one up (the lines are in by now) and, while it names the
- *      burst's next hop, rewrite the frame: TTL - 1 and checksum + 0x0100
- *      in one 32-bit add (below), then the Ethernet header.
+ *      burst's next hop, rewrite the frame: ip4_ttl_dec_fused (pass 1
+ *      checked its precondition), then the Ethernet header.
  * Anything else sends the burst to the general path: a frame failing a
  * check in pass 1 before anything is written (so the general path sees
  * the burst untouched and names the reason), a different next hop in
@@ -358,24 +405,9 @@ l3_fast4_check(uint8_t *const *data, const uint16_t *lens, uint16_t n,
  * Returns the output port when the whole burst goes there (out[] is not
  * written), else DP_OUT_DROP with out[]/reason[] written for every packet,
  * or L3_SLOW (nothing written) for the general path.
- *
- * The 32-bit word at IP offset 8, as loaded on a little-endian CPU, holds
- * TTL in its low byte and the checksum field in its top 16 bits, with the
- * checksum's big-endian high byte at bit 16. TTL - 1 (TTL > 1: no
- * borrow) and checksum +' 0x0100 (RFC 1624: the TTL/protocol word fell by
- * 0x0100) is x + 0xffff: the one's-complement end-around carry out of the
- * checksum's high byte lands in its low byte, which is where a plain carry
- * from bit 23 goes. Two fields are left to the general path (pass 1): a
- * stored 0xffff (legal, never computed) would carry out of the word, and
- * 0xfeff would become 0xffff where RFC 1624's eqn. 3 (ip4_ttl_dec, and a
- * fresh computation) gives 0x0000; every other value comes out as
- * ip4_ttl_dec writes it (checked for all 65536 values and every TTL).
- * Little-endian only, like the loads it relies on (static_assert below).
  */
 #define L3_SLOW 0xfffe
 static_assert(L3_SLOW != DP_OUT_DROP, "L3_SLOW is not a port id");
-static_assert(RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN,
-	      "l3_fast4 reads header fields from little-endian loads");
 
 static inline uint16_t l3_fast4(const struct dp *dp,
 				const struct dp_l3_table *t,
@@ -386,7 +418,6 @@ static inline uint16_t l3_fast4(const struct dp *dp,
 	uint16_t n = b->n, i, e0, port;
 	uint64_t h8;
 	uint32_t h4;
-	uint8_t hdr[12];
 
 	if (!l3_fast4_check(b->data, b->len, n, tbl24, ip4))
 		return L3_SLOW;
@@ -396,21 +427,14 @@ static inline uint16_t l3_fast4(const struct dp *dp,
 		return L3_SLOW;
 	nh = &t->nh[e0];
 	port = nh->port;
-	memcpy(hdr, nh->mac, 6);
-	memcpy(hdr + 6, dp->ports[port].mac, 6);
-	memcpy(&h8, hdr, 8);
-	memcpy(&h4, hdr + 8, 4);
+	eth_hdr_of(dp, nh, &h8, &h4);
 	for (i = 0; i < n; i++) {
 		uint8_t *f = b->data[i];
-		uint32_t x;
 
 		if (unlikely(tbl24[ip4[i] >> 8] != e0))
 			break;
-		memcpy(&x, f + 22, 4);
-		x += 0xffff;
-		memcpy(f + 22, &x, 4);
-		memcpy(f, &h8, 8);
-		memcpy(f + 8, &h4, 4);
+		ip4_ttl_dec_fused(f + 14);
+		eth_hdr_write(f, h8, h4);
 	}
 	if (likely(i == n))
 		return port;

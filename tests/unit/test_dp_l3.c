@@ -389,7 +389,7 @@ static void test_fast_path_checksums(void **state)
 	struct dp_worker *w = calloc(1, sizeof(*w));
 	struct dp_burst *b = calloc(1, sizeof(*b));
 	struct dp_l3_table *t = fast_table();
-	unsigned int id = 0, i, ffff = 0, fast = 0, fastable;
+	unsigned int id, i, ffff = 0, fast = 0, fastable, parsed;
 	uint16_t one, cs;
 
 	(void)state;
@@ -397,32 +397,43 @@ static void test_fast_path_checksums(void **state)
 	assert_non_null(b);
 	w->dp = dp;
 	atomic_store(&dp->l3, t);
-	while (id < 65536) {
-		b->n = DP_BURST;
-		fastable = 1;
-		for (i = 0; i < DP_BURST; i++, id++) {
-			b->data[i] = frames[i];
-			b->len[i] = frame4(frames[i], 1, (uint16_t)id,
-					   (uint8_t)(2 + id % 254));
-			memcpy(&cs, frames[i] + 24, 2);
-			if (cs == 0) { /* the 0xffff twin of this header */
-				memset(frames[i] + 24, 0xff, 2);
-				assert_true(dp_ip4_hdr_csum_ok(frames[i] + 14));
-				ffff++;
+	/* Both ways: the fast path (and the general one for the bursts it
+	 * leaves), then all through the general path (parsed, as with the
+	 * ACL on), whose ip4_ttl_dec shares the fused add. */
+	for (parsed = 0; parsed < 2; parsed++) {
+		for (id = 0; id < 65536;) {
+			b->n = DP_BURST;
+			fastable = 1;
+			for (i = 0; i < DP_BURST; i++, id++) {
+				b->data[i] = frames[i];
+				b->len[i] = frame4(frames[i], 1, (uint16_t)id,
+						   (uint8_t)(2 + id % 254));
+				memcpy(&cs, frames[i] + 24, 2);
+				/* cs 0: its 0xffff twin */
+				if (cs == 0) {
+					memset(frames[i] + 24, 0xff, 2);
+					assert_true(dp_ip4_hdr_csum_ok(
+						frames[i] + 14));
+					ffff++;
+				}
+				memcpy(orig[i], frames[i], b->len[i]);
+				fastable &= frames[i][25] != 0xff ||
+					    frames[i][24] < 0xfe;
+				b->out[i] = 0x7777;
 			}
-			memcpy(orig[i], frames[i], b->len[i]);
-			fastable &= frames[i][25] != 0xff ||
-				    frames[i][24] < 0xfe;
-			b->out[i] = 0x7777;
+			if (parsed)
+				dp_parse_burst(b->data, b->len, b->n,
+					       b->meta);
+			one = dp_fwd_l3(w, b, parsed);
+			assert_int_equal(one, 1);
+			for (i = 0; i < DP_BURST; i++) {
+				check_fwd4(frames[i], orig[i], b->len[i],
+					   nmac1, 1);
+				if (!parsed && fastable)
+					assert_int_equal(b->out[i], 0x7777);
+			}
+			fast += !parsed && fastable;
 		}
-		one = dp_fwd_l3(w, b, false);
-		assert_int_equal(one, 1);
-		for (i = 0; i < DP_BURST; i++) {
-			check_fwd4(frames[i], orig[i], b->len[i], nmac1, 1);
-			if (fastable)
-				assert_int_equal(b->out[i], 0x7777);
-		}
-		fast += fastable;
 	}
 	assert_true(ffff > 0); /* the 0xffff field was exercised */
 	assert_true(fast > 65536 / DP_BURST * 9 / 10);
