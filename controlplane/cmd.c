@@ -1303,11 +1303,11 @@ static bool dev_iface(const struct dp_port_conf *c, char *ifname, size_t len)
  * port keeps its old conf on failure). dev: one per port (a list, or
  * ';'-separated); none or "": the port's own device, its interface carried
  * across backends (a kernel/afxdp port's interface X becomes DPDK
- * "net_af_packet_<port>,iface=X,qpairs=<workers>", a
- * DPDK vdev's iface=X the kernel/afxdp interface X). One qpair per worker
- * gives each worker a TX queue; the port's pollers read all the qpairs'
- * RX queues between them (port_dpdk.c rx_spread: net_af_packet fans
- * received flows out to every qpair).
+ * "net_af_packet_<port>,iface=X,qpairs=<workers>", a DPDK vdev's iface=X
+ * the kernel/afxdp interface X). One qpair per worker gives each worker a
+ * TX queue; the port's pollers read all the qpairs' RX queues between
+ * them (port_dpdk.c rx_spread: net_af_packet fans received flows out to
+ * every qpair).
  */
 static json_t *cmd_port_backend(struct cp_cmds *c, json_t *args,
 				struct cp_error *e)

@@ -112,19 +112,6 @@ static inline DP_SCALAR uint32_t meta_fill(struct dp_burst *b,
 	return s0 + s1;
 }
 
-/* The burst's buf[] doubles as the mbuf pointer array (uintptr_t and
- * pointers share size and representation here; the PMD writes and reads
- * the array behind a call the compiler cannot see through).
- *
- * len is data_len, the first segment's length: the pipeline sees first
- * segments only (scattered RX is not enabled, so only a PMD that chains
- * frames over the pool's 2 KiB buffers itself, net_pcap on jumbo frames,
- * makes more than one).
- *
- * Lazy (port.h): io forwards handles only, as testpmd's iofwd does, and
- * the bytes are summed from the mbufs (one load each, four sums in
- * flight); filling data[]/len[] for every packet cost ~11 instructions a
- * packet (callgrind). */
 /* Poller q's burst from its queues q, q + P, ... (more RX queues than
  * pollers: struct dpdk_port), taken in turn from a rotating start so that a
  * busy first queue cannot starve the others. */
@@ -144,6 +131,19 @@ static unsigned int rx_spread(struct dpdk_port *d, uint16_t q,
 	return n;
 }
 
+/* The burst's buf[] doubles as the mbuf pointer array (uintptr_t and
+ * pointers share size and representation here; the PMD writes and reads
+ * the array behind a call the compiler cannot see through).
+ *
+ * len is data_len, the first segment's length: the pipeline sees first
+ * segments only (scattered RX is not enabled, so only a PMD that chains
+ * frames over the pool's 2 KiB buffers itself, net_pcap on jumbo frames,
+ * makes more than one).
+ *
+ * Lazy (port.h): io forwards handles only, as testpmd's iofwd does, and
+ * the bytes are summed from the mbufs (one load each, four sums in
+ * flight); filling data[]/len[] for every packet cost ~11 instructions a
+ * packet (callgrind). */
 static inline __attribute__((always_inline)) uint16_t
 dpdk_rx_common(struct dp_port *p, uint16_t q, struct dp_burst *b,
 	       bool spread)
@@ -516,12 +516,11 @@ int dp_dpdk_open(struct dp_port *p, const struct dp_port_conf *c, char *err,
 	/* next[] is cache-line aligned: so is d. */
 	d = aligned_alloc(RTE_CACHE_LINE_SIZE,
 			  RTE_ALIGN_CEIL(sizeof(*d), RTE_CACHE_LINE_SIZE));
-	if (d != NULL)
-		memset(d, 0, sizeof(*d));
 	if (d == NULL) {
 		snprintf(err, errlen, "port %s: out of memory", c->name);
 		return -ENOMEM;
 	}
+	memset(d, 0, sizeof(*d));
 	devname_of(c->dev, d->devname, sizeof(d->devname));
 	if (rte_eth_dev_get_port_by_name(d->devname, &pid) != 0) {
 		ret = rte_dev_probe(c->dev);
