@@ -3,7 +3,7 @@
 """Description: every forwarding mode forwards the right bytes and counts
 its drops under the right reason.
 
-    dp_modes.py LINERATED CASE     (CASE: io, macswap, macswap_full, l3, l2flood, l2drop,
+    dp_modes.py LINERATED CASE     (CASE: io, io_full, macswap, macswap_full, l3, l2flood, l2drop,
                                     l2learn, acl, aclnonip, aclpermit, l2acl)
 
 Port a receives dp_pcaps/CASE_in.pcap (net_pcap rx_pcap); ports a, b, c
@@ -261,6 +261,13 @@ def main():
             got = read_pcap(os.path.join(tmp, port + ".pcap"))
             exp = read_pcap(os.path.join(PCAPS, "%s_%s.pcap" % (case, port))) \
                 if port in meta["out"] else []
+            # What linerate counts as sent is what the port wrote.
+            tx = (int(final.get(port, {}).get("tx_pkts", -1)),
+                  int(final.get(port, {}).get("tx_bytes", -1)))
+            if tx != (len(got), sum(map(len, got))):
+                errors.append("port %s: counted tx %d frames / %d bytes, "
+                              "wrote %d / %d" % (port, tx[0], tx[1], len(got),
+                                                 sum(map(len, got))))
             if meta["sorted"]:
                 got, exp = sorted(got), sorted(exp)
             if got != exp:
@@ -278,6 +285,10 @@ def main():
         if int(final.get("a", {}).get("rx_pkts", -1)) != meta["n_in"]:
             errors.append("port a rx_pkts %s, expected %d" % (
                 final.get("a", {}).get("rx_pkts"), meta["n_in"]))
+        in_bytes = sum(map(len, read_pcap(os.path.join(PCAPS, case + "_in.pcap"))))
+        if int(final.get("a", {}).get("rx_bytes", -1)) != in_bytes:
+            errors.append("port a rx_bytes %s, expected %d" % (
+                final.get("a", {}).get("rx_bytes"), in_bytes))
         if meta["acl_hits"]:
             hits = [int(final["acl"].get("hit%d" % i, -1))
                     for i in range(len(meta["acl_hits"]))]
