@@ -344,6 +344,13 @@ static int open_port(struct dp *dp, uint16_t id, char *err, size_t errlen)
 
 /* Worker idx's TX queue on port p (the queue plan at the top), or
  * DP_NO_QUEUE. */
+/* After any change to rt[] or a worker's txq[]: workers see the new values
+ * from their next round on (struct dp, rt_gen). */
+static void rt_changed(struct dp *dp)
+{
+	atomic_fetch_add_explicit(&dp->rt_gen, 1, memory_order_release);
+}
+
 static uint16_t worker_txq(const struct dp *dp, unsigned int idx, uint16_t p)
 {
 	uint16_t rank = 0, nonpoll = 0;
@@ -598,6 +605,7 @@ int dp_create(const struct dp_config *conf, struct dp **out, char *err,
 		atomic_store(&dp->rt[p].peer, pe->peer);
 		dp->rt[p].rx_role = (uint8_t)pe->rx_role;
 	}
+	rt_changed(dp);
 	atomic_store(&dp->l2_learn, conf->l2.learning);
 	atomic_store(&dp->l2_flood, conf->l2.flood);
 	plan_queues(dp);
@@ -1087,6 +1095,7 @@ int dp_port_set_mode(struct dp *dp, uint16_t port, enum dp_fwd_mode mode,
 		return -EINVAL;
 	}
 	atomic_store(&dp->rt[port].mode, (uint8_t)mode);
+	rt_changed(dp);
 	dp->conf.ports[port].mode = mode;
 	return 0;
 }
@@ -1096,6 +1105,7 @@ int dp_port_set_acl(struct dp *dp, uint16_t port, bool on)
 	if (port >= dp->nb_ports)
 		return -EINVAL;
 	atomic_store(&dp->rt[port].acl, on);
+	rt_changed(dp);
 	dp->conf.ports[port].acl = on;
 	return 0;
 }
@@ -1105,6 +1115,7 @@ int dp_port_set_peer(struct dp *dp, uint16_t port, uint16_t peer)
 	if (port >= dp->nb_ports || peer >= dp->nb_ports)
 		return -EINVAL;
 	atomic_store(&dp->rt[port].peer, peer);
+	rt_changed(dp);
 	dp->conf.ports[port].peer = peer;
 	return 0;
 }
@@ -1129,6 +1140,7 @@ int dp_port_start(struct dp *dp, uint16_t port, char *err, size_t errlen)
 		dp->started[port] = true;
 	}
 	atomic_store(&dp->rt[port].admin_up, true);
+	rt_changed(dp);
 	return 0;
 }
 
@@ -1142,6 +1154,7 @@ int dp_port_stop(struct dp *dp, uint16_t port)
 	if (port >= dp->nb_ports)
 		return -EINVAL;
 	atomic_store(&dp->rt[port].admin_up, false);
+	rt_changed(dp);
 	/* Every running worker flushes and lets go of the port's queues in
 	 * its own thread, as before a reopen: a stopped kernel socket that
 	 * stays readable must not stay in a worker's waiter, or every wait
@@ -1382,6 +1395,7 @@ static void mark_closed(struct dp *dp, uint16_t id)
 	dp->rt[id].nb_txq = 0;
 	for (w = 0; w < dp->nb_workers; w++)
 		dp->w[w]->txq[id] = DP_NO_QUEUE;
+	rt_changed(dp);
 }
 
 static bool is_afxdp(const struct dp_port_conf *c)
@@ -1579,12 +1593,14 @@ int dp_ports_reopen(struct dp *dp, unsigned int n, const uint16_t *ports,
 		was_started[p] = dp->started[p];
 		atomic_store(&dp->rt[p].admin_up, false);
 	}
+	rt_changed(dp);
 	for (i = 0; i < nb; i++) {
 		ret = quiesce_port(dp, order[i], err, errlen);
 		if (ret < 0) {
 			for (k = 0; k < nb; k++)
 				atomic_store(&dp->rt[order[k]].admin_up,
 					     was_up[order[k]]);
+			rt_changed(dp);
 			return ret;
 		}
 	}
@@ -1657,6 +1673,7 @@ int dp_ports_reopen(struct dp *dp, unsigned int n, const uint16_t *ports,
 		       dp->ports[p].mode_desc,
 		       ret < 0 ? ": the switch failed" : "");
 	}
+	rt_changed(dp);
 	dp_log(DP_LOG_INFO, "reopen of %u port(s) %s in %llu ms", nb,
 	       ret < 0 ? "reverted" : "done",
 	       (unsigned long long)(ms_now() - t0));
@@ -1916,6 +1933,7 @@ int dp_apply(struct dp *dp, const struct dp_config *c, char *err,
 			   sizeof(pe->gen)) != 0)
 			gen_each(dp, p, 2, &pe->gen);
 	}
+	rt_changed(dp);
 	atomic_store(&dp->l2_learn, c->l2.learning);
 	atomic_store(&dp->l2_flood, c->l2.flood);
 	/* Only the control thread reads the model. */

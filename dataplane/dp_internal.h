@@ -189,7 +189,12 @@ struct dp_worker {
 	uint16_t nb_rxq;
 	struct {
 		uint16_t port, queue;
+		/* The io fast path for this queue (poll_io_direct), valid
+		 * while dp->rt_gen == plan_gen: peer and its TX queue, or
+		 * DP_NO_QUEUE for the general path (poll_queue). */
+		uint16_t direct_peer, direct_txq;
 	} rxq[DP_PORT_MAX];
+	uint32_t plan_gen; /* dp->rt_gen the rxq[] plan was made for */
 	uint16_t txq[DP_PORT_MAX]; /* this worker's TX queue per port */
 	uint16_t nb_gen;
 	struct dp_gen_state *gen[DP_PORT_MAX];
@@ -213,6 +218,10 @@ struct dp {
 	bool opened[DP_PORT_MAX];
 	bool started[DP_PORT_MAX];
 	struct dp_port_rt rt[DP_PORT_MAX];
+	/* Bumped (release) after every change to rt[] or a worker's txq[]
+	 * (rt_changed): workers read it once a round and re-plan their
+	 * queues' paths when it moved. */
+	_Atomic uint32_t rt_gen;
 	unsigned int nb_workers;
 	struct dp_worker *w[DP_WORKER_MAX];
 	struct rte_rcu_qsbr *qsbr;

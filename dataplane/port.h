@@ -89,6 +89,16 @@ struct dp_port_ops {
 	dp_alloc_bufs_fn alloc_bufs;
 	dp_tx_flush_fn tx_flush;  /* may be NULL */
 	dp_fill_meta_fn fill_meta; /* lazy bursts; NULL: rx_burst fills all */
+	/* io in one call, for a port whose io peer has the same backend
+	 * and buffer domain (may be NULL): rx_burst of a lazy burst into b, then,
+	 * when it holds at least min packets, tx_burst of all of them to
+	 * queue oq of port op, freeing what could not be sent. Returns how
+	 * many were sent, *tx_bytes their bytes; -1 when it did not send
+	 * (b holds the burst, lazy, b->n may be 0), the caller goes on as
+	 * after rx_burst. */
+	int (*io_direct)(struct dp_port *p, uint16_t q, struct dp_port *op,
+			 uint16_t oq, struct dp_burst *b, uint16_t min,
+			 uint32_t *tx_bytes);
 	/* Cold path. */
 	int (*start)(struct dp_port *p);
 	void (*stop)(struct dp_port *p);

@@ -191,6 +191,46 @@ static DP_SCALAR uint16_t dpdk_rx_spread(struct dp_port *p, uint16_t q,
 	return dpdk_rx_common(p, q, b, true);
 }
 
+/* port.h io_direct: testpmd's iofwd in one call, rx and tx through the
+ * ethdev's own functions with no wrapper between them. */
+static inline __attribute__((always_inline)) int
+dpdk_io_common(struct dp_port *p, uint16_t q, struct dp_port *op, uint16_t oq,
+	       struct dp_burst *b, uint16_t min, uint32_t *tx_bytes,
+	       bool spread)
+{
+	const struct dpdk_port *od = op->priv;
+	struct rte_mbuf **m = (struct rte_mbuf **)(void *)b->buf;
+	uint16_t n = dpdk_rx_common(p, q, b, spread), sent, i;
+	uint32_t bytes = b->bytes;
+
+	if (n < min)
+		return -1;
+	sent = rte_eth_tx_burst(od->pid, oq, m, n);
+	if (unlikely(sent < n)) {
+		for (i = sent; i < n; i++)
+			bytes -= rte_pktmbuf_data_len(m[i]);
+		rte_pktmbuf_free_bulk(m + sent, n - sent);
+	}
+	*tx_bytes = bytes;
+	return sent;
+}
+
+static DP_SCALAR int dpdk_io_direct(struct dp_port *p, uint16_t q,
+				    struct dp_port *op, uint16_t oq,
+				    struct dp_burst *b, uint16_t min,
+				    uint32_t *tx_bytes)
+{
+	return dpdk_io_common(p, q, op, oq, b, min, tx_bytes, false);
+}
+
+static DP_SCALAR int dpdk_io_direct_spread(struct dp_port *p, uint16_t q,
+					   struct dp_port *op, uint16_t oq,
+					   struct dp_burst *b, uint16_t min,
+					   uint32_t *tx_bytes)
+{
+	return dpdk_io_common(p, q, op, oq, b, min, tx_bytes, true);
+}
+
 static DP_SCALAR void dpdk_fill_meta(struct dp_port *p, struct dp_burst *b)
 {
 	(void)p;
@@ -346,6 +386,7 @@ static const struct dp_port_ops dpdk_ops = {
 	.free_bufs = dpdk_free,
 	.alloc_bufs = dpdk_alloc,
 	.fill_meta = dpdk_fill_meta,
+	.io_direct = dpdk_io_direct,
 	.start = dpdk_start,
 	.stop = dpdk_stop,
 	.close = dpdk_close,
@@ -550,6 +591,7 @@ int dp_dpdk_open(struct dp_port *p, const struct dp_port_conf *c, char *err,
 		if (dpdk_spread_ops.rx_burst == NULL) {
 			dpdk_spread_ops = dpdk_ops;
 			dpdk_spread_ops.rx_burst = dpdk_rx_spread;
+			dpdk_spread_ops.io_direct = dpdk_io_direct_spread;
 		}
 		p->ops = &dpdk_spread_ops;
 	}

@@ -114,6 +114,15 @@ def case_macswap_full():
     return {"in": fin, "out": {"a": exp}, "drops": {}, "conf": "macswap"}
 
 
+def case_io_full():
+    """io on the fast path (worker.c poll_io_direct): 72 frames, 60..1514
+    bytes, go to b as they came; net_pcap hands them over as bursts of 32,
+    32 (each sent whole by one backend call) and 8 (buffered)."""
+    sizes = [1514, 60, 1500, 64] + [60 + (i * 389) % 1455 for i in range(68)]
+    fin = [ip4_udp_raw(sz, 100 + i) for i, sz in enumerate(sizes)]
+    return {"in": fin, "out": {"b": fin}, "drops": {}, "conf": "io"}
+
+
 def case_l3():
     bad = u4("10.1.5.5")
     bad[IP].chksum = 0x1234
@@ -220,7 +229,8 @@ def main():
     here = os.path.dirname(os.path.abspath(__file__))
     outdir = sys.argv[1] if len(sys.argv) > 1 else os.path.join(here, "dp_pcaps")
     os.makedirs(outdir, exist_ok=True)
-    cases = {"io": case_io(), "macswap": case_macswap(),
+    cases = {"io": case_io(), "io_full": case_io_full(),
+             "macswap": case_macswap(),
              "macswap_full": case_macswap_full(), "l3": case_l3(),
              "l2flood": case_l2(True), "l2drop": case_l2(False),
              "l2learn": case_l2learn(),

@@ -106,6 +106,23 @@ static uint16_t stall_rx(struct dp_port *p, uint16_t q, struct dp_burst *b)
 	return stall_orig->rx_burst(p, q, b);
 }
 
+/* The same on the io fast path, which receives through io_direct. */
+static int stall_io_direct(struct dp_port *p, uint16_t q, struct dp_port *op,
+			   uint16_t oq, struct dp_burst *b, uint16_t min,
+			   uint32_t *tx_bytes)
+{
+	int one = 1;
+
+	if (atomic_compare_exchange_strong(&stall, &one, 2)) {
+		struct timespec ts = { 0, 1000 * 1000 };
+
+		while (atomic_load(&stall) == 2)
+			nanosleep(&ts, NULL);
+		atomic_store(&stall, 0);
+	}
+	return stall_orig->io_direct(p, q, op, oq, b, min, tx_bytes);
+}
+
 static void drain_one(const uint8_t *f, size_t len)
 {
 	struct dp_gen_payload pl;
@@ -953,6 +970,8 @@ int main(int argc, char **argv)
 	stall_orig = dp_port_get(dp, 0)->ops;
 	stall_ops = *stall_orig;
 	stall_ops.rx_burst = stall_rx;
+	if (stall_orig->io_direct)
+		stall_ops.io_direct = stall_io_direct;
 	((struct dp_port *)dp_port_get(dp, 0))->ops = &stall_ops;
 	dp_port_start(dp, 0, err, sizeof(err));
 	atomic_store(&stall, 1);

@@ -1,0 +1,290 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Description: the io fast path (worker.c poll_io_direct, planned once per
+ * rt_gen) follows every run-time change of the settings it was planned
+ * from, and counts what it moves exactly.
+ *
+ * Port src (net_pcap, infinite_rx: 64 frames of 98 bytes, replayed, so the
+ * worker takes full bursts and sends them whole) forwards io to out; out
+ * and alt are net_null ports nobody polls. Each step changes one setting
+ * and then checks, over a 100 ms window after a 50 ms settle (a worker
+ * re-plans at its next round), which ports' ethdev TX counters still move:
+ *   start                     out moves, the queue is planned direct to out
+ *   peer alt                  alt moves, out is still
+ *   mode macswap              src moves (back out of src), out/alt still,
+ *                             not direct
+ *   mode io, ACL on           alt moves (permit), not direct
+ *   ACL off                   alt moves, direct to alt again
+ *   alt stopped               nothing leaves, port_down drops move
+ *   alt started               alt moves, direct again
+ * A setting the plan missed shows as the old port still moving. At the end
+ * (workers stopped) linerate's counters equal the ethdevs': src RX packets
+ * and bytes, and per output port TX packets (bytes: 98 each; net_null
+ * counts no bytes). Needs root (DPDK): exits 77 without it. No rates are
+ * asserted: a starved worker only makes a window wait longer (up to 10 s).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <rte_ethdev.h>
+
+#include "dp_internal.h"
+
+#define FRAMES 64
+#define FRAME_LEN 98
+
+static struct dp *g_dp;
+static uint16_t eth[3]; /* ethdev port ids of src, out, alt */
+static const char *const names[3] = { "src", "out", "alt" };
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
+
+	nanosleep(&ts, NULL);
+}
+
+static uint64_t opackets(unsigned int k)
+{
+	struct rte_eth_stats s;
+
+	if (rte_eth_stats_get(eth[k], &s) != 0)
+		return 0;
+	return s.opackets;
+}
+
+/* 64 IPv4/UDP frames of FRAME_LEN bytes, each its own destination. */
+static int write_pcap(const char *path)
+{
+	FILE *f = fopen(path, "wb");
+	uint32_t gh[6] = { 0xa1b2c3d4, 0x00040002, 0, 0, 65535, 1 };
+	unsigned int i;
+
+	if (f == NULL)
+		return -1;
+	fwrite(gh, sizeof(gh), 1, f);
+	for (i = 0; i < FRAMES; i++) {
+		uint8_t fr[FRAME_LEN] = { 0x02, 0, 0, 0, 0, 0x01, 0x02, 0,
+					  0,    0, 0, 0x09, 0x08, 0 };
+		uint32_t rh[4] = { 0, i, FRAME_LEN, FRAME_LEN };
+
+		fr[14] = 0x45;
+		fr[16] = 0;
+		fr[17] = FRAME_LEN - 14;
+		fr[22] = 64;
+		fr[23] = 17;
+		fr[33] = (uint8_t)i;
+		fwrite(rh, sizeof(rh), 1, f);
+		fwrite(fr, sizeof(fr), 1, f);
+	}
+	return fclose(f);
+}
+
+static uint16_t planned(void)
+{
+	/* The worker writes it at its next round after a change; read after
+	 * a settle, a torn or stale read shows as a failure, not a pass. */
+	return *(volatile uint16_t *)&g_dp->w[0]->rxq[0].direct_peer;
+}
+
+/*
+ * After a settle, which of src/out/alt send within a window: the ones in
+ * moving must (waiting up to 10 s for a starved worker), the others must
+ * not. Returns 0 or 1 after printing why.
+ */
+static int expect(const char *step, const bool moving[3], uint16_t direct)
+{
+	uint64_t a[3], b[3];
+	unsigned int k, t;
+	int bad = 0;
+
+	sleep_ms(50);
+	for (k = 0; k < 3; k++)
+		a[k] = opackets(k);
+	for (t = 0; t < 100; t++) {
+		bool all = true;
+
+		sleep_ms(100);
+		for (k = 0; k < 3; k++) {
+			b[k] = opackets(k);
+			if (moving[k] && b[k] == a[k])
+				all = false;
+		}
+		if (all)
+			break;
+	}
+	for (k = 0; k < 3; k++) {
+		b[k] = opackets(k);
+		if (moving[k] && b[k] == a[k]) {
+			printf("FAIL: %s: port %s sent nothing\n", step,
+			       names[k]);
+			bad = 1;
+		}
+	}
+	/* The still ones, over a fresh window. */
+	for (k = 0; k < 3; k++)
+		a[k] = opackets(k);
+	sleep_ms(100);
+	for (k = 0; k < 3; k++)
+		if (!moving[k] && opackets(k) != a[k]) {
+			printf("FAIL: %s: port %s still sends (%lu in 100 ms)\n",
+			       step, names[k],
+			       (unsigned long)(opackets(k) - a[k]));
+			bad = 1;
+		}
+	if (planned() != direct) {
+		printf("FAIL: %s: src's queue planned %s, expected %s\n", step,
+		       planned() == DP_NO_QUEUE ? "general"
+						: names[planned()],
+		       direct == DP_NO_QUEUE ? "general" : names[direct]);
+		bad = 1;
+	}
+	printf("%s: %s\n", step, bad ? "FAIL" : "ok");
+	return bad;
+}
+
+int main(int argc, char **argv)
+{
+	static const bool to_out[3] = { false, true, false };
+	static const bool to_alt[3] = { false, false, true };
+	static const bool to_src[3] = { true, false, false };
+	static const bool none[3] = { false, false, false };
+	struct dp_config c;
+	struct dp_worker_stats st;
+	struct rte_eth_stats es;
+	char err[512], pcap[64];
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	uint64_t down0;
+	unsigned int k;
+	int bad = 0;
+
+	(void)argc;
+	if (geteuid() != 0) {
+		printf("SKIP: needs root (DPDK)\n");
+		return 77;
+	}
+	snprintf(pcap, sizeof(pcap), "/tmp/lr-dp-fastpath-%d.pcap",
+		 (int)getpid());
+	if (write_pcap(pcap) != 0) {
+		printf("FAIL: cannot write %s\n", pcap);
+		return 1;
+	}
+	dp_config_init(&c);
+	snprintf(c.eal.file_prefix, sizeof(c.eal.file_prefix),
+		 "lr-dp-fastpath-%d", (int)getpid());
+	snprintf(c.eal.log_level, sizeof(c.eal.log_level), "warning");
+	c.eal.hugepages = 0;
+	c.nb_ports = 3;
+	for (k = 0; k < 3; k++) {
+		struct dp_port_entry *p = &c.ports[k];
+
+		dp_port_entry_init(p, (uint16_t)k);
+		snprintf(p->conf.name, sizeof(p->conf.name), "%s", names[k]);
+		if (k == 0)
+			snprintf(p->conf.dev, sizeof(p->conf.dev),
+				 "net_pcap_fp0,rx_pcap=%s,infinite_rx=1,"
+				 "tx_pcap=/dev/null",
+				 pcap);
+		else
+			snprintf(p->conf.dev, sizeof(p->conf.dev),
+				 "net_null_fp%u", k);
+		p->conf.mac_set = true;
+		p->conf.mac[0] = 2;
+		p->conf.mac[5] = (uint8_t)(k + 1);
+		p->rx_role = k == 0 ? DP_RX_FORWARD : DP_RX_DROP;
+	}
+	c.ports[0].mode = DP_FWD_IO;
+	c.ports[0].peer = 1;
+	c.nb_workers = 1;
+	c.workers[0].core = ncpu > 1 ? (int)ncpu - 1 : 0;
+	c.workers[0].nb_ports = 1;
+	c.workers[0].ports[0] = 0;
+
+	if (dp_eal_init(&c, argv[0], err, sizeof(err)) < 0) {
+		printf("FAIL: %s\n", err);
+		unlink(pcap);
+		return 1;
+	}
+	if (dp_create(&c, &g_dp, err, sizeof(err)) < 0 ||
+	    dp_start(g_dp, err, sizeof(err)) < 0) {
+		printf("FAIL: %s\n", err);
+		unlink(pcap);
+		return 1;
+	}
+	for (k = 0; k < 3; k++)
+		eth[k] = (uint16_t)dp_dpdk_port_id(dp_port_get(g_dp, (uint16_t)k));
+
+	bad |= expect("start", to_out, 1);
+	dp_port_set_peer(g_dp, 0, 2);
+	bad |= expect("peer alt", to_alt, 2);
+	dp_port_set_mode(g_dp, 0, DP_FWD_MACSWAP, err, sizeof(err));
+	bad |= expect("mode macswap", to_src, DP_NO_QUEUE);
+	dp_port_set_mode(g_dp, 0, DP_FWD_IO, err, sizeof(err));
+	dp_port_set_acl(g_dp, 0, true);
+	bad |= expect("mode io, ACL on", to_alt, DP_NO_QUEUE);
+	dp_port_set_acl(g_dp, 0, false);
+	bad |= expect("ACL off", to_alt, 2);
+	dp_stats_total(g_dp, &st);
+	down0 = st.drops[LR_R_PORT_DOWN];
+	dp_port_stop(g_dp, 2);
+	bad |= expect("alt stopped", none, DP_NO_QUEUE);
+	dp_stats_total(g_dp, &st);
+	if (st.drops[LR_R_PORT_DOWN] == down0) {
+		printf("FAIL: alt stopped: no port_down drops\n");
+		bad = 1;
+	}
+	if (dp_port_start(g_dp, 2, err, sizeof(err)) < 0) {
+		printf("FAIL: start alt: %s\n", err);
+		bad = 1;
+	}
+	bad |= expect("alt started", to_alt, 2);
+
+	dp_stop(g_dp);
+	dp_stats_total(g_dp, &st);
+	rte_eth_stats_get(eth[0], &es);
+	printf("src rx %lu pkts %lu bytes (ethdev %lu / %lu); tx out %lu alt "
+	       "%lu src %lu (ethdev %lu / %lu / %lu); port_down %lu tx_full "
+	       "%lu\n",
+	       (unsigned long)st.port[0].rx_pkts,
+	       (unsigned long)st.port[0].rx_bytes, (unsigned long)es.ipackets,
+	       (unsigned long)es.ibytes, (unsigned long)st.port[1].tx_pkts,
+	       (unsigned long)st.port[2].tx_pkts,
+	       (unsigned long)st.port[0].tx_pkts, (unsigned long)opackets(1),
+	       (unsigned long)opackets(2), (unsigned long)opackets(0),
+	       (unsigned long)st.drops[LR_R_PORT_DOWN],
+	       (unsigned long)st.drops[LR_R_TX_FULL]);
+	if (st.port[0].rx_pkts != es.ipackets ||
+	    st.port[0].rx_bytes != es.ibytes ||
+	    st.port[0].rx_bytes != st.port[0].rx_pkts * FRAME_LEN) {
+		printf("FAIL: src's RX counters differ from the ethdev's\n");
+		bad = 1;
+	}
+	for (k = 0; k < 3; k++)
+		if (st.port[k].tx_pkts != opackets(k) ||
+		    st.port[k].tx_bytes != st.port[k].tx_pkts * FRAME_LEN) {
+			printf("FAIL: port %s: TX %lu pkts / %lu bytes, ethdev "
+			       "%lu pkts\n",
+			       names[k], (unsigned long)st.port[k].tx_pkts,
+			       (unsigned long)st.port[k].tx_bytes,
+			       (unsigned long)opackets(k));
+			bad = 1;
+		}
+	if (st.port[0].rx_pkts != st.port[0].tx_pkts + st.port[1].tx_pkts +
+					  st.port[2].tx_pkts +
+					  st.drops[LR_R_PORT_DOWN] +
+					  st.drops[LR_R_TX_FULL]) {
+		printf("FAIL: received is not sent + dropped\n");
+		bad = 1;
+	}
+	dp_destroy(g_dp);
+	dp_config_free(&c);
+	dp_eal_cleanup();
+	unlink(pcap);
+	printf("%s\n", bad ? "FAIL" : "PASS: the io fast path follows every "
+				      "change");
+	return bad;
+}
