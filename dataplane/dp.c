@@ -342,15 +342,15 @@ static int open_port(struct dp *dp, uint16_t id, char *err, size_t errlen)
 	return 0;
 }
 
-/* Worker idx's TX queue on port p (the queue plan at the top), or
- * DP_NO_QUEUE. */
-/* After any change to rt[] or a worker's txq[]: workers see the new values
- * from their next round on (struct dp, rt_gen). */
+/* After any change to rt[] or a worker's txq[]: a worker re-plans its
+ * queues (worker.c worker_plan) before its next io fast-path poll. */
 static void rt_changed(struct dp *dp)
 {
 	atomic_fetch_add_explicit(&dp->rt_gen, 1, memory_order_release);
 }
 
+/* Worker idx's TX queue on port p (the queue plan at the top), or
+ * DP_NO_QUEUE. */
 static uint16_t worker_txq(const struct dp *dp, unsigned int idx, uint16_t p)
 {
 	uint16_t rank = 0, nonpoll = 0;

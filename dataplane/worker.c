@@ -21,11 +21,13 @@
  * backend call (io_direct) that receives and, for a full burst, sends it
  * whole. Its settings are not read per burst but planned (worker_plan)
  * whenever dp->rt_gen moves, which every change to them bumps (dp.c
- * rt_changed); the round reads rt_gen once.
+ * rt_changed): one load of rt_gen a round and one before each fast-path
+ * poll, so a burst received after a change returned (a round can wait in
+ * a kernel port's rx_burst for up to 100 ms) sees it.
  *
  * Per packet: no syscall, lock, atomic RMW or log line; counters are plain
  * adds into this worker's own block; per-port settings are relaxed atomic
- * loads once per burst.
+ * loads once per burst (the fast path: rt_gen, once per burst).
  */
 #include <errno.h>
 #include <sched.h>
@@ -472,8 +474,15 @@ static void worker_loop(struct dp_worker *w)
 			uint16_t pid = w->rxq[i].port;
 
 			if (w->rxq[i].direct_peer != DP_NO_QUEUE) {
-				moved += poll_io_direct(w, i);
-				continue;
+				/* The plan may be a kernel wait old. */
+				gen = atomic_load_explicit(&dp->rt_gen,
+							   memory_order_acquire);
+				if (unlikely(gen != w->plan_gen))
+					worker_plan(w, gen);
+				if (w->rxq[i].direct_peer != DP_NO_QUEUE) {
+					moved += poll_io_direct(w, i);
+					continue;
+				}
 			}
 			if (!atomic_load_explicit(&dp->rt[pid].admin_up,
 						  memory_order_relaxed))

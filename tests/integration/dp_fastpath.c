@@ -6,9 +6,10 @@
  *
  * Port src (net_pcap, infinite_rx: 64 frames of 98 bytes, replayed, so the
  * worker takes full bursts and sends them whole) forwards io to out; out
- * and alt are net_null ports nobody polls. Each step changes one setting
- * and then checks, over a 100 ms window after a 50 ms settle (a worker
- * re-plans at its next round), which ports' ethdev TX counters still move:
+ * and alt are net_null ports nobody polls. Each step changes one setting,
+ * waits until the worker has planned for it (up to 10 s), and checks over
+ * 100 ms windows which ports' ethdev TX counters move, and whether src's
+ * io_direct (counted by a wrapper in src's ops) sends:
  *   start                     out moves, the queue is planned direct to out
  *   peer alt                  alt moves, out is still
  *   mode macswap              src moves (back out of src), out/alt still,
@@ -17,13 +18,15 @@
  *   ACL off                   alt moves, direct to alt again
  *   alt stopped               nothing leaves, port_down drops move
  *   alt started               alt moves, direct again
- * A setting the plan missed shows as the old port still moving. At the end
+ * A setting the plan missed shows as the old port still moving; a fast
+ * path that never sends, as no io_direct send where one is due. At the end
  * (workers stopped) linerate's counters equal the ethdevs': src RX packets
  * and bytes, and per output port TX packets (bytes: 98 each; net_null
  * counts no bytes). Needs root (DPDK): exits 77 without it. No rates are
  * asserted: a starved worker only makes a window wait longer (up to 10 s).
  */
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +41,9 @@
 #define FRAME_LEN 98
 
 static struct dp *g_dp;
+static const struct dp_port_ops *orig_ops;
+static struct dp_port_ops count_ops;
+static _Atomic uint64_t direct_sends; /* io_direct calls that sent */
 static uint16_t eth[3]; /* ethdev port ids of src, out, alt */
 static const char *const names[3] = { "src", "out", "alt" };
 
@@ -84,6 +90,31 @@ static int write_pcap(const char *path)
 	return fclose(f);
 }
 
+static int count_io_direct(struct dp_port *p, uint16_t q, struct dp_port *op,
+			   uint16_t oq, struct dp_burst *b, uint16_t min,
+			   uint32_t *tx_bytes)
+{
+	int r = orig_ops->io_direct(p, q, op, oq, b, min, tx_bytes);
+
+	if (r >= 0)
+		atomic_fetch_add_explicit(&direct_sends, 1,
+					  memory_order_relaxed);
+	return r;
+}
+
+/* Until the worker has planned for the last change (10 s at most). */
+static void wait_planned(void)
+{
+	unsigned int t;
+
+	for (t = 0; t < 1000; t++) {
+		if (*(volatile uint32_t *)&g_dp->w[0]->plan_gen ==
+		    atomic_load(&g_dp->rt_gen))
+			return;
+		sleep_ms(10);
+	}
+}
+
 static uint16_t planned(void)
 {
 	/* The worker writes it at its next round after a change; read after
@@ -98,11 +129,12 @@ static uint16_t planned(void)
  */
 static int expect(const char *step, const bool moving[3], uint16_t direct)
 {
-	uint64_t a[3], b[3];
+	uint64_t a[3], b[3], d0;
 	unsigned int k, t;
 	int bad = 0;
 
-	sleep_ms(50);
+	wait_planned();
+	d0 = atomic_load(&direct_sends);
 	for (k = 0; k < 3; k++)
 		a[k] = opackets(k);
 	for (t = 0; t < 100; t++) {
@@ -125,10 +157,19 @@ static int expect(const char *step, const bool moving[3], uint16_t direct)
 			bad = 1;
 		}
 	}
+	if (direct != DP_NO_QUEUE && atomic_load(&direct_sends) == d0) {
+		printf("FAIL: %s: io_direct sent nothing\n", step);
+		bad = 1;
+	}
 	/* The still ones, over a fresh window. */
+	d0 = atomic_load(&direct_sends);
 	for (k = 0; k < 3; k++)
 		a[k] = opackets(k);
 	sleep_ms(100);
+	if (direct == DP_NO_QUEUE && atomic_load(&direct_sends) != d0) {
+		printf("FAIL: %s: io_direct still sends\n", step);
+		bad = 1;
+	}
 	for (k = 0; k < 3; k++)
 		if (!moving[k] && opackets(k) != a[k]) {
 			printf("FAIL: %s: port %s still sends (%lu in 100 ms)\n",
@@ -209,8 +250,21 @@ int main(int argc, char **argv)
 		unlink(pcap);
 		return 1;
 	}
-	if (dp_create(&c, &g_dp, err, sizeof(err)) < 0 ||
-	    dp_start(g_dp, err, sizeof(err)) < 0) {
+	if (dp_create(&c, &g_dp, err, sizeof(err)) < 0) {
+		printf("FAIL: %s\n", err);
+		unlink(pcap);
+		return 1;
+	}
+	/* Before any worker runs: count src's io_direct sends. */
+	orig_ops = dp_port_get(g_dp, 0)->ops;
+	if (orig_ops->io_direct == NULL) {
+		printf("FAIL: the DPDK backend has no io_direct\n");
+		return 1;
+	}
+	count_ops = *orig_ops;
+	count_ops.io_direct = count_io_direct;
+	((struct dp_port *)dp_port_get(g_dp, 0))->ops = &count_ops;
+	if (dp_start(g_dp, err, sizeof(err)) < 0) {
 		printf("FAIL: %s\n", err);
 		unlink(pcap);
 		return 1;
