@@ -18,11 +18,15 @@
  *   ACL off                   alt moves, direct to alt again
  *   alt stopped               nothing leaves, port_down drops move
  *   alt started               alt moves, direct again
+ *   peer full                 a net_ring nobody reads: it takes what fits,
+ *                             then io_direct sends part of a burst or none
+ *                             and frees the rest, counted tx_full
  * A setting the plan missed shows as the old port still moving; a fast
  * path that never sends, as no io_direct send where one is due. At the end
  * (workers stopped) linerate's counters equal the ethdevs': src RX packets
  * and bytes, and per output port TX packets (bytes: 98 each; net_null
- * counts no bytes). Needs root (DPDK): exits 77 without it. No rates are
+ * and net_ring count no bytes), and src's RX is every port's TX plus the
+ * port_down and tx_full drops. Needs root (DPDK): exits 77 without it. No rates are
  * asserted: a starved worker only makes a window wait longer (up to 10 s).
  */
 #include <errno.h>
@@ -39,13 +43,14 @@
 
 #define FRAMES 64
 #define FRAME_LEN 98
+#define NP 4 /* src, out, alt, full */
 
 static struct dp *g_dp;
 static const struct dp_port_ops *orig_ops;
 static struct dp_port_ops count_ops;
 static _Atomic uint64_t direct_sends; /* io_direct calls that sent */
-static uint16_t eth[3]; /* ethdev port ids of src, out, alt */
-static const char *const names[3] = { "src", "out", "alt" };
+static uint16_t eth[NP]; /* ethdev port ids */
+static const char *const names[NP] = { "src", "out", "alt", "full" };
 
 static void sleep_ms(long ms)
 {
@@ -127,21 +132,21 @@ static uint16_t planned(void)
  * moving must (waiting up to 10 s for a starved worker), the others must
  * not. Returns 0 or 1 after printing why.
  */
-static int expect(const char *step, const bool moving[3], uint16_t direct)
+static int expect(const char *step, const bool moving[NP], uint16_t direct)
 {
-	uint64_t a[3], b[3], d0;
+	uint64_t a[NP], b[NP], d0;
 	unsigned int k, t;
 	int bad = 0;
 
 	wait_planned();
 	d0 = atomic_load(&direct_sends);
-	for (k = 0; k < 3; k++)
+	for (k = 0; k < NP; k++)
 		a[k] = opackets(k);
 	for (t = 0; t < 100; t++) {
 		bool all = true;
 
 		sleep_ms(100);
-		for (k = 0; k < 3; k++) {
+		for (k = 0; k < NP; k++) {
 			b[k] = opackets(k);
 			if (moving[k] && b[k] == a[k])
 				all = false;
@@ -149,7 +154,7 @@ static int expect(const char *step, const bool moving[3], uint16_t direct)
 		if (all)
 			break;
 	}
-	for (k = 0; k < 3; k++) {
+	for (k = 0; k < NP; k++) {
 		b[k] = opackets(k);
 		if (moving[k] && b[k] == a[k]) {
 			printf("FAIL: %s: port %s sent nothing\n", step,
@@ -163,14 +168,14 @@ static int expect(const char *step, const bool moving[3], uint16_t direct)
 	}
 	/* The still ones, over a fresh window. */
 	d0 = atomic_load(&direct_sends);
-	for (k = 0; k < 3; k++)
+	for (k = 0; k < NP; k++)
 		a[k] = opackets(k);
 	sleep_ms(100);
 	if (direct == DP_NO_QUEUE && atomic_load(&direct_sends) != d0) {
 		printf("FAIL: %s: io_direct still sends\n", step);
 		bad = 1;
 	}
-	for (k = 0; k < 3; k++)
+	for (k = 0; k < NP; k++)
 		if (!moving[k] && opackets(k) != a[k]) {
 			printf("FAIL: %s: port %s still sends (%lu in 100 ms)\n",
 			       step, names[k],
@@ -190,10 +195,10 @@ static int expect(const char *step, const bool moving[3], uint16_t direct)
 
 int main(int argc, char **argv)
 {
-	static const bool to_out[3] = { false, true, false };
-	static const bool to_alt[3] = { false, false, true };
-	static const bool to_src[3] = { true, false, false };
-	static const bool none[3] = { false, false, false };
+	static const bool to_out[NP] = { false, true, false, false };
+	static const bool to_alt[NP] = { false, false, true, false };
+	static const bool to_src[NP] = { true, false, false, false };
+	static const bool none[NP] = { false, false, false, false };
 	struct dp_config c;
 	struct dp_worker_stats st;
 	struct rte_eth_stats es;
@@ -219,8 +224,8 @@ int main(int argc, char **argv)
 		 "lr-dp-fastpath-%d", (int)getpid());
 	snprintf(c.eal.log_level, sizeof(c.eal.log_level), "warning");
 	c.eal.hugepages = 0;
-	c.nb_ports = 3;
-	for (k = 0; k < 3; k++) {
+	c.nb_ports = NP;
+	for (k = 0; k < NP; k++) {
 		struct dp_port_entry *p = &c.ports[k];
 
 		dp_port_entry_init(p, (uint16_t)k);
@@ -230,9 +235,12 @@ int main(int argc, char **argv)
 				 "net_pcap_fp0,rx_pcap=%s,infinite_rx=1,"
 				 "tx_pcap=/dev/null",
 				 pcap);
-		else
+		else if (k < 3)
 			snprintf(p->conf.dev, sizeof(p->conf.dev),
 				 "net_null_fp%u", k);
+		else /* a ring nobody reads: full after its size */
+			snprintf(p->conf.dev, sizeof(p->conf.dev),
+				 "net_ring_fp%u", k);
 		p->conf.mac_set = true;
 		p->conf.mac[0] = 2;
 		p->conf.mac[5] = (uint8_t)(k + 1);
@@ -269,7 +277,7 @@ int main(int argc, char **argv)
 		unlink(pcap);
 		return 1;
 	}
-	for (k = 0; k < 3; k++)
+	for (k = 0; k < NP; k++)
 		eth[k] = (uint16_t)dp_dpdk_port_id(dp_port_get(g_dp, (uint16_t)k));
 
 	bad |= expect("start", to_out, 1);
@@ -296,6 +304,26 @@ int main(int argc, char **argv)
 		bad = 1;
 	}
 	bad |= expect("alt started", to_alt, 2);
+	/* A peer that takes part of a burst and then nothing: io_direct
+	 * frees the rest and the worker counts it tx_full. */
+	dp_stats_total(g_dp, &st);
+	down0 = st.drops[LR_R_TX_FULL];
+	dp_port_set_peer(g_dp, 0, 3);
+	wait_planned();
+	for (k = 0; k < 1000 && (st.drops[LR_R_TX_FULL] == down0 ||
+				 opackets(3) == 0); k++) {
+		sleep_ms(10);
+		dp_stats_total(g_dp, &st);
+	}
+	if (planned() != 3 || opackets(3) == 0 ||
+	    st.drops[LR_R_TX_FULL] == down0) {
+		printf("FAIL: full peer: planned %u, %lu sent, no tx_full "
+		       "drops\n",
+		       planned(), (unsigned long)opackets(3));
+		bad = 1;
+	}
+	printf("full peer: %s (ring took %lu)\n", bad ? "FAIL" : "ok",
+	       (unsigned long)opackets(3));
 
 	dp_stop(g_dp);
 	dp_stats_total(g_dp, &st);
@@ -317,7 +345,7 @@ int main(int argc, char **argv)
 		printf("FAIL: src's RX counters differ from the ethdev's\n");
 		bad = 1;
 	}
-	for (k = 0; k < 3; k++)
+	for (k = 0; k < NP; k++)
 		if (st.port[k].tx_pkts != opackets(k) ||
 		    st.port[k].tx_bytes != st.port[k].tx_pkts * FRAME_LEN) {
 			printf("FAIL: port %s: TX %lu pkts / %lu bytes, ethdev "
@@ -329,6 +357,7 @@ int main(int argc, char **argv)
 		}
 	if (st.port[0].rx_pkts != st.port[0].tx_pkts + st.port[1].tx_pkts +
 					  st.port[2].tx_pkts +
+					  st.port[3].tx_pkts +
 					  st.drops[LR_R_PORT_DOWN] +
 					  st.drops[LR_R_TX_FULL]) {
 		printf("FAIL: received is not sent + dropped\n");
