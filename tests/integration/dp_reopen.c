@@ -92,7 +92,7 @@ static const struct dp_port_ops *stall_orig;
 static struct dp_port_ops stall_ops;
 static _Atomic int stall; /* 1: stall next call, 2: stalling, 3: let go */
 
-static uint16_t stall_rx(struct dp_port *p, uint16_t q, struct dp_burst *b)
+static void stall_if_asked(void)
 {
 	int one = 1;
 
@@ -103,6 +103,11 @@ static uint16_t stall_rx(struct dp_port *p, uint16_t q, struct dp_burst *b)
 			nanosleep(&ts, NULL);
 		atomic_store(&stall, 0);
 	}
+}
+
+static uint16_t stall_rx(struct dp_port *p, uint16_t q, struct dp_burst *b)
+{
+	stall_if_asked();
 	return stall_orig->rx_burst(p, q, b);
 }
 
@@ -111,15 +116,7 @@ static int stall_io_direct(struct dp_port *p, uint16_t q, struct dp_port *op,
 			   uint16_t oq, struct dp_burst *b, uint16_t min,
 			   uint32_t *tx_bytes)
 {
-	int one = 1;
-
-	if (atomic_compare_exchange_strong(&stall, &one, 2)) {
-		struct timespec ts = { 0, 1000 * 1000 };
-
-		while (atomic_load(&stall) == 2)
-			nanosleep(&ts, NULL);
-		atomic_store(&stall, 0);
-	}
+	stall_if_asked();
 	return stall_orig->io_direct(p, q, op, oq, b, min, tx_bytes);
 }
 
