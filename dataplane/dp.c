@@ -605,6 +605,8 @@ int dp_create(const struct dp_config *conf, struct dp **out, char *err,
 		atomic_store(&dp->rt[p].peer, pe->peer);
 		dp->rt[p].rx_role = (uint8_t)pe->rx_role;
 	}
+	/* No bump needed for the txq[] setup_worker writes below: each
+	 * worker plans when its thread starts (dp_worker_main). */
 	rt_changed(dp);
 	atomic_store(&dp->l2_learn, conf->l2.learning);
 	atomic_store(&dp->l2_flood, conf->l2.flood);

@@ -194,7 +194,10 @@ struct dp_worker {
 		 * DP_NO_QUEUE for the general path (poll_queue). */
 		uint16_t direct_peer, direct_txq;
 	} rxq[DP_PORT_MAX];
-	uint32_t plan_gen; /* dp->rt_gen the rxq[] plan was made for */
+	/* dp->rt_gen the rxq[] plan was made for (stored with release after
+	 * the plan: a reader that loads it with acquire and finds rt_gen's
+	 * value sees that plan). */
+	_Atomic uint32_t plan_gen;
 	uint16_t txq[DP_PORT_MAX]; /* this worker's TX queue per port */
 	uint16_t nb_gen;
 	struct dp_gen_state *gen[DP_PORT_MAX];
@@ -219,8 +222,8 @@ struct dp {
 	bool started[DP_PORT_MAX];
 	struct dp_port_rt rt[DP_PORT_MAX];
 	/* Bumped (release) after every change to rt[] or a worker's txq[]
-	 * (rt_changed): workers read it once a round and re-plan their
-	 * queues' paths when it moved. */
+	 * (rt_changed): workers read it once a round and before each io
+	 * fast-path poll and re-plan their queues' paths when it moved. */
 	_Atomic uint32_t rt_gen;
 	unsigned int nb_workers;
 	struct dp_worker *w[DP_WORKER_MAX];

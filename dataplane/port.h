@@ -89,8 +89,8 @@ struct dp_port_ops {
 	dp_alloc_bufs_fn alloc_bufs;
 	dp_tx_flush_fn tx_flush;  /* may be NULL */
 	dp_fill_meta_fn fill_meta; /* lazy bursts; NULL: rx_burst fills all */
-	/* io in one call, for a port whose io peer has the same backend
-	 * and buffer domain (may be NULL): rx_burst of a lazy burst into b, then,
+	/* May be NULL. io in one call, for a port whose io peer has the
+	 * same backend and buffer domain: rx_burst of a lazy burst into b, then,
 	 * when it holds at least min packets, tx_burst of all of them to
 	 * queue oq of port op, freeing what could not be sent. Returns how
 	 * many were sent, *tx_bytes their bytes; -1 when it did not send

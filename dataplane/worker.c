@@ -22,8 +22,9 @@
  * whole. Its settings are not read per burst but planned (worker_plan)
  * whenever dp->rt_gen moves, which every change to them bumps (dp.c
  * rt_changed): one load of rt_gen a round and one before each fast-path
- * poll, so a burst received after a change returned (a round can wait in
- * a kernel port's rx_burst for up to 100 ms) sees it.
+ * poll, so a poll that starts after a change returned sees it (a round
+ * can wait in a kernel port's rx_burst for up to 100 ms in between;
+ * poll_queue reads mode and ACL after its rx_burst instead).
  *
  * Per packet: no syscall, lock, atomic RMW or log line; counters are plain
  * adds into this worker's own block; per-port settings are relaxed atomic
@@ -401,7 +402,15 @@ static void worker_plan(struct dp_worker *w, uint32_t gen)
 		w->rxq[i].direct_peer = o;
 		w->rxq[i].direct_txq = w->txq[o];
 	}
-	w->plan_gen = gen;
+	atomic_store_explicit(&w->plan_gen, gen, memory_order_release);
+}
+
+/* *gen = dp->rt_gen now; true when this worker's plan is older. */
+static inline bool plan_stale(struct dp_worker *w, uint32_t *gen)
+{
+	*gen = atomic_load_explicit(&w->dp->rt_gen, memory_order_acquire);
+	return *gen != atomic_load_explicit(&w->plan_gen,
+					    memory_order_relaxed);
 }
 
 /*
@@ -410,11 +419,11 @@ static void worker_plan(struct dp_worker *w, uint32_t gen)
  * is buffered for the peer, sends it as it came (send_direct's rule);
  * otherwise the burst goes on through the pipeline as io, which buffers
  * it. The counters are poll_queue's and send_direct's, to the packet and
- * byte. On bench-dpdk.sh's io pair (net_null): 16.4 -> 15.3-15.6 cycles a
- * packet, 0.96 -> 1.01x testpmd's rate; callgrind: 135.2 -> 131.9
- * instructions a packet, 12.2 -> 8.9 of them outside the PMD (testpmd's
- * own: 3.0; the rest is the byte count, which testpmd does not keep:
- * ~3 % of the rate).
+ * byte. On bench-dpdk.sh's io pair (net_null): 16.3-16.4 -> 15.0-15.9
+ * cycles a packet, 0.96x -> parity with testpmd's rate (medians 0.999 to
+ * 1.011); callgrind: 135.2 -> 131.9 instructions a packet, 13.4 -> 10.1
+ * of them outside the PMD (testpmd's: 3.0; ~3.75 of ours are the byte
+ * count, which testpmd does not keep: ~3 % of the rate).
  */
 static unsigned int poll_io_direct(struct dp_worker *w, unsigned int i)
 {
@@ -462,10 +471,9 @@ static void worker_loop(struct dp_worker *w)
 	unsigned int moved, i;
 
 	while (!atomic_load_explicit(&w->stop, memory_order_relaxed)) {
-		uint32_t gen = atomic_load_explicit(&dp->rt_gen,
-						    memory_order_acquire);
+		uint32_t gen;
 
-		if (unlikely(gen != w->plan_gen))
+		if (unlikely(plan_stale(w, &gen)))
 			worker_plan(w, gen);
 		moved = 0;
 		for (i = 0; i < w->nb_gen; i++)
@@ -475,9 +483,7 @@ static void worker_loop(struct dp_worker *w)
 
 			if (w->rxq[i].direct_peer != DP_NO_QUEUE) {
 				/* The plan may be a kernel wait old. */
-				gen = atomic_load_explicit(&dp->rt_gen,
-							   memory_order_acquire);
-				if (unlikely(gen != w->plan_gen))
+				if (unlikely(plan_stale(w, &gen)))
 					worker_plan(w, gen);
 				if (w->rxq[i].direct_peer != DP_NO_QUEUE) {
 					moved += poll_io_direct(w, i);

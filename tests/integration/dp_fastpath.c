@@ -7,7 +7,7 @@
  * Port src (net_pcap, infinite_rx: 64 frames of 98 bytes, replayed, so the
  * worker takes full bursts and sends them whole) forwards io to out; out
  * and alt are net_null ports nobody polls. Each step changes one setting,
- * waits until the worker has planned for it (up to 10 s), and checks over
+ * waits until the worker has planned for it (up to 5 s), and checks over
  * 100 ms windows which ports' ethdev TX counters move, and whether src's
  * io_direct (counted by a wrapper in src's ops) sends:
  *   start                     out moves, the queue is planned direct to out
@@ -26,8 +26,9 @@
  * (workers stopped) linerate's counters equal the ethdevs': src RX packets
  * and bytes, and per output port TX packets (bytes: 98 each; net_null
  * and net_ring count no bytes), and src's RX is every port's TX plus the
- * port_down and tx_full drops. Needs root (DPDK): exits 77 without it. No rates are
- * asserted: a starved worker only makes a window wait longer (up to 10 s).
+ * port_down and tx_full drops. Needs root (DPDK): exits 77 without it.
+ * No rates are asserted: a starved worker only makes a wait longer (up
+ * to 5 s each).
  */
 #include <errno.h>
 #include <stdatomic.h>
@@ -107,30 +108,33 @@ static int count_io_direct(struct dp_port *p, uint16_t q, struct dp_port *op,
 	return r;
 }
 
-/* Until the worker has planned for the last change (10 s at most). */
-static void wait_planned(void)
+/* Until the worker has planned for the last change (5 s at most, then
+ * false). The acquire pairs with worker_plan's release: the plan read
+ * after it (planned) is the one made for that change. */
+static bool wait_planned(const char *step)
 {
 	unsigned int t;
 
-	for (t = 0; t < 1000; t++) {
-		if (*(volatile uint32_t *)&g_dp->w[0]->plan_gen ==
+	for (t = 0; t < 500; t++) {
+		if (atomic_load_explicit(&g_dp->w[0]->plan_gen,
+					 memory_order_acquire) ==
 		    atomic_load(&g_dp->rt_gen))
-			return;
+			return true;
 		sleep_ms(10);
 	}
+	printf("FAIL: %s: the worker did not plan for it within 5 s\n", step);
+	return false;
 }
 
 static uint16_t planned(void)
 {
-	/* The worker writes it at its next round after a change; read after
-	 * a settle, a torn or stale read shows as a failure, not a pass. */
-	return *(volatile uint16_t *)&g_dp->w[0]->rxq[0].direct_peer;
+	return g_dp->w[0]->rxq[0].direct_peer;
 }
 
 /*
- * After a settle, which of src/out/alt send within a window: the ones in
- * moving must (waiting up to 10 s for a starved worker), the others must
- * not. Returns 0 or 1 after printing why.
+ * Once the worker has planned for the change, which ports send within a
+ * window: the ones in moving must (waiting up to 5 s for a starved
+ * worker), the others must not. Returns 0 or 1 after printing why.
  */
 static int expect(const char *step, const bool moving[NP], uint16_t direct)
 {
@@ -138,11 +142,12 @@ static int expect(const char *step, const bool moving[NP], uint16_t direct)
 	unsigned int k, t;
 	int bad = 0;
 
-	wait_planned();
+	if (!wait_planned(step))
+		return 1;
 	d0 = atomic_load(&direct_sends);
 	for (k = 0; k < NP; k++)
 		a[k] = opackets(k);
-	for (t = 0; t < 100; t++) {
+	for (t = 0; t < 50; t++) {
 		bool all = true;
 
 		sleep_ms(100);
@@ -255,27 +260,29 @@ int main(int argc, char **argv)
 
 	if (dp_eal_init(&c, argv[0], err, sizeof(err)) < 0) {
 		printf("FAIL: %s\n", err);
+		dp_config_free(&c);
 		unlink(pcap);
 		return 1;
 	}
 	if (dp_create(&c, &g_dp, err, sizeof(err)) < 0) {
 		printf("FAIL: %s\n", err);
-		unlink(pcap);
-		return 1;
+		bad = 1;
+		goto out;
 	}
 	/* Before any worker runs: count src's io_direct sends. */
 	orig_ops = dp_port_get(g_dp, 0)->ops;
 	if (orig_ops->io_direct == NULL) {
 		printf("FAIL: the DPDK backend has no io_direct\n");
-		return 1;
+		bad = 1;
+		goto out;
 	}
 	count_ops = *orig_ops;
 	count_ops.io_direct = count_io_direct;
 	((struct dp_port *)dp_port_get(g_dp, 0))->ops = &count_ops;
 	if (dp_start(g_dp, err, sizeof(err)) < 0) {
 		printf("FAIL: %s\n", err);
-		unlink(pcap);
-		return 1;
+		bad = 1;
+		goto out;
 	}
 	for (k = 0; k < NP; k++)
 		eth[k] = (uint16_t)dp_dpdk_port_id(dp_port_get(g_dp, (uint16_t)k));
@@ -295,6 +302,10 @@ int main(int argc, char **argv)
 	dp_port_stop(g_dp, 2);
 	bad |= expect("alt stopped", none, DP_NO_QUEUE);
 	dp_stats_total(g_dp, &st);
+	for (k = 0; k < 500 && st.drops[LR_R_PORT_DOWN] == down0; k++) {
+		sleep_ms(10);
+		dp_stats_total(g_dp, &st);
+	}
 	if (st.drops[LR_R_PORT_DOWN] == down0) {
 		printf("FAIL: alt stopped: no port_down drops\n");
 		bad = 1;
@@ -309,8 +320,9 @@ int main(int argc, char **argv)
 	dp_stats_total(g_dp, &st);
 	down0 = st.drops[LR_R_TX_FULL];
 	dp_port_set_peer(g_dp, 0, 3);
-	wait_planned();
-	for (k = 0; k < 1000 && (st.drops[LR_R_TX_FULL] == down0 ||
+	if (!wait_planned("full peer"))
+		bad = 1;
+	for (k = 0; k < 500 && (st.drops[LR_R_TX_FULL] == down0 ||
 				 opackets(3) == 0); k++) {
 		sleep_ms(10);
 		dp_stats_total(g_dp, &st);
@@ -363,6 +375,7 @@ int main(int argc, char **argv)
 		printf("FAIL: received is not sent + dropped\n");
 		bad = 1;
 	}
+out:
 	dp_destroy(g_dp);
 	dp_config_free(&c);
 	dp_eal_cleanup();
