@@ -143,21 +143,17 @@ static inline void ip4_ttl_dec_fused(uint8_t *ip)
 	memcpy(ip + 8, &x, 4);
 }
 
+/* The two field values the fused add cannot take go to csum.c's general
+ * RFC 1624 update (the caller checked TTL > 1, so it cannot refuse). */
 static inline void ip4_ttl_dec(uint8_t *ip)
 {
-	uint16_t c;
 	uint32_t x;
 
 	memcpy(&x, ip + 8, 4);
-	if (likely(x < IP4_TTL_FUSED_LIM)) {
+	if (likely(x < IP4_TTL_FUSED_LIM))
 		ip4_ttl_dec_fused(ip);
-		return;
-	}
-	memcpy(&c, ip + 10, 2);
-	x = (uint32_t)c + rte_cpu_to_be_16(0x0100);
-	c = (uint16_t)(x + (x >= 0xffff));
-	memcpy(ip + 10, &c, 2);
-	ip[8]--;
+	else
+		dp_ip4_ttl_dec(ip);
 }
 
 /* The Ethernet header a packet to next hop nh gets (neighbour MAC, egress
