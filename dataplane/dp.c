@@ -1429,10 +1429,7 @@ static bool io_sender(const struct dp *dp, unsigned int w, unsigned int k,
 		      uint16_t *id, uint16_t *peer)
 {
 	*id = dp->conf.workers[w].ports[k];
-	*peer = atomic_load(&dp->rt[*id].peer);
-	return dp->rt[*id].rx_role == DP_RX_FORWARD &&
-	       atomic_load(&dp->rt[*id].mode) == DP_FWD_IO &&
-	       *peer < dp->nb_ports;
+	return dp_io_peer(dp, *id, peer);
 }
 
 /* After a batch's new confs opened (TX queue counts known): every io

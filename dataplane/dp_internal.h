@@ -222,8 +222,8 @@ struct dp {
 	bool started[DP_PORT_MAX];
 	struct dp_port_rt rt[DP_PORT_MAX];
 	/* Bumped (release) after every change to rt[] or a worker's txq[]
-	 * (rt_changed): workers read it once a round and before each io
-	 * fast-path poll and re-plan their queues' paths when it moved. */
+	 * (rt_changed): workers read it before each poll and re-plan their
+	 * queues' paths when it moved. */
 	_Atomic uint32_t rt_gen;
 	unsigned int nb_workers;
 	struct dp_worker *w[DP_WORKER_MAX];
@@ -241,6 +241,20 @@ struct dp {
 	uint64_t tsc_hz;
 	uint64_t l2_last_age;
 };
+
+/* Port id forwards in io mode to an existing port: true, with that peer
+ * (the control thread's config checks and a worker's plan alike). */
+static inline bool dp_io_peer(const struct dp *dp, uint16_t id,
+			      uint16_t *peer)
+{
+	const struct dp_port_rt *rt = &dp->rt[id];
+
+	*peer = atomic_load_explicit(&rt->peer, memory_order_relaxed);
+	return rt->rx_role == DP_RX_FORWARD &&
+	       atomic_load_explicit(&rt->mode, memory_order_relaxed) ==
+		       DP_FWD_IO &&
+	       *peer < dp->nb_ports;
+}
 
 /* Wait until every worker has passed a quiescent state (RCU grace). */
 void dp_rcu_sync(struct dp *dp);

@@ -21,10 +21,10 @@
  * backend call (io_direct) that receives and, for a full burst, sends it
  * whole. Its settings are not read per burst but planned (worker_plan)
  * whenever dp->rt_gen moves, which every change to them bumps (dp.c
- * rt_changed): one load of rt_gen a round and one before each fast-path
- * poll, so a poll that starts after a change returned sees it (a round
- * can wait in a kernel port's rx_burst for up to 100 ms in between;
- * poll_queue reads mode and ACL after its rx_burst instead).
+ * rt_changed): one load of rt_gen before each poll, so a poll that starts
+ * after a change returned sees it (a round can wait in a kernel port's
+ * rx_burst for up to 100 ms; poll_queue reads mode and ACL after its
+ * rx_burst besides).
  *
  * Per packet: no syscall, lock, atomic RMW or log line; counters are plain
  * adds into this worker's own block; per-port settings are relaxed atomic
@@ -42,6 +42,27 @@
 #include "dp_internal.h"
 
 #define DP_DRAIN_US 100
+
+/* A non-empty RX burst: n packets, bytes bytes, on port pid. */
+static inline void count_rx(struct dp_worker_stats *st, uint16_t pid,
+			    unsigned int n, uint64_t bytes)
+{
+	st->rx_bursts++;
+	st->rx_pkts += n;
+	st->port[pid].rx_pkts += n;
+	st->port[pid].rx_bytes += bytes;
+}
+
+/* n packets given to port o's tx_burst, sent of them (bytes bytes) sent;
+ * the rest were freed: tx_full. */
+static inline void count_tx(struct dp_worker_stats *st, uint16_t o,
+			    unsigned int n, unsigned int sent, uint64_t bytes)
+{
+	st->port[o].tx_pkts += sent;
+	st->port[o].tx_bytes += bytes;
+	st->tx_pkts += sent;
+	st->drops[LR_R_TX_FULL] += n - sent;
+}
 
 static void tx_flush(struct dp_worker *w, uint16_t o)
 {
@@ -75,10 +96,7 @@ static void tx_flush(struct dp_worker *w, uint16_t o)
 		sp->ops->free_bufs(sp, t->src_queue, t->buf, n);
 	else if (sent < n)
 		sp->ops->free_bufs(sp, t->src_queue, t->buf + sent, n - sent);
-	st->port[o].tx_pkts += sent;
-	st->port[o].tx_bytes += bytes;
-	st->tx_pkts += sent;
-	st->drops[LR_R_TX_FULL] += n - sent;
+	count_tx(st, o, n, sent, bytes);
 }
 
 void dp_worker_flush_all(struct dp_worker *w)
@@ -211,11 +229,8 @@ send_direct(struct dp_worker *w, struct dp_burst *b, uint16_t o,
 		if (!foreign)
 			sp->ops->free_bufs(sp, b->queue, b->buf + sent,
 					   n - sent);
-		st->drops[LR_R_TX_FULL] += n - sent;
 	}
-	st->port[o].tx_pkts += sent;
-	st->port[o].tx_bytes += bytes;
-	st->tx_pkts += sent;
+	count_tx(st, o, n, sent, bytes);
 	return true;
 }
 
@@ -338,10 +353,7 @@ static unsigned int poll_queue(struct dp_worker *w, uint16_t pid, uint16_t q,
 		for (i = 0; i < n; i++)
 			bytes += b->len[i];
 	}
-	st->rx_bursts++;
-	st->rx_pkts += n;
-	st->port[pid].rx_pkts += n;
-	st->port[pid].rx_bytes += bytes;
+	count_rx(st, pid, n, bytes);
 	switch (rt->rx_role) {
 	case DP_RX_FORWARD:
 		/* The mode and ACL flag as they are now: a waiting backend
@@ -383,12 +395,9 @@ static void worker_plan(struct dp_worker *w, uint32_t gen)
 		const struct dp_port *p = &dp->ports[pid], *op;
 
 		w->rxq[i].direct_peer = DP_NO_QUEUE;
-		o = atomic_load_explicit(&rt->peer, memory_order_relaxed);
-		if (rt->rx_role != DP_RX_FORWARD ||
-		    atomic_load_explicit(&rt->mode, memory_order_relaxed) !=
-			    DP_FWD_IO ||
+		if (!dp_io_peer(dp, pid, &o) ||
 		    atomic_load_explicit(&rt->acl, memory_order_relaxed) ||
-		    o >= dp->nb_ports || w->txq[o] == DP_NO_QUEUE ||
+		    w->txq[o] == DP_NO_QUEUE ||
 		    !atomic_load_explicit(&rt->admin_up,
 					  memory_order_relaxed) ||
 		    !atomic_load_explicit(&dp->rt[o].admin_up,
@@ -448,18 +457,11 @@ static unsigned int poll_io_direct(struct dp_worker *w, unsigned int i)
 		st->empty_polls++;
 		return 0;
 	}
-	st->rx_bursts++;
-	st->rx_pkts += n;
-	st->port[pid].rx_pkts += n;
-	st->port[pid].rx_bytes += b->bytes;
-	if (sent < 0) {
+	count_rx(st, pid, n, b->bytes);
+	if (sent < 0)
 		pipeline(w, b, DP_FWD_IO, false, b->bytes);
-		return n;
-	}
-	st->port[o].tx_pkts += (unsigned int)sent;
-	st->port[o].tx_bytes += tx_bytes;
-	st->tx_pkts += (unsigned int)sent;
-	st->drops[LR_R_TX_FULL] += n - (unsigned int)sent;
+	else
+		count_tx(st, o, n, (unsigned int)sent, tx_bytes);
 	return n;
 }
 
@@ -471,24 +473,20 @@ static void worker_loop(struct dp_worker *w)
 	unsigned int moved, i;
 
 	while (!atomic_load_explicit(&w->stop, memory_order_relaxed)) {
-		uint32_t gen;
-
-		if (unlikely(plan_stale(w, &gen)))
-			worker_plan(w, gen);
 		moved = 0;
 		for (i = 0; i < w->nb_gen; i++)
 			moved += dp_gen_run(w, w->gen[i], t0);
 		for (i = 0; i < w->nb_rxq; i++) {
 			uint16_t pid = w->rxq[i].port;
+			uint32_t gen;
 
+			/* Before every poll: the round may have waited in a
+			 * kernel port's rx_burst since the last one. */
+			if (unlikely(plan_stale(w, &gen)))
+				worker_plan(w, gen);
 			if (w->rxq[i].direct_peer != DP_NO_QUEUE) {
-				/* The plan may be a kernel wait old. */
-				if (unlikely(plan_stale(w, &gen)))
-					worker_plan(w, gen);
-				if (w->rxq[i].direct_peer != DP_NO_QUEUE) {
-					moved += poll_io_direct(w, i);
-					continue;
-				}
+				moved += poll_io_direct(w, i);
+				continue;
 			}
 			if (!atomic_load_explicit(&dp->rt[pid].admin_up,
 						  memory_order_relaxed))
