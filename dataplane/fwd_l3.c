@@ -27,12 +27,14 @@
  * directly from the routes sorted by prefix length (longer ones paint over
  * shorter ones): 32 MiB + 512 bytes per /24 holding longer prefixes, i.e.
  * ~37 MiB for a 1M-route table. Lookup: one load, a second one for /25+.
- * What that load costs depends on how many pages the destinations spread
- * over, more than on how many cache lines: on the bench machine (a VM),
- * 8192 random destinations over all 32 MiB of tbl24 cost ~3 cycles a
- * packet more than 8192 confined to 2 MiB of it (bench-dpdk.sh's l3narrow
- * pair: about as many distinct lines, 9x fewer 4 KiB pages), and neither
- * a prefetch one whole RX burst ahead nor a later load hides it.
+ * What that load costs depends on how many 4 KiB pages the destinations
+ * spread over, more than on how many cache lines: on the bench machine (a
+ * VM), 8192 random destinations over the ~28 MiB of tbl24 that unicast
+ * space maps to cost ~3 cycles a packet more than 8192 on 512 pages of
+ * it, whether those lie together or across the whole table (bench-dpdk.sh's
+ * l3narrow and l3pages pairs: about as many distinct lines, ~9.5x fewer
+ * pages), even though tbl24 is on 2 MiB hugepages; a prefetch one whole
+ * RX burst ahead does not hide it.
  *
  * Why not rte_lpm (DPDK's own DIR-24-8), measured here with the same 1M
  * generated routes (9970 /24s holding longer prefixes, tbl8 groups sized

@@ -6,9 +6,9 @@
 # io on the exact same input path.
 #
 #   scripts/bench-dpdk.sh [--seconds N] [--rounds R] [--build-dir DIR]
-#                         [--pairs io,macswap,l3[,l3narrow]]
+#                         [--pairs io,macswap,l3[,l3narrow,l3pages]]
 #
-# Three pairs (a fourth on request), interleaved: every round runs each
+# Three pairs (two more on request), interleaved: every round runs each
 # pair once, its two sides back to back, in alternating order (A B in odd
 # rounds, B A in even ones), so drift in the load from other work on a
 # shared machine hits both sides:
@@ -19,13 +19,17 @@
 # unicast destinations, written here) through net_pcap infinite_rx into the
 # worker, which sends to net_null: no generator on the worker's core, and
 # io and l3 see the same input.
-#   l3narrow (only with --pairs ...,l3narrow): the l3 pair again, on a pcap
-#            whose destinations lie in 1.0.0.0-16.255.255.255: the same
-#            1M-route table, but lookups touch 2 MiB of its 32 MiB tbl24
-#            instead of all of it. The 8192 destinations touch about as
-#            many distinct cache lines either way (7223 here, 8106 there),
-#            so what differs is the pages they touch: 512 4 KiB pages
-#            instead of 4849, i.e. whether the TLB covers them.
+# Two more l3 pairs (only when named in --pairs) measure what the spread of
+# the destinations over the table costs. Each is the l3 pair again, with
+# the same 1M-route table and 8192 destinations, on a pcap of its own:
+#   l3narrow: destinations in 1.0.0.0-16.255.255.255, so the lookups touch
+#            2 MiB of tbl24 (on two 2 MiB pages) instead of ~28 MiB (14).
+#   l3pages: destinations in 512 random 4 KiB pages of tbl24 spread over
+#            the whole unicast range (all 14 2 MiB pages).
+# The lookups touch about as many distinct cache lines in all three (8106
+# in l3, 7223 in l3narrow, 7221 in l3pages) but 4849, 512 and 512 distinct
+# 4 KiB pages: l3pages runs like l3narrow if what costs is 4 KiB pages,
+# like l3 if it is the 2 MiB ones.
 # Each run lasts N seconds (default 6) with the worker / forwarding core on
 # the last CPU and the control thread on CPU 0.
 #
@@ -60,7 +64,7 @@ while [ $# -gt 0 ]; do
 	--rounds) rounds=$2; shift ;;
 	--build-dir) builddir=$2; shift ;;
 	--pairs) pairs=$2; shift ;;
-	-h|--help) sed -n '4,48p' "$0"; exit 0 ;;
+	-h|--help) sed -n '4,52p' "$0"; exit 0 ;;
 	*) echo "bench-dpdk.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
 	esac
 	shift
@@ -72,6 +76,11 @@ testpmd=$(command -v dpdk-testpmd || true)
 [ -n "$testpmd" ] || { echo "bench-dpdk.sh: dpdk-testpmd not found (Debian package dpdk)" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || { echo "bench-dpdk.sh: must run as root" >&2; exit 1; }
 command -v python3 > /dev/null || { echo "bench-dpdk.sh: python3 needed to write the pcap" >&2; exit 1; }
+
+want() { [[ ",$pairs," == *",$1,"* ]]; }
+for p in ${pairs//,/ }; do
+	case "$p" in io|macswap|l3|l3narrow|l3pages) ;; *) echo "bench-dpdk.sh: --pairs: unknown pair '$p' (io, macswap, l3, l3narrow, l3pages)" >&2; exit 2 ;; esac
+done
 
 ncpu=$(nproc)
 core=$((ncpu - 1))
@@ -99,13 +108,22 @@ fi
 # The l3 pair's input: 60-byte IPv4/UDP frames (valid header checksum, TTL
 # 64) to uniformly random destinations in 1.0.0.0-223.255.255.255, Ethernet
 # destination = the input port's MAC in pcap-*.yaml.
-# The l3narrow pair's: the same frames to destinations in 1.0.0.0/8 to
-# 16.0.0.0/8 (first octet below FIRST_END).
-write_pcap() { # file first_end
+# The l3narrow and l3pages pairs': the same frames, destinations as above
+# (SPREAD all, narrow or pages).
+write_pcap() { # file spread
 python3 - "$1" 8192 "$2" <<'EOF'
 import random, struct, sys
-out, n, first_end = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+out, n, spread = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 rnd = random.Random(1)
+# l3pages: 512 distinct 4 KiB pages of tbl24 (2048 2-byte /24 entries
+# each) between 1.0.0.0 and 224.0.0.0.
+pages = random.Random(7).sample(range((1 << 24) >> 19, (224 << 24) >> 19), 512)
+def dest():
+    if spread == "narrow":
+        return rnd.randrange(1 << 24, 17 << 24)
+    if spread == "pages":
+        return pages[rnd.randrange(512)] << 19 | rnd.randrange(1 << 19)
+    return rnd.randrange(1 << 24, 224 << 24)
 def csum(b):
     s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
     while s >> 16:
@@ -114,7 +132,7 @@ def csum(b):
 with open(out, "wb") as f:
     f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
     for i in range(n):
-        dst = rnd.randrange(1 << 24, first_end << 24)
+        dst = dest()
         udp = struct.pack("!HHHH", 1024 + (i & 0x3fff), 9, 26, 0) + bytes(18)
         ip = struct.pack("!BBHHHBBHII", 0x45, 0, 20 + len(udp), i & 0xffff,
                          0, 64, 17, 0, 0x0a000100 | (i & 0xff), dst)
@@ -123,11 +141,12 @@ with open(out, "wb") as f:
         f.write(struct.pack("<IIII", 0, i, len(fr), len(fr)) + fr)
 EOF
 }
-write_pcap "$tmp/l3.pcap" 224
-write_pcap "$tmp/l3n.pcap" 17
-for c in pcap-io l3-1m; do
-	sed "s|@PCAP@|$tmp/l3.pcap|" "$here/configs/bench/$c.yaml" > "$tmp/$c.yaml"
-	sed "s|@PCAP@|$tmp/l3n.pcap|" "$here/configs/bench/$c.yaml" > "$tmp/$c-narrow.yaml"
+for sp in all narrow pages; do
+	case $sp in all) want l3 ;; *) want "l3$sp" ;; esac || continue
+	write_pcap "$tmp/l3-$sp.pcap" "$sp"
+	for c in pcap-io l3-1m; do
+		sed "s|@PCAP@|$tmp/l3-$sp.pcap|" "$here/configs/bench/$c.yaml" > "$tmp/$c-$sp.yaml"
+	done
 done
 
 # Median of the numbers on stdin after dropping the first and last.
@@ -197,17 +216,14 @@ pair() { # round key_a name_a kind_a arg_a key_b name_b kind_b arg_b ratio_key
 	runs[r_${10}]+="$(ratio "${last[$2]}" "${last[$6]}") "
 }
 
-want() { [[ ",$pairs," == *",$1,"* ]]; }
-for p in ${pairs//,/ }; do
-	case "$p" in io|macswap|l3|l3narrow) ;; *) echo "bench-dpdk.sh: --pairs: unknown pair '$p' (io, macswap, l3, l3narrow)" >&2; exit 2 ;; esac
-done
 for r in $(seq 1 "$rounds"); do
 	echo "round $r/$rounds (${secs}s each, worker core $core, $mem)"
 	want io && pair "$r" lr_io io lr "$here/configs/bench/null-io.yaml" tp_io tpio tp io io
 	want macswap && pair "$r" lr_ms ms lr "$here/configs/bench/null-macswap.yaml" tp_ms tpms tp macswap ms
-	want l3 && pair "$r" lr_l3 l3 lr "$tmp/l3-1m.yaml" lr_pio pio lr "$tmp/pcap-io.yaml" l3
+	want l3 && pair "$r" lr_l3 l3 lr "$tmp/l3-1m-all.yaml" lr_pio pio lr "$tmp/pcap-io-all.yaml" l3
 	want l3narrow && pair "$r" lr_l3n l3n lr "$tmp/l3-1m-narrow.yaml" lr_pion pion lr "$tmp/pcap-io-narrow.yaml" l3n
-	echo "  ratios so far: io ${runs[r_io]:-}| macswap ${runs[r_ms]:-}| l3/io ${runs[r_l3]:-}| l3narrow/io ${runs[r_l3n]:-}"
+	want l3pages && pair "$r" lr_l3p l3p lr "$tmp/l3-1m-pages.yaml" lr_piop piop lr "$tmp/pcap-io-pages.yaml" l3p
+	echo "  ratios so far: io ${runs[r_io]:-}| macswap ${runs[r_ms]:-}| l3/io ${runs[r_l3]:-}$(want l3narrow && echo "| l3narrow/io ${runs[r_l3n]:-}")$(want l3pages && echo "| l3pages/io ${runs[r_l3p]:-}")"
 done
 
 med() { stat_of "${runs[$1]:-}" med; }
@@ -215,8 +231,13 @@ spread() { echo "$(stat_of "${runs[$1]:-}" min)..$(stat_of "${runs[$1]:-}" max)"
 cyc() { echo "$(stat_of "${runs[cyc_$1]:-}" med) / $(stat_of "${runs[cyc_$1]:-}" min)"; }
 verdict() { awk -v v="$1" -v t="$2" 'BEGIN { if (v == "-" || v == "") print "not run"; else if (v + 0 >= t) print "met"; else print "NOT met" }'; }
 
+# Memory from whichever l3 run there was (the table is the same in all).
+l3run=
+for k in l3 l3narrow l3pages; do
+	want $k && [ -z "$l3run" ] && case $k in l3) l3run=l3 ;; l3narrow) l3run=l3n ;; l3pages) l3run=l3p ;; esac
+done
 l3mem=-
-want l3 && l3mem=$(lr_mem_line "l3$rounds" l3_bytes)
+[ -n "$l3run" ] && l3mem=$(lr_mem_line "$l3run$rounds" l3_bytes)
 echo
 echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), $ncpu CPUs, $(uname -r), load average $(cut -d' ' -f1-3 /proc/loadavg); memory: $mem"
 echo "$rounds rounds of ${secs}s per side, pairs interleaved, order alternating; ratio = median of per-round ratios (min..max)"
@@ -226,14 +247,15 @@ printf '%-34s %9s %9s %7s %12s %15s %15s\n' "io, 2x net_null vs testpmd io" "$(m
 printf '%-34s %9s %9s %7s %12s %15s %15s\n' "macswap, 2x net_null vs testpmd" "$(med rate_lr_ms)" "$(med rate_tp_ms)" "$(med r_ms)" "$(spread r_ms)" "$(cyc lr_ms)" "$(cyc tp_ms)"
 printf '%-34s %9s %9s %7s %12s %15s %15s\n' "l3 1M routes vs own io, pcap" "$(med rate_lr_l3)" "$(med rate_lr_pio)" "$(med r_l3)" "$(spread r_l3)" "$(cyc lr_l3)" "$(cyc lr_pio)"
 want l3narrow && printf '%-34s %9s %9s %7s %12s %15s %15s\n' "l3narrow (2 MiB of tbl24) vs io" "$(med rate_lr_l3n)" "$(med rate_lr_pion)" "$(med r_l3n)" "$(spread r_l3n)" "$(cyc lr_l3n)" "$(cyc lr_pion)"
+want l3pages && printf '%-34s %9s %9s %7s %12s %15s %15s\n' "l3pages (512 4K pages) vs io" "$(med rate_lr_l3p)" "$(med rate_lr_piop)" "$(med r_l3p)" "$(spread r_l3p)" "$(cyc lr_l3p)" "$(cyc lr_piop)"
 # The same comparison from the least-disturbed runs: best (lowest) busy
 # cycles per packet of each side, as a rate ratio. testpmd's cycles cover
 # its forwarding function only, ours the whole worker round, so this leans
 # against us.
 bestr() { awk -v a="$(stat_of "${runs[cyc_$1]:-}" min)" -v b="$(stat_of "${runs[cyc_$2]:-}" min)" \
 	'BEGIN { if (a > 0) printf "%.3f", b / a; else print "-" }'; }
-echo "best-cycles ratio (reference best cyc/pkt / ours): io $(bestr lr_io tp_io), macswap $(bestr lr_ms tp_ms), l3/io $(bestr lr_l3 lr_pio), l3narrow/io $(bestr lr_l3n lr_pion)"
-want l3 && echo "memory (l3 run): mempool $(lr_mem_line "l3$rounds" mempool_bytes) MiB (8192 of its mbufs hold the replayed pcap), IPv4+IPv6 tables with 1M IPv4 routes $l3mem MiB, DPDK heap in use $(lr_mem_line "l3$rounds" heap_bytes) MiB"
+echo "best-cycles ratio (reference best cyc/pkt / ours): io $(bestr lr_io tp_io), macswap $(bestr lr_ms tp_ms), l3/io $(bestr lr_l3 lr_pio)$(want l3narrow && echo ", l3narrow/io $(bestr lr_l3n lr_pion)")$(want l3pages && echo ", l3pages/io $(bestr lr_l3p lr_piop)")"
+[ -n "$l3run" ] && echo "memory (l3 run): mempool $(lr_mem_line "$l3run$rounds" mempool_bytes) MiB (8192 of its mbufs hold the replayed pcap), IPv4+IPv6 tables with 1M IPv4 routes $l3mem MiB, DPDK heap in use $(lr_mem_line "$l3run$rounds" heap_bytes) MiB"
 echo "targets:"
 echo "  io >= 1.0x testpmd:         $(med r_io)  $(verdict "$(med r_io)" 1.0)"
 echo "  macswap >= 1.0x testpmd:    $(med r_ms)  $(verdict "$(med r_ms)" 1.0)"
@@ -241,8 +263,10 @@ echo "  l3 >= 0.8x own io:          $(med r_l3)  $(verdict "$(med r_l3)" 0.8)"
 echo "  1M-route table < 128 MiB:   $l3mem MiB  $(awk -v m="$l3mem" 'BEGIN { print m == "-" ? "not run" : (m != "" && m + 0 < 128) ? "met" : "NOT met" }')"
 echo "per round:"
 for k in rate_lr_io rate_tp_io r_io cyc_lr_io cyc_tp_io rate_lr_ms rate_tp_ms r_ms cyc_lr_ms cyc_tp_ms \
-	rate_lr_l3 rate_lr_pio r_l3 cyc_lr_l3 cyc_lr_pio rate_lr_l3n rate_lr_pion r_l3n cyc_lr_l3n cyc_lr_pion; do
+	rate_lr_l3 rate_lr_pio r_l3 cyc_lr_l3 cyc_lr_pio rate_lr_l3n rate_lr_pion r_l3n cyc_lr_l3n cyc_lr_pion \
+	rate_lr_l3p rate_lr_piop r_l3p cyc_lr_l3p cyc_lr_piop; do
 	echo "  $k: ${runs[$k]:-}"
 done
-left=$(find /dev/hugepages -maxdepth 1 -name "$pfx-*" 2> /dev/null | wc -l)
+left=0
+[ -d /dev/hugepages ] && left=$(find /dev/hugepages -maxdepth 1 -name "$pfx-*" | wc -l)
 echo "hugepage files left by this run: $left"
