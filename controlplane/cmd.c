@@ -560,6 +560,7 @@ static json_t *stats_block(struct cp_cmds *c, const struct dp_worker_stats *s,
 	U("polls", s->polls);
 	U("empty_polls", s->empty_polls);
 	U("rx_bursts", s->rx_bursts);
+	U("fast_bursts", s->fast_bursts);
 	U("l2_learn_events", s->l2_learn_events);
 	U("l2_learn_drops", s->l2_learn_drops);
 	json_object_set_new(j, "cycles_per_pkt",

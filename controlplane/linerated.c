@@ -279,9 +279,10 @@ static void print_summary(struct dp *dp)
 		dp_stats_worker(dp, w, &s);
 		printf("final worker=%u rx_pkts=%lu tx_pkts=%lu gen_pkts=%lu "
 		       "busy_cycles=%lu idle_cycles=%lu polls=%lu "
-		       "empty_polls=%lu cycles_per_pkt=%.2f avg_burst=%.2f\n",
+		       "empty_polls=%lu fast_bursts=%lu cycles_per_pkt=%.2f "
+		       "avg_burst=%.2f\n",
 		       w, s.rx_pkts, s.tx_pkts, s.gen.pkts, s.busy_cycles,
-		       s.idle_cycles, s.polls, s.empty_polls,
+		       s.idle_cycles, s.polls, s.empty_polls, s.fast_bursts,
 		       dp_stats_cycles_per_pkt(&s), dp_stats_avg_burst(&s));
 	}
 	for (p = 0; p < dp_port_count(dp); p++) {

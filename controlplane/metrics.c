@@ -140,6 +140,8 @@ int cp_metrics_render(struct cp_cmds *cmds, const struct cp_server *srv,
 	WORKER_COUNTER("empty_polls", empty_polls,
 		       "RX polls that found nothing.");
 	WORKER_COUNTER("rx_bursts", rx_bursts, "Non-empty RX bursts.");
+	WORKER_COUNTER("fast_bursts", fast_bursts,
+		       "RX bursts the io fast path sent to the peer whole.");
 	WORKER_COUNTER("l2_learn_events", l2_learn_events,
 		       "L2 learn events queued to the control thread.");
 	WORKER_COUNTER("l2_learn_drops", l2_learn_drops,

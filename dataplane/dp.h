@@ -138,6 +138,9 @@ struct dp_worker_stats {
 	uint64_t idle_cycles;  /* polls that found nothing */
 	uint64_t polls, empty_polls;
 	uint64_t rx_bursts;    /* non-empty RX bursts */
+	/* Of them, bursts the io fast path received and handed to the peer
+	 * whole in one backend call (worker.c poll_io_direct). */
+	uint64_t fast_bursts;
 	uint64_t rx_pkts, tx_pkts; /* totals over every port */
 	uint64_t drops[LR_R__COUNT];
 	/* l2 learning: events queued to the control thread, and events lost

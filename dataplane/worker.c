@@ -458,10 +458,12 @@ static unsigned int poll_io_direct(struct dp_worker *w, unsigned int i)
 		return 0;
 	}
 	count_rx(st, pid, n, b->bytes);
-	if (sent < 0)
+	if (sent < 0) {
 		pipeline(w, b, DP_FWD_IO, false, b->bytes);
-	else
+	} else {
+		st->fast_bursts++;
 		count_tx(st, o, n, (unsigned int)sent, tx_bytes);
+	}
 	return n;
 }
 

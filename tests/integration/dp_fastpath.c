@@ -25,8 +25,9 @@
  * path that never sends, as no io_direct send where one is due. At the end
  * (workers stopped) linerate's counters equal the ethdevs': src RX packets
  * and bytes, and per output port TX packets (bytes: 98 each; net_null
- * and net_ring count no bytes), and src's RX is every port's TX plus the
- * port_down and tx_full drops. Needs root (DPDK): exits 77 without it.
+ * and net_ring count no bytes), src's RX is every port's TX plus the
+ * port_down and tx_full drops, and the workers' fast_bursts is the number
+ * of io_direct calls that sent. Needs root (DPDK): exits 77 without it.
  * No rates are asserted: a starved worker only makes a wait longer (up
  * to 5 s each).
  */
@@ -373,6 +374,14 @@ int main(int argc, char **argv)
 					  st.drops[LR_R_PORT_DOWN] +
 					  st.drops[LR_R_TX_FULL]) {
 		printf("FAIL: received is not sent + dropped\n");
+		bad = 1;
+	}
+	/* The worker's own count of whole bursts the fast path sent is the
+	 * wrapper's count of io_direct calls that sent. */
+	if (st.fast_bursts != atomic_load(&direct_sends)) {
+		printf("FAIL: fast_bursts %lu, io_direct sent %lu times\n",
+		       (unsigned long)st.fast_bursts,
+		       (unsigned long)atomic_load(&direct_sends));
 		bad = 1;
 	}
 out:
