@@ -141,7 +141,8 @@ int cp_metrics_render(struct cp_cmds *cmds, const struct cp_server *srv,
 		       "RX polls that found nothing.");
 	WORKER_COUNTER("rx_bursts", rx_bursts, "Non-empty RX bursts.");
 	WORKER_COUNTER("fast_bursts", fast_bursts,
-		       "RX bursts the io fast path sent to the peer whole.");
+		       "RX bursts the io fast path handed to the peer in one "
+		       "call (what it did not take is counted tx_full).");
 	WORKER_COUNTER("l2_learn_events", l2_learn_events,
 		       "L2 learn events queued to the control thread.");
 	WORKER_COUNTER("l2_learn_drops", l2_learn_drops,

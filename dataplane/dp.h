@@ -139,7 +139,8 @@ struct dp_worker_stats {
 	uint64_t polls, empty_polls;
 	uint64_t rx_bursts;    /* non-empty RX bursts */
 	/* Of them, bursts the io fast path received and handed to the peer
-	 * whole in one backend call (worker.c poll_io_direct). */
+	 * whole in one backend call (worker.c poll_io_direct; what the peer
+	 * did not take counts as tx_full). */
 	uint64_t fast_bursts;
 	uint64_t rx_pkts, tx_pkts; /* totals over every port */
 	uint64_t drops[LR_R__COUNT];

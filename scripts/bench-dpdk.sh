@@ -218,11 +218,13 @@ pair() { # round key_a name_a kind_a arg_a key_b name_b kind_b arg_b ratio_key
 
 for r in $(seq 1 "$rounds"); do
 	echo "round $r/$rounds (${secs}s each, worker core $core, $mem)"
-	want io && pair "$r" lr_io io lr "$here/configs/bench/null-io.yaml" tp_io tpio tp io io
-	want macswap && pair "$r" lr_ms ms lr "$here/configs/bench/null-macswap.yaml" tp_ms tpms tp macswap ms
-	want l3 && pair "$r" lr_l3 l3 lr "$tmp/l3-1m-all.yaml" lr_pio pio lr "$tmp/pcap-io-all.yaml" l3
-	want l3narrow && pair "$r" lr_l3n l3n lr "$tmp/l3-1m-narrow.yaml" lr_pion pion lr "$tmp/pcap-io-narrow.yaml" l3n
-	want l3pages && pair "$r" lr_l3p l3p lr "$tmp/l3-1m-pages.yaml" lr_piop piop lr "$tmp/pcap-io-pages.yaml" l3p
+	# if/fi, not want && pair: a failing run must stop the script (set -e
+	# does not apply on the left of &&).
+	if want io; then pair "$r" lr_io io lr "$here/configs/bench/null-io.yaml" tp_io tpio tp io io; fi
+	if want macswap; then pair "$r" lr_ms ms lr "$here/configs/bench/null-macswap.yaml" tp_ms tpms tp macswap ms; fi
+	if want l3; then pair "$r" lr_l3 l3 lr "$tmp/l3-1m-all.yaml" lr_pio pio lr "$tmp/pcap-io-all.yaml" l3; fi
+	if want l3narrow; then pair "$r" lr_l3n l3n lr "$tmp/l3-1m-narrow.yaml" lr_pion pion lr "$tmp/pcap-io-narrow.yaml" l3n; fi
+	if want l3pages; then pair "$r" lr_l3p l3p lr "$tmp/l3-1m-pages.yaml" lr_piop piop lr "$tmp/pcap-io-pages.yaml" l3p; fi
 	echo "  ratios so far: io ${runs[r_io]:-}| macswap ${runs[r_ms]:-}| l3/io ${runs[r_l3]:-}$(want l3narrow && echo "| l3narrow/io ${runs[r_l3n]:-}")$(want l3pages && echo "| l3pages/io ${runs[r_l3p]:-}")"
 done
 

@@ -439,6 +439,8 @@ static void test_stats_clear(void **state)
 	/* One fake "burst" per worker since the clear. */
 	assert_int_equal(json_integer_value(json_object_get(tot, "rx_pkts")),
 			 2000);
+	assert_int_equal(
+		json_integer_value(json_object_get(tot, "fast_bursts")), 50);
 	assert_int_equal(json_integer_value(json_object_get(
 				 json_object_get(tot, "drops"), "no_route")),
 			 20);

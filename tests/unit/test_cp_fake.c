@@ -124,6 +124,7 @@ static int f_stats_worker(void *dp, unsigned int w, struct dp_worker_stats *o)
 	s->idle_cycles += 150000;
 	s->polls += 100;
 	s->rx_bursts += 40;
+	s->fast_bursts += 25;
 	if (!f->sink_idle) {
 		if (f->sink_reset_pending[w]) {
 			memset(&s->sink, 0, sizeof(s->sink));

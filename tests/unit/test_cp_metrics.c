@@ -71,6 +71,8 @@ static void test_render(void **state)
 				     "1000\n"));
 	assert_non_null(strstr(text, "linerate_port_rx_packets_total{port="
 				     "\"p0\"} 1000\n"));
+	assert_non_null(strstr(text, "linerate_worker_fast_bursts_total{"
+				     "worker=\"1\",core=\"1\"} 25\n"));
 	free(text);
 	fake_dp_fini(&f);
 }
