@@ -605,8 +605,11 @@ int dp_create(const struct dp_config *conf, struct dp **out, char *err,
 		atomic_store(&dp->rt[p].peer, pe->peer);
 		dp->rt[p].rx_role = (uint8_t)pe->rx_role;
 	}
-	/* No bump needed for the txq[] setup_worker writes below: each
-	 * worker plans when its thread starts (dp_worker_main). */
+	/* Workers plan when their threads start (dp_worker_main), after
+	 * setup_worker's txq[] below. The bump still matters: it leaves
+	 * rt_gen ahead of every worker's plan_gen (0) until that first plan,
+	 * so a reader comparing the two never takes an unplanned worker for
+	 * a planned one. */
 	rt_changed(dp);
 	atomic_store(&dp->l2_learn, conf->l2.learning);
 	atomic_store(&dp->l2_flood, conf->l2.flood);
